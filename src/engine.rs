@@ -1,0 +1,299 @@
+//! Orchestration: discover → read and parse (in parallel) → rules (in parallel) → one sorted,
+//! fingerprinted report. Output is identical whatever the number of threads: every stage
+//! collects into per-file vectors that are sorted before anything is reported.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::finding::Finding;
+use crate::parse::{self, Document};
+use crate::rules::{self, Dockerignore, FileContext, RuleMeta, Sink};
+use crate::source::discover::{self, io_reason};
+use crate::source::{SourceFile, Span, detect};
+
+/// What to check and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    /// Globs (gitignore syntax) of paths to leave out of directory walks.
+    pub excludes: Vec<String>,
+    /// Opt-in rules to turn on, by id or name.
+    pub enable: Vec<String>,
+    /// The directory paths are shown relative to (normally the working directory).
+    pub cwd: PathBuf,
+}
+
+/// Files larger than this are not read: no infrastructure file is this big, and reading one
+/// would only cost memory.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Why a file could not be checked (fully).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The path could not be read: it does not exist, permission, not a regular file.
+    Io,
+    /// The file was read but is not valid for its format; what could be read was checked.
+    Parse,
+}
+
+/// A located problem that is not a finding: a file that could not be read or parsed.
+#[derive(Debug, Clone)]
+pub struct FileError {
+    pub kind: ErrorKind,
+    pub path: String,
+    /// The file and span when the error has a location inside a file.
+    pub location: Option<(Arc<SourceFile>, Span)>,
+    pub message: String,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<FileError>,
+    pub files_checked: usize,
+    /// The rules that ran, in id order.
+    pub rules: Vec<&'static RuleMeta>,
+}
+
+/// The rules in force for these options, or the names that matched no rule.
+pub fn active_rules(enable: &[String]) -> Result<Vec<&'static RuleMeta>, String> {
+    let mut extra = Vec::new();
+    for name in enable {
+        match rules::meta(name) {
+            Some(m) => extra.push(m.id.as_str()),
+            None => return Err(format!("unknown rule `{name}` (see `plumbline rules`)")),
+        }
+    }
+    Ok(rules::catalogue()
+        .iter()
+        .filter(|m| !m.opt_in || extra.contains(&m.id.as_str()))
+        .collect())
+}
+
+/// Runs a check. Errors in individual files are part of the report; only invalid options
+/// (an unknown rule) fail the whole run.
+pub fn check(opts: &Options) -> Result<Report, String> {
+    let active = active_rules(&opts.enable)?;
+    let (candidates, walk_errors) = discover::discover(&opts.paths, &opts.excludes);
+
+    let mut errors: Vec<FileError> = walk_errors
+        .into_iter()
+        .map(|e| FileError {
+            kind: ErrorKind::Io,
+            path: discover::display_path(&e.path, &opts.cwd),
+            location: None,
+            message: e.message,
+        })
+        .collect();
+
+    // Read and parse every file in parallel.
+    let loaded: Vec<Result<(Arc<SourceFile>, Document), FileError>> = candidates
+        .par_iter()
+        .map(|c| load(&c.path, c.format, &opts.cwd))
+        .collect();
+
+    let mut files = Vec::with_capacity(loaded.len());
+    for item in loaded {
+        match item {
+            Ok((file, doc)) => {
+                for e in doc.errors() {
+                    errors.push(FileError {
+                        kind: ErrorKind::Parse,
+                        path: file.display_path.clone(),
+                        location: Some((Arc::clone(&file), e.span)),
+                        message: e.message.clone(),
+                    });
+                }
+                files.push((file, doc));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+
+    // The .dockerignore of each Dockerfile's directory (the build context we assume).
+    let dockerignores = read_dockerignores(&files, &opts.cwd);
+
+    let rule_impls: Vec<(&'static RuleMeta, &'static dyn rules::Rule)> = active
+        .iter()
+        .filter_map(|m| rules::rule(&m.id).map(|r| (*m, r)))
+        .collect();
+
+    let mut findings: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|(file, doc)| {
+            let ctx = FileContext {
+                file,
+                doc,
+                dockerignore: dockerignore_for(file, &dockerignores),
+            };
+            let mut out = Vec::new();
+            for (meta, rule) in &rule_impls {
+                let mut sink = Sink::new(meta, file);
+                rule.check_file(&ctx, &mut sink);
+                out.extend(sink.into_findings());
+            }
+            out
+        })
+        .collect();
+
+    sort_findings(&mut findings);
+    findings.dedup_by(|a, b| {
+        a.rule.id == b.rule.id
+            && a.location.span == b.location.span
+            && a.location.file.display_path == b.location.file.display_path
+            && a.message == b.message
+    });
+    // Equal texts in one file (the same `FROM node` twice) get the same hash; the n-th of
+    // them gets `:n` appended, so each fingerprint is unique and still line-independent.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for f in &mut findings {
+        let base = fingerprint(f);
+        let n = seen.entry(base.clone()).or_insert(0);
+        f.fingerprint = if *n == 0 { base } else { format!("{base}:{n}") };
+        *n += 1;
+    }
+    errors.sort_by(|a, b| {
+        (&a.path, a.location.as_ref().map(|l| l.1), &a.message).cmp(&(&b.path, b.location.as_ref().map(|l| l.1), &b.message))
+    });
+
+    Ok(Report {
+        findings,
+        errors,
+        files_checked: files.len(),
+        rules: active,
+    })
+}
+
+fn load(path: &Path, format: Option<detect::Format>, cwd: &Path) -> Result<(Arc<SourceFile>, Document), FileError> {
+    let display = discover::display_path(path, cwd);
+    let io_error = |message: String| FileError {
+        kind: ErrorKind::Io,
+        path: display.clone(),
+        location: None,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io_error(format!("cannot read {display}: {}", io_reason(&e))))?;
+    if !meta.is_file() {
+        return Err(io_error(format!("{display} is not a regular file")));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(io_error(format!(
+            "{display} is {} bytes, over the {} byte limit for one file; it was not checked",
+            meta.len(),
+            MAX_FILE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_error(format!("cannot read {display}: {}", io_reason(&e))))?;
+    let text = decode(&bytes).map_err(|m| io_error(format!("{display}: {m}")))?;
+    let format = format.unwrap_or_else(|| detect::for_explicit_file(path, &text));
+    let file = Arc::new(SourceFile::new(path.to_path_buf(), display, format, text));
+    let doc = parse::parse(&file);
+    Ok((file, doc))
+}
+
+/// Decodes a file as UTF-8, dropping a UTF-8 byte-order mark. Spans stay byte offsets into
+/// the text without the mark.
+fn decode(bytes: &[u8]) -> Result<String, String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err("is UTF-16 encoded; plumbline reads UTF-8 text".into());
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return Err("is a binary file (it contains NUL bytes)".into());
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => Err(format!("is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to())),
+    }
+}
+
+fn read_dockerignores(files: &[(Arc<SourceFile>, Document)], cwd: &Path) -> HashMap<PathBuf, Dockerignore> {
+    let mut wanted: Vec<PathBuf> = Vec::new();
+    for (file, doc) in files {
+        if matches!(doc, Document::Dockerfile(_)) {
+            if let Some(name) = file.path.file_name() {
+                let mut specific = name.to_os_string();
+                specific.push(".dockerignore");
+                wanted.push(file.dir().join(specific));
+            }
+            wanted.push(file.dir().join(".dockerignore"));
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    wanted
+        .into_par_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            let display = discover::display_path(&p, cwd);
+            Some((p, Dockerignore::parse(display, &text)))
+        })
+        .collect()
+}
+
+fn dockerignore_for<'a>(file: &SourceFile, map: &'a HashMap<PathBuf, Dockerignore>) -> Option<&'a Dockerignore> {
+    let name = file.path.file_name()?;
+    let mut specific = name.to_os_string();
+    specific.push(".dockerignore");
+    map.get(&file.dir().join(specific)).or_else(|| map.get(&file.dir().join(".dockerignore")))
+}
+
+/// Deterministic order: path, position, rule, message.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            &a.location.file.display_path,
+            a.location.span.start,
+            a.location.span.end,
+            &a.rule.id,
+            &a.message,
+        )
+            .cmp(&(
+                &b.location.file.display_path,
+                b.location.span.start,
+                b.location.span.end,
+                &b.rule.id,
+                &b.message,
+            ))
+    });
+}
+
+/// A fingerprint that survives unrelated edits: the rule, the path and the flagged text with
+/// blanks folded and secrets masked — not the line number.
+fn fingerprint(f: &Finding) -> String {
+    let file = &f.location.file;
+    let text = crate::finding::redact(file.slice(f.location.span), f.location.span.start, &f.secrets);
+    let normalised: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut h = Fnv64::default();
+    f.rule.id.hash(&mut h);
+    file.display_path.hash(&mut h);
+    normalised.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// FNV-1a: a fixed, dependency-free hash, so fingerprints are the same on every platform and
+/// release (std's `DefaultHasher` makes no such promise).
+struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv64 {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! plumbline: a policy linter for infrastructure-as-code that checks one service across every
+//! file format it is described in.
+//!
+//! The data flows one way: files → documents → findings → reports.
+//! - [`source`]: discovery, format detection, files with line/column indexes;
+//! - [`parse`]: one parser per format, every value with its span;
+//! - [`rules`]: the rule registry, its catalogue (docs) and the rules, by family;
+//! - [`engine`]: runs it all in parallel and sorts the outcome;
+//! - [`report`]: output formats over one finding type.
+
+pub mod engine;
+pub mod finding;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod source;
+
+pub use engine::{Options, Report, check};

@@ -1,0 +1,112 @@
+//! The rule catalogue: each rule's documentation and defaults, read from `rules/<ID>.toml`
+//! (embedded at build time by `build.rs`). The same files generate `docs/rules/<ID>.md`.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::finding::{Family, Severity};
+
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// One rule's catalogue entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `PIN001`.
+    pub id: String,
+    /// Readable kebab-case name, e.g. `base-image-unpinned`; accepted wherever an id is.
+    pub name: String,
+    #[serde(deserialize_with = "de_family")]
+    pub family: Family,
+    #[serde(deserialize_with = "de_severity")]
+    pub severity: Severity,
+    /// One line, shown in listings and SARIF's short description.
+    pub title: String,
+    /// Formats the rule reads, e.g. `["dockerfile"]`.
+    pub formats: Vec<String>,
+    /// Off unless enabled (`--enable ID`).
+    #[serde(default)]
+    pub opt_in: bool,
+    /// SARIF `security-severity` (0.0–10.0) for security-relevant rules.
+    #[serde(default)]
+    pub security_severity: Option<f32>,
+    /// hadolint rule codes this rule covers (their inline ignores are honoured).
+    #[serde(default)]
+    pub hadolint: Vec<String>,
+    /// One sentence: why it matters, shown with each finding.
+    pub why_short: String,
+    /// Markdown sections.
+    pub what: String,
+    pub why: String,
+    pub example: String,
+    pub fix: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+fn de_family<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Family, D::Error> {
+    let s = String::deserialize(d)?;
+    Family::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown family `{s}`")))
+}
+
+fn de_severity<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Severity, D::Error> {
+    let s = String::deserialize(d)?;
+    Severity::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown severity `{s}`")))
+}
+
+/// Every entry, parsed once and sorted by id. A malformed entry is a build defect caught by
+/// the test suite (`catalogue_parses`), so it panics with the file name here.
+pub fn all() -> &'static [RuleMeta] {
+    static ALL: OnceLock<Vec<RuleMeta>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v: Vec<RuleMeta> = CATALOGUE
+            .iter()
+            .map(|(name, text)| {
+                toml::from_str(text).unwrap_or_else(|e| panic!("rules/{name} is malformed: {e}"))
+            })
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    })
+}
+
+impl RuleMeta {
+    /// The rule's documentation page as Markdown, as written to `docs/rules/<ID>.md`.
+    pub fn markdown(&self) -> String {
+        let mut s = format!("# {} — {}\n\n", self.id, self.name);
+        s.push_str(&format!(
+            "| family | default severity | formats | enabled by default |\n|---|---|---|---|\n| `{}` | {} | {} | {} |\n\n",
+            self.family.as_str(),
+            self.severity.as_str(),
+            self.formats.join(", "),
+            if self.opt_in { "no (opt-in: `--enable ".to_string() + &self.id + "`)" } else { "yes".into() },
+        ));
+        s.push_str(&format!("**{}**\n\n", self.title));
+        s.push_str(&format!("## What it does\n\n{}\n\n", self.what.trim()));
+        s.push_str(&format!("## Why it matters\n\n{}\n\n", self.why.trim()));
+        s.push_str(&format!("## Example\n\n{}\n\n", self.example.trim()));
+        s.push_str(&format!("## Fix\n\n{}\n", self.fix.trim()));
+        if !self.hadolint.is_empty() {
+            s.push_str(&format!(
+                "\n## Related hadolint rules\n\n{}\n",
+                self.hadolint.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if !self.references.is_empty() {
+            s.push_str("\n## References\n\n");
+            for r in &self.references {
+                s.push_str(&format!("- <{r}>\n"));
+            }
+        }
+        s
+    }
+
+    /// Where the rule's page is published (SARIF `helpUri`).
+    pub fn help_uri(&self) -> String {
+        format!(
+            "https://github.com/plumbline-dev/plumbline/blob/main/docs/rules/{}.md",
+            self.id
+        )
+    }
+}

@@ -1,0 +1,162 @@
+//! Rules: the registry, the catalogue of their documentation, and the context they read.
+//!
+//! A rule is one file under its family's folder. It reads a parsed document (and, for later
+//! cross-file rules, the service graph) and yields findings through a [`Sink`]. Rules never
+//! parse, print or touch the file system. Each rule's documentation, family and default
+//! severity live in `rules/<ID>.toml` at the repository root, embedded at build time; a test
+//! fails when a rule lacks its catalogue entry, docs page or fixtures.
+
+mod catalogue;
+
+use std::sync::Arc;
+
+pub use catalogue::RuleMeta;
+
+use crate::finding::{Finding, Location, Related};
+use crate::parse::Document;
+use crate::source::{SourceFile, Span};
+
+/// What a rule sees of one file.
+pub struct FileContext<'a> {
+    pub file: &'a Arc<SourceFile>,
+    pub doc: &'a Document,
+    /// For a Dockerfile: the `.dockerignore` that applies to its build context, if any.
+    pub dockerignore: Option<&'a Dockerignore>,
+}
+
+/// A `.dockerignore` found beside a Dockerfile (or `<name>.dockerignore`, which BuildKit
+/// prefers for that Dockerfile), with its patterns.
+#[derive(Debug, Clone, Default)]
+pub struct Dockerignore {
+    pub path: String,
+    /// Non-comment, non-empty lines, trimmed.
+    pub patterns: Vec<String>,
+}
+
+impl Dockerignore {
+    pub fn parse(path: String, text: &str) -> Self {
+        let patterns = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        Self { path, patterns }
+    }
+
+    /// Whether a file at `rel` (relative to the context, with `/`) would be left out of the
+    /// build context. Follows Docker's rules: patterns match from the context root (a leading
+    /// `/` is ignored), `**` matches any number of directories, a directory pattern excludes
+    /// everything below it, and a later `!pattern` re-includes.
+    pub fn excludes(&self, rel: &str) -> bool {
+        let mut excluded = false;
+        for pattern in &self.patterns {
+            let (negate, pat) = match pattern.strip_prefix('!') {
+                Some(p) => (true, p.trim()),
+                None => (false, pattern.as_str()),
+            };
+            let pat = pat.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
+            if pat.is_empty() {
+                continue;
+            }
+            let Ok(glob) = globset::GlobBuilder::new(pat)
+                .literal_separator(true)
+                .build()
+                .map(|g| g.compile_matcher())
+            else {
+                continue;
+            };
+            // A pattern matching a parent directory excludes everything below it.
+            let hit = rel
+                .char_indices()
+                .chain(std::iter::once((rel.len(), '/')))
+                .any(|(i, c)| c == '/' && glob.is_match(&rel[..i]));
+            if hit {
+                excluded = !negate;
+            }
+        }
+        excluded
+    }
+}
+
+/// Collects a rule's findings for one file.
+pub struct Sink<'a> {
+    meta: &'static RuleMeta,
+    file: &'a Arc<SourceFile>,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(meta: &'static RuleMeta, file: &'a Arc<SourceFile>) -> Self {
+        Self {
+            meta,
+            file,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Reports a finding at `span` of the current file and returns it for adding related
+    /// locations or secret spans.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Finding {
+        self.findings.push(Finding {
+            rule: self.meta,
+            severity: self.meta.severity,
+            message: message.into(),
+            location: Location {
+                file: Arc::clone(self.file),
+                span,
+            },
+            related: Vec::new(),
+            secrets: Vec::new(),
+            fingerprint: String::new(),
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    /// A related location in the current file.
+    pub fn related_here(&self, span: Span, message: impl Into<String>) -> Related {
+        Related {
+            location: Location {
+                file: Arc::clone(self.file),
+                span,
+            },
+            message: message.into(),
+        }
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+}
+
+/// One check. Implementations are unit structs registered in [`registry`].
+pub trait Rule: Send + Sync {
+    /// The stable id, matching `rules/<ID>.toml`.
+    fn id(&self) -> &'static str;
+
+    /// Checks one parsed file.
+    fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>);
+}
+
+/// Every rule, in id order.
+pub fn registry() -> &'static [&'static dyn Rule] {
+    static ALL: &[&dyn Rule] = &[];
+    ALL
+}
+
+/// The catalogue entry for a rule id or name.
+pub fn meta(id_or_name: &str) -> Option<&'static RuleMeta> {
+    catalogue::all()
+        .iter()
+        .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name == id_or_name)
+}
+
+/// The rule implementation for an id.
+pub fn rule(id: &str) -> Option<&'static dyn Rule> {
+    registry().iter().copied().find(|r| r.id() == id)
+}
+
+/// All catalogue entries, in id order.
+pub fn catalogue() -> &'static [RuleMeta] {
+    catalogue::all()
+}

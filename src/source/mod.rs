@@ -1,0 +1,161 @@
+//! Source files: what was read from disk, where it came from, and how byte offsets map to
+//! lines and columns.
+//!
+//! This module owns discovery (which files to read, honouring `.gitignore` and excludes) and
+//! format detection (by name, then by content). It never interprets a file's contents beyond
+//! deciding its format.
+
+pub mod detect;
+pub mod discover;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub use detect::Format;
+
+/// A half-open byte range `start..end` into a [`SourceFile`]'s text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub const fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
+    pub const fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub const fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest span covering both.
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// A 1-based line and column; the column counts Unicode scalar values, as SARIF's
+/// `unicodeCodePoints` column kind does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One file as read: its path as the user should see it, its text, and a lazily built index
+/// of line starts (most files yield no finding, so most never need it).
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path shown to the user: relative to the working directory where possible, with `/`.
+    pub display_path: String,
+    /// The path used to read the file.
+    pub path: PathBuf,
+    pub format: Format,
+    pub text: String,
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display_path: String, format: Format, text: String) -> Self {
+        Self {
+            display_path,
+            path,
+            format,
+            text,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// Builds a file from memory (tests, fuzzing, stdin).
+    pub fn in_memory(name: &str, format: Format, text: impl Into<String>) -> Self {
+        Self::new(PathBuf::from(name), name.to_string(), format, text.into())
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new(""))
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut starts = vec![0];
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\n' => starts.push(i + 1),
+                    // A lone CR ends a line too (old Mac line endings); CRLF counts once.
+                    b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                    _ => {}
+                }
+                i += 1;
+            }
+            starts
+        })
+    }
+
+    /// Clamps an offset into the text and onto a character boundary.
+    pub fn clamp(&self, offset: usize) -> usize {
+        let mut o = offset.min(self.text.len());
+        while !self.text.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
+    }
+
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = self.clamp(offset);
+        let starts = self.line_starts();
+        let line_idx = match starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let line_start = starts[line_idx];
+        let column = self.text[line_start..offset].chars().count() + 1;
+        LineCol {
+            line: line_idx + 1,
+            column,
+        }
+    }
+
+    /// The text of the 1-based line `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        let starts = self.line_starts();
+        let Some(&start) = starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = starts.get(line).copied().unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        let start = self.clamp(span.start);
+        let end = self.clamp(span.end).max(start);
+        &self.text[start..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_and_all_line_endings() {
+        let f = SourceFile::in_memory("x", Format::Dockerfile, "ab\r\ncé d\rx\ny");
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(4), LineCol { line: 2, column: 1 });
+        // 'd' sits after the two-byte 'é' and a space: byte 8, column 4.
+        assert_eq!(f.line_col(8), LineCol { line: 2, column: 4 });
+        assert_eq!(f.line_col(10), LineCol { line: 3, column: 1 });
+        assert_eq!(f.line_col(12), LineCol { line: 4, column: 1 });
+        assert_eq!(f.line_text(2), "cé d");
+        assert_eq!(f.line_text(9), "");
+        // Offsets past the end or inside a character are clamped, never a panic.
+        assert_eq!(f.line_col(1000).line, 4);
+        assert_eq!(f.line_col(6).column, 2);
+    }
+}
