@@ -1,0 +1,480 @@
+//! The SARIF 2.1.0 format, as code-scanning services (GitHub, GitLab, Azure DevOps) read it.
+//! This module owns the mapping from plumbline's model to SARIF: one run, every rule that ran
+//! as a `reportingDescriptor`, one result per finding with a stable partial fingerprint, and
+//! file errors as tool execution notifications (the run itself still succeeded).
+//!
+//! Paths are relative to `%SRCROOT%`, the working directory at write time; a path outside it
+//! (shown absolute) becomes a `file://` URI of its own. Columns count Unicode code points.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::engine::{ErrorKind, FileError, Report};
+use crate::finding::{Finding, Location, Related, Severity};
+use crate::rules::RuleMeta;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFORMATION_URI: &str = "https://github.com/plumbline-dev/plumbline";
+const SRCROOT: &str = "%SRCROOT%";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    invocations: Vec<Invocation<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BaseIds>,
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Text<'a>,
+    full_description: Text<'a>,
+    help: Help,
+    help_uri: String,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<&'static str>,
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<String>,
+    precision: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<SarifLocation<'a>>,
+    descriptor: Descriptor,
+}
+
+#[derive(Serialize)]
+struct Descriptor {
+    id: &'static str,
+}
+
+#[derive(Serialize)]
+struct BaseIds {
+    #[serde(rename = "%SRCROOT%")]
+    srcroot: Uri,
+}
+
+#[derive(Serialize)]
+struct Uri {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text<'a>,
+    locations: Vec<SarifLocation<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation<'a>>,
+    partial_fingerprints: Fingerprints<'a>,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "plumbline/v1")]
+    v1: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn rule(meta: &RuleMeta) -> Rule<'_> {
+    let mut tags = vec![meta.family.as_str()];
+    if meta.security_severity.is_some() {
+        tags.push("security");
+    }
+    Rule {
+        id: &meta.id,
+        name: &meta.name,
+        short_description: Text { text: &meta.title },
+        full_description: Text {
+            text: meta.what.trim(),
+        },
+        help: Help {
+            text: format!("{}\n\nFix: {}", meta.why_short.trim(), meta.fix.trim()),
+            markdown: meta.markdown(),
+        },
+        help_uri: meta.help_uri(),
+        default_configuration: Configuration {
+            level: level(meta.severity),
+        },
+        properties: RuleProperties {
+            tags,
+            security_severity: meta.security_severity.map(security_severity),
+            precision: "high",
+        },
+    }
+}
+
+/// SARIF consumers read `security-severity` as a string holding a number in 0.0–10.0.
+fn security_severity(score: f32) -> String {
+    let score = if score.is_finite() {
+        score.clamp(0.0, 10.0)
+    } else {
+        0.0
+    };
+    format!("{score:.1}")
+}
+
+/// A file path as a SARIF artifact location: relative to `%SRCROOT%`, or an absolute
+/// `file://` URI for paths outside the working directory.
+fn artifact(display_path: &str) -> ArtifactLocation {
+    if let Some(abs) = absolute_path(display_path) {
+        ArtifactLocation {
+            uri: format!("file://{}", encode_path(&abs, true)),
+            uri_base_id: None,
+        }
+    } else {
+        let rel = display_path.trim_start_matches("./");
+        ArtifactLocation {
+            uri: encode_path(rel, false),
+            uri_base_id: Some(SRCROOT),
+        }
+    }
+}
+
+/// The path with a leading `/` when `display_path` is absolute (`/x`, `C:/x`, `C:\x`,
+/// `//server/share`), with `/` separators.
+fn absolute_path(display_path: &str) -> Option<String> {
+    let p = display_path.replace('\\', "/");
+    let bytes = p.as_bytes();
+    if p.starts_with('/') {
+        Some(p)
+    } else if bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && bytes[2] == b'/'
+    {
+        Some(format!("/{p}"))
+    } else {
+        None
+    }
+}
+
+/// Percent-encodes a path for a URI: everything but unreserved characters, `/` and a few
+/// sub-delimiters. `:` is kept only in absolute paths (drive letters); in a relative
+/// reference it would read as a scheme.
+fn encode_path(path: &str, absolute: bool) -> String {
+    encode_bytes(path.as_bytes(), absolute)
+}
+
+fn encode_bytes(bytes: &[u8], keep_colon: bool) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'/'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+            )
+            || (keep_colon && b == b':');
+        if keep {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `file:///<cwd>/`, percent-encoded; `None` when the working directory is unknown.
+fn srcroot_uri(cwd: &Path) -> Option<String> {
+    #[cfg(unix)]
+    let path = {
+        use std::os::unix::ffi::OsStrExt;
+        encode_bytes(cwd.as_os_str().as_bytes(), true)
+    };
+    #[cfg(not(unix))]
+    let path = {
+        let s = cwd.to_string_lossy().replace('\\', "/");
+        let s = s.strip_prefix("//?/").unwrap_or(&s).to_string();
+        encode_bytes(absolute_path(&s)?.as_bytes(), true)
+    };
+    if !path.starts_with('/') {
+        return None;
+    }
+    let sep = if path.ends_with('/') { "" } else { "/" };
+    Some(format!("file://{path}{sep}"))
+}
+
+fn region(loc: &Location) -> Region {
+    let (start, end) = (loc.start(), loc.end());
+    let end = if (end.line, end.column) < (start.line, start.column) {
+        start
+    } else {
+        end
+    };
+    Region {
+        start_line: start.line,
+        start_column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+fn physical(loc: &Location) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: artifact(&loc.file.display_path),
+        region: Some(region(loc)),
+    }
+}
+
+fn related(i: usize, r: &Related) -> SarifLocation<'_> {
+    SarifLocation {
+        id: Some(i + 1),
+        physical_location: physical(&r.location),
+        message: Some(Text { text: &r.message }),
+    }
+}
+
+fn result<'a>(f: &'a Finding, rules: &[&RuleMeta]) -> SarifResult<'a> {
+    SarifResult {
+        rule_id: &f.rule.id,
+        rule_index: rules.iter().position(|m| m.id == f.rule.id),
+        level: level(f.severity),
+        message: Text { text: &f.message },
+        locations: vec![SarifLocation {
+            id: None,
+            physical_location: physical(&f.location),
+            message: None,
+        }],
+        related_locations: f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| related(i, r))
+            .collect(),
+        partial_fingerprints: Fingerprints { v1: &f.fingerprint },
+    }
+}
+
+fn notification(e: &FileError) -> Notification<'_> {
+    let mut locations = Vec::new();
+    let region = e.location.as_ref().map(|(file, span)| {
+        region(&Location {
+            file: Arc::clone(file),
+            span: *span,
+        })
+    });
+    let path = e
+        .location
+        .as_ref()
+        .map_or(e.path.as_str(), |(file, _)| file.display_path.as_str());
+    if !path.is_empty() {
+        locations.push(SarifLocation {
+            id: None,
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(path),
+                region,
+            },
+            message: None,
+        });
+    }
+    Notification {
+        level: "error",
+        message: Text { text: &e.message },
+        locations,
+        descriptor: Descriptor {
+            id: match e.kind {
+                ErrorKind::Io => "io-error",
+                ErrorKind::Parse => "parse-error",
+            },
+        },
+    }
+}
+
+pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    // Rules a finding refers to but that are missing from `report.rules` (a caller that
+    // built the report by hand) are still described, after the ones that ran.
+    let mut rules: Vec<&RuleMeta> = report.rules.to_vec();
+    for f in &report.findings {
+        if !rules.iter().any(|m| m.id == f.rule.id) {
+            rules.push(f.rule);
+        }
+    }
+    let base = std::env::current_dir()
+        .ok()
+        .as_deref()
+        .and_then(srcroot_uri);
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "plumbline",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: INFORMATION_URI,
+                    rules: rules.iter().map(|m| rule(m)).collect(),
+                },
+            },
+            invocations: vec![Invocation {
+                execution_successful: true,
+                tool_execution_notifications: report.errors.iter().map(notification).collect(),
+            }],
+            original_uri_base_ids: base.map(|uri| BaseIds {
+                srcroot: Uri { uri },
+            }),
+            column_kind: "unicodeCodePoints",
+            results: report.findings.iter().map(|f| result(f, &rules)).collect(),
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris() {
+        let a = artifact("deploy/my app/Dockerfile");
+        assert_eq!(a.uri, "deploy/my%20app/Dockerfile");
+        assert_eq!(a.uri_base_id, Some(SRCROOT));
+        assert_eq!(artifact("a:b/c#d").uri, "a%3Ab/c%23d");
+        let abs = artifact("/srv/x y/Dockerfile");
+        assert_eq!(abs.uri, "file:///srv/x%20y/Dockerfile");
+        assert_eq!(abs.uri_base_id, None);
+        assert_eq!(artifact("C:/w/Dockerfile").uri, "file:///C:/w/Dockerfile");
+        assert_eq!(artifact("café").uri, "caf%C3%A9");
+        assert_eq!(
+            srcroot_uri(Path::new("/home/me/my repo")).as_deref(),
+            Some("file:///home/me/my%20repo/")
+        );
+        assert_eq!(srcroot_uri(Path::new("/")).as_deref(), Some("file:///"));
+    }
+
+    #[test]
+    fn security_severity_is_a_one_decimal_string() {
+        assert_eq!(security_severity(7.5), "7.5");
+        assert_eq!(security_severity(9.0), "9.0");
+        assert_eq!(security_severity(f32::NAN), "0.0");
+        assert_eq!(security_severity(42.0), "10.0");
+    }
+}
