@@ -64,7 +64,10 @@ impl SimpleCommand {
             return self.clone();
         };
         let prog = self.program().unwrap_or("");
-        if !matches!(prog, "sudo" | "env" | "nice" | "nohup" | "time" | "exec" | "command") {
+        if !matches!(
+            prog,
+            "sudo" | "env" | "nice" | "nohup" | "time" | "exec" | "command"
+        ) {
             return self.clone();
         }
         // Skip the wrapper's own options and assignments.
@@ -91,10 +94,9 @@ fn is_assignment(word: &str) -> bool {
     match word.split_once('=') {
         Some((name, _)) => {
             !name.is_empty()
-                && name
-                    .chars()
-                    .enumerate()
-                    .all(|(i, c)| c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()))
+                && name.chars().enumerate().all(|(i, c)| {
+                    c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())
+                })
         }
         None => false,
     }
@@ -294,7 +296,8 @@ mod tests {
 
     #[test]
     fn strips_reserved_words_and_assignments() {
-        let text = "if [ -f x ]; then DEBIAN_FRONTEND=noninteractive sudo -E apt-get install -y vim; fi";
+        let text =
+            "if [ -f x ]; then DEBIAN_FRONTEND=noninteractive sudo -E apt-get install -y vim; fi";
         let s = parse_script(text, &identity(text));
         let cmd = &s.commands[1];
         assert_eq!(cmd.program(), Some("sudo"));

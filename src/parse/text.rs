@@ -28,7 +28,9 @@ impl OffsetMap {
 
     /// The source offset of a logical start position (a position where something begins).
     pub fn start(&self, logical: usize) -> usize {
-        let i = self.pieces.partition_point(|&(l, _, len)| l + len <= logical);
+        let i = self
+            .pieces
+            .partition_point(|&(l, _, len)| l + len <= logical);
         match self.pieces.get(i) {
             Some(&(l, s, _)) if logical >= l => s + (logical - l),
             Some(&(_, s, _)) => s,

@@ -80,7 +80,9 @@ pub struct Instruction {
 
 impl Instruction {
     pub fn flag(&self, name: &str) -> Option<&Flag> {
-        self.flags.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.flags
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -109,7 +111,10 @@ pub enum InstructionKind {
     Healthcheck(Healthcheck),
     Expose(Vec<ExposedPort>),
     /// `USER name[:group]`: the user part and, when given, the group part.
-    User { user: Word, group: Option<Word> },
+    User {
+        user: Word,
+        group: Option<Word>,
+    },
     Env(Vec<KeyValue>),
     Arg(Vec<ArgDecl>),
     Label(Vec<KeyValue>),
@@ -304,7 +309,9 @@ impl Dockerfile {
     /// Whether `name` (any case) names a stage of this file.
     pub fn is_stage_name(&self, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
-        self.stages.iter().any(|s| s.name.as_deref() == Some(&lower))
+        self.stages
+            .iter()
+            .any(|s| s.name.as_deref() == Some(&lower))
     }
 }
 
@@ -315,7 +322,10 @@ mod tests {
     #[test]
     fn image_refs() {
         let r = ImageRef::parse("python:3.12-slim").unwrap();
-        assert_eq!((r.registry, r.repository.as_str(), r.tag.as_deref()), (None, "python", Some("3.12-slim")));
+        assert_eq!(
+            (r.registry, r.repository.as_str(), r.tag.as_deref()),
+            (None, "python", Some("3.12-slim"))
+        );
         let r = ImageRef::parse("localhost:5000/team/app").unwrap();
         assert_eq!(r.registry.as_deref(), Some("localhost:5000"));
         assert_eq!(r.repository, "team/app");
