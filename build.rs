@@ -14,11 +14,18 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     entries.sort();
-    let mut out = String::from("/// Every `rules/*.toml` file: (file name, contents).\npub static CATALOGUE: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Every `rules/*.toml` file: (file name, contents).\npub static CATALOGUE: &[(&str, &str)] = &[\n",
+    );
     for path in &entries {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path.file_name().unwrap().to_string_lossy();
-        writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("catalogue.rs");

@@ -36,7 +36,8 @@ pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 pub enum ErrorKind {
     /// The path could not be read: it does not exist, permission, not a regular file.
     Io,
-    /// The file was read but is not valid for its format; what could be read was checked.
+    /// The file was read but is not valid input: not text, or not valid for its format
+    /// (then what could be read was checked).
     Parse,
 }
 
@@ -158,7 +159,11 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         *n += 1;
     }
     errors.sort_by(|a, b| {
-        (&a.path, a.location.as_ref().map(|l| l.1), &a.message).cmp(&(&b.path, b.location.as_ref().map(|l| l.1), &b.message))
+        (&a.path, a.location.as_ref().map(|l| l.1), &a.message).cmp(&(
+            &b.path,
+            b.location.as_ref().map(|l| l.1),
+            &b.message,
+        ))
     });
 
     Ok(Report {
@@ -169,7 +174,11 @@ pub fn check(opts: &Options) -> Result<Report, String> {
     })
 }
 
-fn load(path: &Path, format: Option<detect::Format>, cwd: &Path) -> Result<(Arc<SourceFile>, Document), FileError> {
+fn load(
+    path: &Path,
+    format: Option<detect::Format>,
+    cwd: &Path,
+) -> Result<(Arc<SourceFile>, Document), FileError> {
     let display = discover::display_path(path, cwd);
     let io_error = |message: String| FileError {
         kind: ErrorKind::Io,
@@ -177,19 +186,31 @@ fn load(path: &Path, format: Option<detect::Format>, cwd: &Path) -> Result<(Arc<
         location: None,
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| io_error(format!("cannot read {display}: {}", io_reason(&e))))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| io_error(format!("cannot read {display}: {}", io_reason(&e))))?;
     if !meta.is_file() {
         return Err(io_error(format!("{display} is not a regular file")));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(io_error(format!(
-            "{display} is {} bytes, over the {} byte limit for one file; it was not checked",
-            meta.len(),
-            MAX_FILE_BYTES
-        )));
+        return Err(FileError {
+            kind: ErrorKind::Parse,
+            path: display.clone(),
+            location: None,
+            message: format!(
+                "{display} is {} bytes, over the {} byte limit for one file; it was not checked",
+                meta.len(),
+                MAX_FILE_BYTES
+            ),
+        });
     }
-    let bytes = std::fs::read(path).map_err(|e| io_error(format!("cannot read {display}: {}", io_reason(&e))))?;
-    let text = decode(&bytes).map_err(|m| io_error(format!("{display}: {m}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| io_error(format!("cannot read {display}: {}", io_reason(&e))))?;
+    let text = decode(&bytes).map_err(|m| FileError {
+        kind: ErrorKind::Parse,
+        path: display.clone(),
+        location: None,
+        message: format!("{display} {m}"),
+    })?;
     let format = format.unwrap_or_else(|| detect::for_explicit_file(path, &text));
     let file = Arc::new(SourceFile::new(path.to_path_buf(), display, format, text));
     let doc = parse::parse(&file);
@@ -208,11 +229,17 @@ fn decode(bytes: &[u8]) -> Result<String, String> {
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => Err(format!("is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to())),
+        Err(e) => Err(format!(
+            "is not valid UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        )),
     }
 }
 
-fn read_dockerignores(files: &[(Arc<SourceFile>, Document)], cwd: &Path) -> HashMap<PathBuf, Dockerignore> {
+fn read_dockerignores(
+    files: &[(Arc<SourceFile>, Document)],
+    cwd: &Path,
+) -> HashMap<PathBuf, Dockerignore> {
     let mut wanted: Vec<PathBuf> = Vec::new();
     for (file, doc) in files {
         if matches!(doc, Document::Dockerfile(_)) {
@@ -236,11 +263,15 @@ fn read_dockerignores(files: &[(Arc<SourceFile>, Document)], cwd: &Path) -> Hash
         .collect()
 }
 
-fn dockerignore_for<'a>(file: &SourceFile, map: &'a HashMap<PathBuf, Dockerignore>) -> Option<&'a Dockerignore> {
+fn dockerignore_for<'a>(
+    file: &SourceFile,
+    map: &'a HashMap<PathBuf, Dockerignore>,
+) -> Option<&'a Dockerignore> {
     let name = file.path.file_name()?;
     let mut specific = name.to_os_string();
     specific.push(".dockerignore");
-    map.get(&file.dir().join(specific)).or_else(|| map.get(&file.dir().join(".dockerignore")))
+    map.get(&file.dir().join(specific))
+        .or_else(|| map.get(&file.dir().join(".dockerignore")))
 }
 
 /// Deterministic order: path, position, rule, message.
@@ -267,7 +298,11 @@ pub fn sort_findings(findings: &mut [Finding]) {
 /// blanks folded and secrets masked — not the line number.
 fn fingerprint(f: &Finding) -> String {
     let file = &f.location.file;
-    let text = crate::finding::redact(file.slice(f.location.span), f.location.span.start, &f.secrets);
+    let text = crate::finding::redact(
+        file.slice(f.location.span),
+        f.location.span.start,
+        &f.secrets,
+    );
     let normalised: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut h = Fnv64::default();
     f.rule.id.hash(&mut h);

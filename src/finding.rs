@@ -123,7 +123,10 @@ pub struct Finding {
 
 /// Shows a secret as its first few characters followed by a mask, never in full.
 pub fn mask_secret(value: &str) -> String {
-    let shown: String = value.chars().take(if value.chars().count() > 8 { 4 } else { 1 }).collect();
+    let shown: String = value
+        .chars()
+        .take(if value.chars().count() > 8 { 4 } else { 1 })
+        .collect();
     format!("{shown}****")
 }
 
@@ -162,7 +165,10 @@ mod tests {
         assert_eq!(mask_secret("hunter2"), "h****");
         assert_eq!(mask_secret("ghp_abcdefghijklmnop"), "ghp_****");
         let line = "ENV PASSWORD=supersecret";
-        assert_eq!(redact(line, 100, &[Span::new(113, 124)]), "ENV PASSWORD=supe*******");
+        assert_eq!(
+            redact(line, 100, &[Span::new(113, 124)]),
+            "ENV PASSWORD=supe*******"
+        );
         assert_eq!(redact(line, 0, &[]), line);
     }
 }

@@ -90,7 +90,11 @@ impl RuleMeta {
         if !self.hadolint.is_empty() {
             s.push_str(&format!(
                 "\n## Related hadolint rules\n\n{}\n",
-                self.hadolint.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
+                self.hadolint
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         if !self.references.is_empty() {

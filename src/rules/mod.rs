@@ -7,6 +7,11 @@
 //! fails when a rule lacks its catalogue entry, docs page or fixtures.
 
 mod catalogue;
+pub mod docker;
+pub mod non_root;
+pub mod pinned_versions;
+pub mod probe_port;
+pub mod secrets;
 
 use std::sync::Arc;
 
@@ -55,7 +60,10 @@ impl Dockerignore {
                 Some(p) => (true, p.trim()),
                 None => (false, pattern.as_str()),
             };
-            let pat = pat.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
+            let pat = pat
+                .trim_start_matches("./")
+                .trim_start_matches('/')
+                .trim_end_matches('/');
             if pat.is_empty() {
                 continue;
             }
@@ -140,7 +148,23 @@ pub trait Rule: Send + Sync {
 
 /// Every rule, in id order.
 pub fn registry() -> &'static [&'static dyn Rule] {
-    static ALL: &[&dyn Rule] = &[];
+    static ALL: &[&dyn Rule] = &[
+        &pinned_versions::base_image::BaseImageUnpinned,
+        &pinned_versions::os_packages::OsPackageUnpinned,
+        &pinned_versions::language_packages::LanguagePackageUnpinned,
+        &pinned_versions::add_url::AddUrlWithoutChecksum,
+        &pinned_versions::digest::BaseImageNotDigestPinned,
+        &non_root::final_user::FinalStageRunsAsRoot,
+        &non_root::sudo::SudoInRun,
+        &probe_port::missing_healthcheck::ExposeWithoutHealthcheck,
+        &probe_port::healthcheck_port::HealthcheckPortNotExposed,
+        &probe_port::cmd_bind::ExposeDisagreesWithCommand,
+        &secrets::env_arg::SecretInEnvOrArg,
+        &secrets::secret_files::SecretFileCopied,
+        &secrets::run_credentials::CredentialsInRun,
+        &secrets::token_formats::KnownTokenFormat,
+        &secrets::copy_context::CopyContextWithoutDockerignore,
+    ];
     ALL
 }
 

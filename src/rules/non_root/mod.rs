@@ -1,0 +1,5 @@
+//! non-root: containers should not run as root. A process that breaks out of a root container
+//! starts with root on the host's kernel; a non-root user turns many escapes into nothing.
+
+pub mod final_user;
+pub mod sudo;

@@ -1,0 +1,9 @@
+//! pinned-versions: what an image is built from and what it installs must not change under
+//! the same file. Unpinned inputs make builds irreproducible and let a compromised or broken
+//! release in without a commit.
+
+pub mod add_url;
+pub mod base_image;
+pub mod digest;
+pub mod language_packages;
+pub mod os_packages;

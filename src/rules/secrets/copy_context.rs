@@ -1,0 +1,63 @@
+//! SEC005 copy-context-without-dockerignore: `COPY . .` (or `ADD . .`) into the final image
+//! while no `.dockerignore` keeps `.env` and `.git` out of the build context.
+
+use crate::parse::dockerfile::InstructionKind;
+use crate::rules::docker::{dockerfile, final_instructions};
+use crate::rules::{FileContext, Rule, Sink};
+
+pub struct CopyContextWithoutDockerignore;
+
+impl Rule for CopyContextWithoutDockerignore {
+    fn id(&self) -> &'static str {
+        "SEC005"
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
+        let Some(df) = dockerfile(ctx) else { return };
+        // Only stages whose files reach the final image matter; a builder stage that copies the
+        // context but hands on only its build output does not ship `.env`.
+        for ins in final_instructions(df) {
+            let (InstructionKind::Copy(copy) | InstructionKind::Add(copy)) = &ins.kind else {
+                continue;
+            };
+            if ins.flag("from").is_some() {
+                continue;
+            }
+            let Some(src) = copy
+                .sources
+                .iter()
+                .find(|s| matches!(s.text.as_str(), "." | "./" | "*" | "./*"))
+            else {
+                continue;
+            };
+            let missing: Vec<&str> = match ctx.dockerignore {
+                None => vec![".env", ".git"],
+                Some(ignore) => [".env", ".git"]
+                    .into_iter()
+                    .filter(|p| !ignore.excludes(p))
+                    .collect(),
+            };
+            if missing.is_empty() {
+                continue;
+            }
+            let message = match ctx.dockerignore {
+                None => format!(
+                    "`{} {} …` copies the whole build context and there is no `.dockerignore` beside this Dockerfile: `.env` files and `.git` go into the image",
+                    ins.keyword, src.text
+                ),
+                Some(ignore) => format!(
+                    "`{} {} …` copies the whole build context, and `{}` does not exclude {}",
+                    ins.keyword,
+                    src.text,
+                    ignore.path,
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            };
+            sink.report(src.span, message);
+        }
+    }
+}
