@@ -8,6 +8,7 @@
 //! - [`engine`]: runs it all in parallel and sorts the outcome;
 //! - [`report`]: output formats over one finding type.
 
+pub mod cli;
 pub mod engine;
 pub mod finding;
 pub mod parse;

@@ -20,8 +20,27 @@ impl Format {
 /// Suffixes that mark a `Dockerfile.<x>` as something other than a Dockerfile: documentation,
 /// templates that are rendered into a Dockerfile later, editor and merge leftovers.
 const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[
-    "md", "txt", "rst", "template", "tmpl", "tpl", "j2", "jinja", "jinja2", "erb", "in", "orig",
-    "bak", "swp", "rej", "dockerignore", "sh", "json", "yml", "yaml", "lock",
+    "md",
+    "txt",
+    "rst",
+    "template",
+    "tmpl",
+    "tpl",
+    "j2",
+    "jinja",
+    "jinja2",
+    "erb",
+    "in",
+    "orig",
+    "bak",
+    "swp",
+    "rej",
+    "dockerignore",
+    "sh",
+    "json",
+    "yml",
+    "yaml",
+    "lock",
 ];
 
 /// Decides a file's format from its name alone, as directory discovery does.
@@ -38,10 +57,10 @@ pub fn by_name(path: &Path) -> Option<Format> {
                 return Some(Format::Dockerfile);
             }
         }
-        if let Some(stem) = lower.strip_suffix(base).and_then(|s| s.strip_suffix('.')) {
-            if !stem.is_empty() {
-                return Some(Format::Dockerfile);
-            }
+        if let Some(stem) = lower.strip_suffix(base).and_then(|s| s.strip_suffix('.'))
+            && !stem.is_empty()
+        {
+            return Some(Format::Dockerfile);
         }
     }
     None

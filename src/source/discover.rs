@@ -102,7 +102,10 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
     (found, errors)
 }
 
-fn build_overrides(root: &Path, excludes: &[String]) -> Result<ignore::overrides::Override, String> {
+fn build_overrides(
+    root: &Path,
+    excludes: &[String],
+) -> Result<ignore::overrides::Override, String> {
     let mut builder = OverrideBuilder::new(root);
     for glob in excludes {
         builder
@@ -154,8 +157,17 @@ mod tests {
     #[test]
     fn display_paths_are_relative_with_slashes() {
         let cwd = Path::new("/repo");
-        assert_eq!(display_path(Path::new("/repo/a/Dockerfile"), cwd), "a/Dockerfile");
-        assert_eq!(display_path(Path::new("./a/./Dockerfile"), cwd), "a/Dockerfile");
-        assert_eq!(display_path(Path::new("/elsewhere/Dockerfile"), cwd), "/elsewhere/Dockerfile");
+        assert_eq!(
+            display_path(Path::new("/repo/a/Dockerfile"), cwd),
+            "a/Dockerfile"
+        );
+        assert_eq!(
+            display_path(Path::new("./a/./Dockerfile"), cwd),
+            "a/Dockerfile"
+        );
+        assert_eq!(
+            display_path(Path::new("/elsewhere/Dockerfile"), cwd),
+            "/elsewhere/Dockerfile"
+        );
     }
 }

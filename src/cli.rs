@@ -1,0 +1,263 @@
+//! The command line: `check`, `rules`, `explain`. Parses arguments, calls the library, and maps
+//! the outcome to an exit code. Nothing here knows about formats or rules beyond their names.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::engine::{self, ErrorKind, Options};
+use crate::finding::Severity;
+use crate::report::{self, OutputFormat, ReportOptions};
+use crate::rules;
+
+/// Exit codes: nothing at or above the threshold, findings at or above it, usage or I/O error.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plumbline",
+    version,
+    about = "Checks that a service's Dockerfile, Compose, Helm, Kubernetes, Bicep and Terraform files are pinned, non-root, aligned, secret-free and resource-limited.",
+    after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check files and directories (default: the current directory).
+    Check(CheckArgs),
+    /// List every rule: id, family, default severity, title.
+    Rules {
+        /// Output as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a rule's documentation (by id or name).
+    Explain {
+        /// A rule id such as PIN001, or its name such as base-image-unpinned.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files and directories to check. Directories are walked honouring .gitignore; files
+    /// named here are always checked, whatever their name.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding at or above this severity exists (or a file could not be
+    /// parsed, unless `never`).
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Leave out paths matching this glob (gitignore syntax) when walking directories.
+    /// Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Turn on an opt-in rule, by id or name (e.g. PIN005). Repeatable.
+    #[arg(long, value_name = "RULE")]
+    pub enable: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Human => OutputFormat::Human,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Sarif => OutputFormat::Sarif,
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { json } => list_rules(json),
+        Command::Explain { rule } => explain(&rule),
+    }
+}
+
+fn check(args: CheckArgs) -> i32 {
+    if let Some(n) = args.threads {
+        // Only fails if a pool was already built, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let opts = Options {
+        paths: args.paths,
+        excludes: args.exclude,
+        enable: args.enable,
+        cwd,
+    };
+    let report = match engine::check(&opts) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("plumbline: error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let threshold = args.fail_on.threshold();
+    let ropts = ReportOptions {
+        color,
+        fail_on: threshold,
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            report::write(&report, args.format.into(), &ropts, &mut w)?;
+            w.flush()
+        }),
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            report::write(&report, args.format.into(), &ropts, &mut w).and_then(|()| w.flush())
+        }
+    };
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return EXIT_OK;
+        }
+        eprintln!("plumbline: error: cannot write the report: {e}");
+        return EXIT_ERROR;
+    }
+    exit_code(&report, threshold)
+}
+
+/// 2 when a path could not be read; otherwise 1 when a finding reaches the threshold or a file
+/// could not be parsed (a broken file must not pass a gate silently); otherwise 0.
+pub fn exit_code(report: &engine::Report, threshold: Option<Severity>) -> i32 {
+    if report.errors.iter().any(|e| e.kind == ErrorKind::Io) {
+        return EXIT_ERROR;
+    }
+    let Some(threshold) = threshold else {
+        return EXIT_OK;
+    };
+    if !report.errors.is_empty() || report.findings.iter().any(|f| f.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn list_rules(json: bool) -> i32 {
+    let catalogue = rules::catalogue();
+    let mut out = String::new();
+    if json {
+        let items: Vec<_> = catalogue
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "id": m.id, "name": m.name, "family": m.family.as_str(),
+                    "severity": m.severity.as_str(), "title": m.title,
+                    "formats": m.formats, "opt_in": m.opt_in,
+                })
+            })
+            .collect();
+        out = serde_json::to_string_pretty(&items).unwrap_or_default();
+        out.push('\n');
+    } else {
+        let w_name = catalogue.iter().map(|m| m.name.len()).max().unwrap_or(4);
+        out.push_str(&format!(
+            "{:<7} {:<w_name$} {:<21} {:<8} TITLE\n",
+            "ID", "NAME", "FAMILY", "SEVERITY"
+        ));
+        for m in catalogue {
+            let title = if m.opt_in {
+                format!("{} (opt-in)", m.title)
+            } else {
+                m.title.clone()
+            };
+            out.push_str(&format!(
+                "{:<7} {:<w_name$} {:<21} {:<8} {}\n",
+                m.id,
+                m.name,
+                m.family.as_str(),
+                m.severity.as_str(),
+                title
+            ));
+        }
+    }
+    print_or_pipe(&out)
+}
+
+fn explain(rule: &str) -> i32 {
+    match rules::meta(rule) {
+        Some(m) => print_or_pipe(&m.markdown()),
+        None => {
+            eprintln!("plumbline: error: unknown rule `{rule}` (see `plumbline rules`)");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn print_or_pipe(s: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("plumbline: error: {e}");
+            EXIT_ERROR
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The built binary, end to end: exit codes, formats, discovery, the rule catalogue commands.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn plumbline(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("binary runs")
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+const CLEAN: &str = "FROM alpine:3.19\nUSER 10001\n";
+const FLOATING: &str = "FROM alpine\nUSER 10001\n";
+
+#[test]
+fn exit_codes_follow_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ok/Dockerfile", CLEAN);
+    write(dir.path(), "bad/Dockerfile", FLOATING);
+    assert_eq!(
+        plumbline(&["check", "ok"], dir.path()).status.code(),
+        Some(0)
+    );
+    let bad = plumbline(&["check", "bad", "--color", "never"], dir.path());
+    assert_eq!(bad.status.code(), Some(1), "{}", stdout(&bad));
+    assert!(stdout(&bad).contains("PIN001"));
+    assert_eq!(
+        plumbline(&["check", "bad", "--fail-on", "never"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    // A warning-level finding only fails at --fail-on warning.
+    write(
+        dir.path(),
+        "warn/Dockerfile",
+        "FROM alpine:3.19\nRUN sudo true\nUSER 10001\n",
+    );
+    assert_eq!(
+        plumbline(&["check", "warn"], dir.path()).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        plumbline(&["check", "warn", "--fail-on", "warning"], dir.path())
+            .status
+            .code(),
+        Some(1)
+    );
+    // Usage and I/O errors are 2, and the other paths are still checked.
+    let missing = plumbline(&["check", "nope", "bad", "--format", "json"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    let v = json(&missing);
+    assert_eq!(v["errors"][0]["path"], "nope");
+    assert_eq!(v["findings"][0]["rule"], "PIN001");
+    assert_eq!(
+        plumbline(&["check", "--format", "xml"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        plumbline(&["check", "--enable", "NOPE"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn json_output_is_located_relative_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "svc/Dockerfile",
+        "FROM alpine:3.19\nUSER 10001\nENV API_TOKEN=zq81-long-lived\n",
+    );
+    let a = plumbline(&["check", "--format", "json", "--threads", "1"], dir.path());
+    let b = plumbline(&["check", "--format", "json", "--threads", "2"], dir.path());
+    assert_eq!(a.stdout, b.stdout, "output must not depend on threads");
+    let v = json(&a);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "SEC001");
+    assert_eq!(f["family"], "secrets");
+    assert_eq!(f["path"], "svc/Dockerfile");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(3), Some(15))
+    );
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(3), Some(30))
+    );
+    assert!(
+        !stdout(&a).contains("zq81-long-lived"),
+        "secrets are masked"
+    );
+}
+
+#[test]
+fn output_file_and_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Dockerfile", FLOATING);
+    let o = plumbline(
+        &["check", ".", "--format", "sarif", "--output", "out.sarif"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "PIN001");
+}
+
+#[test]
+fn discovery_honours_gitignore_excludes_and_names() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "ignored/\n");
+    write(dir.path(), "ignored/Dockerfile", FLOATING);
+    write(dir.path(), "vendor/Dockerfile", FLOATING);
+    write(dir.path(), "a/Dockerfile.prod", FLOATING);
+    write(dir.path(), "b/api.Dockerfile", FLOATING);
+    write(dir.path(), ".devcontainer/Containerfile", FLOATING);
+    write(dir.path(), "c/Dockerfile.md", "# docs, not a Dockerfile\n");
+    write(dir.path(), "d/build-image", FLOATING);
+    let v = json(&plumbline(
+        &["check", "--format", "json", "--exclude", "vendor/"],
+        dir.path(),
+    ));
+    let mut paths: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.dedup();
+    assert_eq!(
+        paths,
+        [
+            ".devcontainer/Containerfile",
+            "a/Dockerfile.prod",
+            "b/api.Dockerfile"
+        ]
+    );
+    assert_eq!(v["summary"]["files_checked"], 3);
+    // A file named explicitly is checked whatever its name.
+    let v = json(&plumbline(
+        &["check", "--format", "json", "d/build-image"],
+        dir.path(),
+    ));
+    assert_eq!(v["findings"][0]["rule"], "PIN001");
+}
+
+#[test]
+fn broken_files_give_located_errors_and_do_not_stop_others() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad/Dockerfile", "apiVersion: v1\nkind: Pod\n");
+    write(dir.path(), "bin/Dockerfile", "\u{0}\u{1}binary");
+    write(dir.path(), "good/Dockerfile", FLOATING);
+    let o = plumbline(&["check", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let errors = v["errors"].as_array().unwrap();
+    let bad = errors
+        .iter()
+        .find(|e| e["path"] == "bad/Dockerfile")
+        .expect("parse error reported");
+    assert_eq!(bad["line"], 1);
+    assert!(errors.iter().any(|e| e["path"] == "bin/Dockerfile"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "good/Dockerfile")
+    );
+}
+
+#[test]
+fn human_output_has_frames_and_no_colour_off_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Dockerfile", FLOATING);
+    let o = plumbline(&["check"], dir.path());
+    let text = stdout(&o);
+    assert!(
+        text.contains("PIN001") && text.contains("pinned-versions"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FROM alpine"),
+        "code frame shows the line: {text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no ANSI escapes when not a terminal"
+    );
+    let coloured = stdout(&plumbline(&["check", "--color", "always"], dir.path()));
+    assert!(coloured.contains('\u{1b}'));
+}
+
+#[test]
+fn rules_explain_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = stdout(&plumbline(&["rules"], dir.path()));
+    assert!(
+        list.contains("PIN001")
+            && list.contains("base-image-unpinned")
+            && list.contains("non-root")
+    );
+    let doc = plumbline(&["explain", "base-image-unpinned"], dir.path());
+    assert_eq!(doc.status.code(), Some(0));
+    assert!(stdout(&doc).contains("## Why it matters"));
+    assert_eq!(
+        plumbline(&["explain", "NOPE"], dir.path()).status.code(),
+        Some(2)
+    );
+    let v = plumbline(&["--version"], dir.path());
+    assert!(stdout(&v).contains(env!("CARGO_PKG_VERSION")));
+}
