@@ -131,6 +131,8 @@ pub fn check(opts: &Options) -> Result<Report, String> {
                 file,
                 doc,
                 dockerignore: dockerignore_for(file, &dockerignores),
+                context_has_git: matches!(doc, Document::Dockerfile(_))
+                    && file.dir().join(".git").exists(),
             };
             let mut out = Vec::new();
             for (meta, rule) in &rule_impls {

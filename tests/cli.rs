@@ -235,3 +235,22 @@ fn rules_explain_version() {
     let v = plumbline(&["--version"], dir.path());
     assert!(stdout(&v).contains(env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn copying_a_checkout_root_needs_git_in_dockerignore() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.19\nCOPY . .\nUSER 10001\n",
+    );
+    write(dir.path(), ".dockerignore", ".env\n");
+    let v = json(&plumbline(&["check", "--format", "json"], dir.path()));
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "SEC005");
+    assert!(f["message"].as_str().unwrap().contains("`.git`"), "{f}");
+    write(dir.path(), ".dockerignore", ".env\n.git\n");
+    let v = json(&plumbline(&["check", "--format", "json"], dir.path()));
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+}

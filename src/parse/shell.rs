@@ -152,8 +152,17 @@ fn from_tokens(logical: &str, tokens: &[brush_parser::Token], map: &OffsetMap) -
                 finish(&mut script, &mut current);
                 skip_next_word = false;
             }
-            brush_parser::Token::Operator(_, _) => {
-                // A redirection: the next word is its target, not an argument.
+            brush_parser::Token::Operator(_, loc) => {
+                // A redirection: the next word is its target, not an argument, and a number
+                // written against it (`2>&1`) is its file descriptor.
+                let op_start = map.start(to_byte(loc.start.index));
+                if current.words.last().is_some_and(|w| {
+                    w.span.end == op_start
+                        && !w.text.is_empty()
+                        && w.text.bytes().all(|b| b.is_ascii_digit())
+                }) {
+                    current.words.pop();
+                }
                 skip_next_word = true;
             }
             brush_parser::Token::Word(raw, loc) => {
@@ -292,6 +301,13 @@ mod tests {
         assert_eq!(&text[curl.span.start..curl.span.end], "curl=7.88");
         let quoted = &s.commands[5].words[1];
         assert_eq!(&text[quoted.span.start..quoted.span.end], "\"a b\"");
+    }
+
+    #[test]
+    fn file_descriptors_of_redirections_are_not_arguments() {
+        let text = "apt-get install -s pkg > /dev/null 2>&1 3< in";
+        let s = parse_script(text, &identity(text));
+        assert_eq!(names(&s), vec![vec!["apt-get", "install", "-s", "pkg"]]);
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct FileContext<'a> {
     pub doc: &'a Document,
     /// For a Dockerfile: the `.dockerignore` that applies to its build context, if any.
     pub dockerignore: Option<&'a Dockerignore>,
+    /// For a Dockerfile: whether its directory (the build context we assume) holds `.git`,
+    /// i.e. is the root of a checkout whose history a `COPY . .` would ship.
+    pub context_has_git: bool,
 }
 
 /// A `.dockerignore` found beside a Dockerfile (or `<name>.dockerignore`, which BuildKit

@@ -16,6 +16,42 @@ fn base_is_non_root(image: &str) -> bool {
         || lower.starts_with("bitnami/")
         || lower.contains("/bitnami/")
         || lower.starts_with("cgr.dev/chainguard/")
+        // Images that set a non-root USER themselves.
+        || ["grafana/", "prom/", "quay.io/prometheus/", "jaegertracing/"].iter().any(|p| lower.starts_with(p))
+}
+
+/// Official images whose own entrypoint starts as root only to drop to a service user
+/// (`gosu`/`su-exec` in `docker-entrypoint.sh`); an image built on them keeps that
+/// behaviour as long as it does not replace the `ENTRYPOINT`.
+const DROPPING_BASES: &[&str] = &[
+    "redis",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "rabbitmq",
+    "cassandra",
+    "couchdb",
+    "elasticsearch",
+    "memcached",
+    "percona",
+    "neo4j",
+    "solr",
+    "zookeeper",
+];
+
+/// The repository name without registry and `library/`: `docker.io/library/redis` → `redis`.
+fn short_repository(image: &str) -> &str {
+    let name = image.split(['@']).next().unwrap_or(image);
+    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+    let name = match name[last_slash..].find(':') {
+        Some(i) => &name[..last_slash + i],
+        None => name,
+    };
+    name.strip_prefix("docker.io/")
+        .unwrap_or(name)
+        .strip_prefix("library/")
+        .unwrap_or(name.strip_prefix("docker.io/").unwrap_or(name))
 }
 
 /// Windows images have no root user; their default user is a different model.
@@ -74,6 +110,10 @@ impl Rule for FinalStageRunsAsRoot {
                 if base_is_non_root(&base_name) {
                     return;
                 }
+                let keeps_entrypoint = !instructions.iter().any(|i| i.keyword == "ENTRYPOINT");
+                if keeps_entrypoint && DROPPING_BASES.contains(&short_repository(&base_name)) {
+                    return;
+                }
                 // An entrypoint that drops privileges (the docker-library pattern) runs its
                 // service as another user even though the image starts as root.
                 let drops = instructions.iter().any(|ins| {
@@ -94,5 +134,21 @@ impl Rule for FinalStageRunsAsRoot {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_repository;
+
+    #[test]
+    fn short_repositories() {
+        assert_eq!(short_repository("redis:7.2"), "redis");
+        assert_eq!(short_repository("docker.io/library/redis:7.2"), "redis");
+        assert_eq!(short_repository("docker.io/bitnami/redis"), "bitnami/redis");
+        assert_eq!(
+            short_repository("localhost:5000/redis@sha256:abc"),
+            "localhost:5000/redis"
+        );
     }
 }

@@ -96,6 +96,15 @@ impl Rule for OsPackageUnpinned {
             if !manager.install.contains(&args[sub].text.as_str()) {
                 continue;
             }
+            // A simulation installs nothing (`apt-get install -s pkg` probes availability).
+            if args.iter().any(|a| {
+                matches!(
+                    a.text.as_str(),
+                    "-s" | "--simulate" | "--dry-run" | "--just-print" | "--no-act" | "--assumeno"
+                )
+            }) {
+                continue;
+            }
             let unpinned: Vec<&Word> = operands(args, sub + 1, manager.with_value)
                 .into_iter()
                 .filter(|w| {

@@ -9,12 +9,10 @@ use crate::rules::{FileContext, Rule, Sink};
 
 pub struct ExposeDisagreesWithCommand;
 
-/// Options whose value is a port, or `host:port`, or a URL.
+/// Options whose value is a port, or `host:port`, or a URL, for any program.
 const PORT_OPTIONS: &[&str] = &[
     "--bind",
-    "-b",
     "--port",
-    "-p",
     "--listen",
     "--http-port",
     "--server.port",
@@ -23,6 +21,39 @@ const PORT_OPTIONS: &[&str] = &[
     "--addr",
     "--http",
 ];
+
+/// Short options mean a port only for the servers that define them that way: `-b` is a
+/// buffer size to uwsgi, and `-p` is a path, a profile or a password to many tools.
+const SHORT_PORT_OPTIONS: &[(&str, &[&str])] = &[
+    ("-b", &["gunicorn", "hypercorn", "daphne"]),
+    (
+        "-p",
+        &[
+            "flask",
+            "rails",
+            "puma",
+            "http-server",
+            "serve",
+            "json-server",
+            "live-server",
+            "hugo",
+            "daphne",
+            "php",
+        ],
+    ),
+];
+
+/// Whether `option` names a port for a command made of `words`.
+fn is_port_option(option: &str, words: &[&Word]) -> bool {
+    PORT_OPTIONS.contains(&option)
+        || SHORT_PORT_OPTIONS.iter().any(|(short, programs)| {
+            *short == option
+                && words.iter().any(|w| {
+                    let base = w.text.rsplit('/').next().unwrap_or(&w.text);
+                    programs.contains(&base)
+                })
+        })
+}
 
 /// The port in an option value: `8000`, `0.0.0.0:8000`, `:8000`, `http://+:8000`.
 fn port_of(value: &str) -> Option<u16> {
@@ -73,11 +104,11 @@ impl Rule for ExposeDisagreesWithCommand {
                 // `--port=8000`, `-Dserver.port=8000`
                 let inline = text
                     .split_once('=')
-                    .filter(|(k, _)| PORT_OPTIONS.contains(k) || *k == "-Dserver.port")
+                    .filter(|(k, _)| is_port_option(k, &words) || *k == "-Dserver.port")
                     .map(|(_, v)| v.to_string());
                 let value = match inline {
                     Some(v) => Some(v),
-                    None if PORT_OPTIONS.contains(&text.as_str()) => {
+                    None if is_port_option(&text, &words) => {
                         words.get(i + 1).and_then(|w| substitute(&w.text, &vars))
                     }
                     None => None,

@@ -30,20 +30,31 @@ impl Rule for CopyContextWithoutDockerignore {
             else {
                 continue;
             };
-            let missing: Vec<&str> = match ctx.dockerignore {
-                None => vec![".env", ".git"],
-                Some(ignore) => [".env", ".git"]
-                    .into_iter()
-                    .filter(|p| !ignore.excludes(p))
-                    .collect(),
+            // `.git` only matters where the context is a checkout's root; elsewhere it is not
+            // in the context to begin with.
+            let wanted: &[&str] = if ctx.context_has_git {
+                &[".env", ".git"]
+            } else {
+                &[".env"]
             };
+            let missing: Vec<&str> = wanted
+                .iter()
+                .copied()
+                .filter(|p| ctx.dockerignore.is_none_or(|ignore| !ignore.excludes(p)))
+                .collect();
             if missing.is_empty() {
                 continue;
             }
             let message = match ctx.dockerignore {
                 None => format!(
-                    "`{} {} …` copies the whole build context and there is no `.dockerignore` beside this Dockerfile: `.env` files and `.git` go into the image",
-                    ins.keyword, src.text
+                    "`{} {} …` copies the whole build context and there is no `.dockerignore` beside this Dockerfile: {} go into the image",
+                    ins.keyword,
+                    src.text,
+                    if ctx.context_has_git {
+                        "`.env` files and `.git`"
+                    } else {
+                        "`.env` files"
+                    }
                 ),
                 Some(ignore) => format!(
                     "`{} {} …` copies the whole build context, and `{}` does not exclude {}",

@@ -21,10 +21,10 @@ pub struct CredentialsInRun;
 static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@").expect("compiles")
 });
-/// `key=value` pairs inside echoed text: `_authToken=abc`, `password=abc`.
-static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*([^\s;&|'\x22]+)").expect("compiles")
-});
+/// `key=value` pairs inside echoed text: `_authToken=abc`, `password=abc`. Only `=`: a
+/// sudoers line such as `ALL=(ALL) NOPASSWD: ALL` has a colon after a secret-looking word.
+static KEY_VALUE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([A-Za-z_][A-Za-z0-9_.-]*)=([^\s;&|'\x22]+)").expect("compiles"));
 
 /// A credential found in one word: the value as text and what it was passed as.
 struct Hit<'a> {
