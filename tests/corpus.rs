@@ -1,0 +1,103 @@
+//! Smoke test on real infrastructure code: `../shared/corpus` (public repositories, read in
+//! place, never copied here). Every Dockerfile the corpus manifest lists must be found by
+//! discovery, parse without error, and yield findings whose spans lie inside the file.
+//! Skipped, with a note, when the corpus is not beside the checkout.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use plumbline::engine::{self, Options};
+
+fn corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    dir.join("MANIFEST.tsv").is_file().then_some(dir)
+}
+
+#[test]
+fn corpus_dockerfiles_are_found_parsed_and_located() {
+    let Some(dir) = corpus() else {
+        eprintln!("../shared/corpus not present: corpus smoke test skipped");
+        return;
+    };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let expected: BTreeSet<String> = manifest
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            let path = cols.next()?;
+            (cols.next()? == "dockerfile").then(|| path.to_string())
+        })
+        .collect();
+    assert!(
+        expected.len() > 100,
+        "the manifest lists the corpus Dockerfiles"
+    );
+
+    let opts = Options {
+        paths: vec![dir.clone()],
+        excludes: vec![],
+        enable: vec!["PIN005".into()],
+        cwd: dir.clone(),
+    };
+    let report = engine::check(&opts).unwrap();
+    let errors: Vec<String> = report
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.path, e.message))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "corpus files that did not parse:\n{}",
+        errors.join("\n")
+    );
+
+    let checked: BTreeSet<String> = report
+        .findings
+        .iter()
+        .map(|f| f.location.file.display_path.clone())
+        .collect();
+    assert_eq!(
+        report.files_checked,
+        expected.len(),
+        "discovery finds exactly the manifest's Dockerfiles"
+    );
+    assert!(checked.is_subset(&expected));
+
+    for f in &report.findings {
+        let file = &f.location.file;
+        let span = f.location.span;
+        assert!(
+            span.start <= span.end && span.end <= file.text.len(),
+            "{}: span out of range",
+            f.rule.id
+        );
+        assert!(file.text.is_char_boundary(span.start) && file.text.is_char_boundary(span.end));
+        assert!(!f.message.is_empty() && !f.fingerprint.is_empty());
+    }
+    let fingerprints: BTreeSet<&str> = report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    assert_eq!(
+        fingerprints.len(),
+        report.findings.len(),
+        "fingerprints are unique"
+    );
+
+    // The same input gives the same report.
+    let again = engine::check(&opts).unwrap();
+    let key = |r: &engine::Report| -> Vec<String> {
+        r.findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {:?} {}",
+                    f.rule.id, f.location.file.display_path, f.location.span, f.message
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&report), key(&again));
+}
