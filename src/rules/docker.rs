@@ -119,8 +119,8 @@ pub fn substitute(text: &str, vars: &HashMap<String, String>) -> Option<String> 
     Some(out)
 }
 
-/// Every simple command of every `RUN`, with `sudo`/`env` wrappers removed, in file order.
-pub fn run_commands(df: &Dockerfile) -> Vec<SimpleCommand> {
+/// Every simple command of every `RUN`, as written, in file order.
+pub fn raw_run_commands(df: &Dockerfile) -> Vec<SimpleCommand> {
     df.instructions
         .iter()
         .filter_map(|ins| match &ins.kind {
@@ -128,6 +128,13 @@ pub fn run_commands(df: &Dockerfile) -> Vec<SimpleCommand> {
             _ => None,
         })
         .flatten()
+        .collect()
+}
+
+/// Every simple command of every `RUN`, with `sudo`/`env` wrappers removed, in file order.
+pub fn run_commands(df: &Dockerfile) -> Vec<SimpleCommand> {
+    raw_run_commands(df)
+        .into_iter()
         .map(|c| c.unwrapped())
         .collect()
 }

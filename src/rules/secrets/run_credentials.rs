@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::finding::mask_secret;
-use crate::parse::dockerfile::{InstructionKind, Word};
+use crate::parse::dockerfile::Word;
 use crate::parse::shell::SimpleCommand;
-use crate::rules::docker::{dockerfile, is_dynamic};
+use crate::rules::docker::{dockerfile, is_dynamic, raw_run_commands};
 use crate::rules::secrets::token_formats::contains_token;
 use crate::rules::secrets::{is_placeholder, is_secret_name};
 use crate::rules::{FileContext, Rule, Sink};
@@ -40,40 +40,35 @@ impl Rule for CredentialsInRun {
 
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(df) = dockerfile(ctx) else { return };
-        for ins in &df.instructions {
-            let InstructionKind::Run(run) = &ins.kind else {
-                continue;
-            };
-            for cmd in run.command.commands() {
-                let mut hits = Vec::new();
-                scan(&cmd, &mut hits);
-                let inner = cmd.unwrapped();
-                if inner.words.len() != cmd.words.len() {
-                    scan(&inner, &mut hits);
+        for cmd in raw_run_commands(df) {
+            let mut hits = Vec::new();
+            scan(&cmd, &mut hits);
+            let inner = cmd.unwrapped();
+            if inner.words.len() != cmd.words.len() {
+                scan(&inner, &mut hits);
+            }
+            let mut seen: Vec<Span> = Vec::new();
+            for hit in hits {
+                if is_placeholder(&hit.value)
+                    || is_dynamic(&hit.value)
+                    || contains_token(&hit.value)
+                {
+                    continue;
                 }
-                let mut seen: Vec<Span> = Vec::new();
-                for hit in hits {
-                    if is_placeholder(&hit.value)
-                        || is_dynamic(&hit.value)
-                        || contains_token(&hit.value)
-                    {
-                        continue;
-                    }
-                    let span = value_span(ctx.file.slice(hit.word.span), hit.word.span, &hit.value);
-                    if seen.contains(&span) {
-                        continue;
-                    }
-                    seen.push(span);
-                    let finding = sink.report(
-                        span,
-                        format!(
-                            "{} on a `RUN` line (`{}`): build commands are kept in the image history",
-                            hit.what,
-                            mask_secret(&hit.value)
-                        ),
-                    );
-                    finding.secrets.push(span);
+                let span = value_span(ctx.file.slice(hit.word.span), hit.word.span, &hit.value);
+                if seen.contains(&span) {
+                    continue;
                 }
+                seen.push(span);
+                let finding = sink.report(
+                    span,
+                    format!(
+                        "{} on a `RUN` line (`{}`): build commands are kept in the image history",
+                        hit.what,
+                        mask_secret(&hit.value)
+                    ),
+                );
+                finding.secrets.push(span);
             }
         }
     }
