@@ -17,7 +17,7 @@ use crate::finding::{Finding, Location, Related, Severity};
 use crate::rules::RuleMeta;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/plumbline-dev/plumbline";
+const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]

@@ -109,7 +109,8 @@ impl RuleMeta {
     /// Where the rule's page is published (SARIF `helpUri`).
     pub fn help_uri(&self) -> String {
         format!(
-            "https://github.com/plumbline-dev/plumbline/blob/main/docs/rules/{}.md",
+            "{}/blob/main/docs/rules/{}.md",
+            env!("CARGO_PKG_REPOSITORY"),
             self.id
         )
     }
