@@ -1,10 +1,10 @@
 //! Shared reading of a parsed Dockerfile for the Dockerfile rules: which stages make up the
 //! final image, and what `ENV`/`ARG` values are in force.
 
-use std::collections::HashMap;
-
 use crate::parse::Document;
-use crate::parse::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage, Word};
+use crate::parse::dockerfile::{
+    Dockerfile, Instruction, InstructionKind, Stage, Vars, Word, substitute,
+};
 use crate::parse::shell::SimpleCommand;
 use crate::rules::FileContext;
 
@@ -45,78 +45,52 @@ pub fn final_instructions(df: &Dockerfile) -> Vec<&Instruction> {
 
 /// `ENV` values and `ARG` defaults in force at the end of `instructions` (later wins), plus
 /// global `ARG` defaults, for reading `EXPOSE $PORT` or `curl localhost:${PORT}` literally.
-pub fn variables(df: &Dockerfile, instructions: &[&Instruction]) -> HashMap<String, String> {
-    let mut vars = HashMap::new();
-    for arg in &df.global_args {
-        if let Some(d) = &arg.default {
-            vars.insert(arg.name.text.clone(), d.text.clone());
+/// Values are substituted as they are declared, so `ENV URL=http://localhost:$PORT` reads.
+pub fn variables(df: &Dockerfile, instructions: &[&Instruction]) -> Vars {
+    let mut vars = Vars::new();
+    let declare = |vars: &mut Vars, name: &str, value: Option<&str>| {
+        let value = value.map(|v| substitute(v, vars).unwrap_or_else(|| v.to_string()));
+        match value {
+            Some(v) => {
+                vars.insert(name.to_string(), Some(v));
+            }
+            // `ARG X` without a default keeps a value declared earlier.
+            None => {
+                vars.entry(name.to_string()).or_insert(None);
+            }
         }
+    };
+    for arg in &df.global_args {
+        declare(
+            &mut vars,
+            &arg.name.text,
+            arg.default.as_ref().map(|d| d.text.as_str()),
+        );
     }
     for ins in instructions {
         match &ins.kind {
             InstructionKind::Env(pairs) => {
-                for kv in pairs {
-                    if let Some(v) = &kv.value {
-                        let value = substitute(&v.text, &vars).unwrap_or_else(|| v.text.clone());
-                        vars.insert(kv.key.text.clone(), value);
-                    }
+                for kv in pairs.iter().filter(|kv| kv.value.is_some()) {
+                    declare(
+                        &mut vars,
+                        &kv.key.text,
+                        kv.value.as_ref().map(|v| v.text.as_str()),
+                    );
                 }
             }
             InstructionKind::Arg(args) => {
                 for a in args {
-                    if let Some(d) = &a.default {
-                        vars.insert(a.name.text.clone(), d.text.clone());
-                    }
+                    declare(
+                        &mut vars,
+                        &a.name.text,
+                        a.default.as_ref().map(|d| d.text.as_str()),
+                    );
                 }
             }
             _ => {}
         }
     }
     vars
-}
-
-/// Substitutes `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` from `vars`. Returns
-/// `None` when a variable has no value, since the result could then be anything.
-pub fn substitute(text: &str, vars: &HashMap<String, String>) -> Option<String> {
-    if !text.contains('$') {
-        return Some(text.to_string());
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i + 1..];
-        if let Some(inner) = rest.strip_prefix('{') {
-            let close = inner.find('}')?;
-            let expr = &inner[..close];
-            rest = &inner[close + 1..];
-            let (name, default) = match expr.find([':', '-']) {
-                Some(j) => {
-                    let d = expr[j..].trim_start_matches(':');
-                    (&expr[..j], d.strip_prefix('-'))
-                }
-                None => (expr, None),
-            };
-            match (vars.get(name), default) {
-                (Some(v), _) if !v.is_empty() => out.push_str(v),
-                (_, Some(d)) => out.push_str(d),
-                (Some(v), None) => out.push_str(v),
-                (None, None) => return None,
-            }
-        } else {
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            if end == 0 {
-                out.push('$');
-                continue;
-            }
-            out.push_str(vars.get(&rest[..end])?);
-            rest = &rest[end..];
-        }
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 /// Every simple command of every `RUN`, as written, in file order.
@@ -190,21 +164,27 @@ pub fn is_root_user(user: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::dockerfile::parse;
 
     #[test]
-    fn substitutes_like_the_dockerfile_frontend() {
-        let vars: HashMap<String, String> = [("PORT".to_string(), "8080".to_string())].into();
-        assert_eq!(
-            substitute("localhost:$PORT/x", &vars).as_deref(),
-            Some("localhost:8080/x")
+    fn variables_are_read_like_the_dockerfile_frontend() {
+        let df = parse(
+            "ARG HOST=0.0.0.0\nFROM a\nARG HOST\nENV PORT=8080 URL=http://localhost:$PORT\nARG NOPE\n",
         );
-        assert_eq!(substitute("${PORT}", &vars).as_deref(), Some("8080"));
+        let instructions = final_instructions(&df);
+        let vars = variables(&df, &instructions);
+        let s = |t: &str| substitute(t, &vars);
+        assert_eq!(s("localhost:$PORT/x").as_deref(), Some("localhost:8080/x"));
+        assert_eq!(s("${PORT}").as_deref(), Some("8080"));
         assert_eq!(
-            substitute("${HOST:-0.0.0.0}:${PORT}", &vars).as_deref(),
+            s("${HOST:-127.0.0.1}:${PORT}").as_deref(),
             Some("0.0.0.0:8080")
         );
-        assert_eq!(substitute("${NOPE}", &vars), None);
-        assert_eq!(substitute("cost $5", &vars), None);
-        assert_eq!(substitute("a $ b", &vars).as_deref(), Some("a $ b"));
+        assert_eq!(s("$URL").as_deref(), Some("http://localhost:8080"));
+        assert_eq!(s("${NOPE}"), None);
+        assert_eq!(s("${MISSING}"), None);
+        assert_eq!(s("${NOPE:-5000}").as_deref(), Some("5000"));
+        // `$` before something that is not a name stays literal, as in BuildKit.
+        assert_eq!(s("a $ b $5").as_deref(), Some("a $ b $5"));
     }
 }

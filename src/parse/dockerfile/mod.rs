@@ -9,8 +9,10 @@
 //! a finding on a word points at that word even when the instruction spans several lines.
 
 mod parser;
+mod vars;
 
 pub use parser::parse;
+pub use vars::{Vars, substitute};
 
 use crate::parse::ParseError;
 use crate::parse::shell::ShellScript;

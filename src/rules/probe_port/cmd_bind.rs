@@ -2,8 +2,9 @@
 //! port (`--bind 0.0.0.0:8000`, `--port 8000`, `-p 8000`, `--urls http://+:8000`,
 //! `-Dserver.port=8000`) that the image does not `EXPOSE`.
 
+use crate::parse::dockerfile::substitute;
 use crate::parse::dockerfile::{CommandLine, InstructionKind, Word};
-use crate::rules::docker::{dockerfile, substitute};
+use crate::rules::docker::dockerfile;
 use crate::rules::probe_port::{exposed_ports, final_with_vars};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -75,7 +76,7 @@ impl Rule for ExposeDisagreesWithCommand {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(df) = dockerfile(ctx) else { return };
         let (instructions, vars) = final_with_vars(df);
-        let Some(exposed) = exposed_ports(df) else {
+        let Some(exposed) = exposed_ports(&instructions, &vars) else {
             return;
         };
         if exposed.is_empty() {

@@ -1,8 +1,9 @@
 //! PORT002 healthcheck-port-not-exposed: the `HEALTHCHECK` probes a local port that the image
 //! does not `EXPOSE`.
 
+use crate::parse::dockerfile::substitute;
 use crate::parse::dockerfile::{CommandLine, InstructionKind};
-use crate::rules::docker::{dockerfile, substitute};
+use crate::rules::docker::dockerfile;
 use crate::rules::probe_port::{exposed_ports, final_with_vars, local_url_port};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -26,7 +27,7 @@ impl Rule for HealthcheckPortNotExposed {
             return;
         };
         // Without EXPOSE, or with ports we cannot read, there is nothing to compare against.
-        let Some(exposed) = exposed_ports(df) else {
+        let Some(exposed) = exposed_ports(&instructions, &vars) else {
             return;
         };
         if exposed.is_empty() {

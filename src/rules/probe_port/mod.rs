@@ -6,18 +6,20 @@ pub mod cmd_bind;
 pub mod healthcheck_port;
 pub mod missing_healthcheck;
 
-use std::collections::HashMap;
+use crate::parse::dockerfile::{
+    Dockerfile, ExposedPort, Instruction, InstructionKind, Vars, substitute,
+};
+use crate::rules::docker::{final_instructions, variables};
 
-use crate::parse::dockerfile::{Dockerfile, ExposedPort, Instruction, InstructionKind};
-use crate::rules::docker::{final_instructions, substitute, variables};
-
-/// The final image's `EXPOSE`d ports, with `$VAR`s read from `ENV`/`ARG`. `None` when some
-/// port cannot be read literally, since any comparison would then be a guess.
-pub(crate) fn exposed_ports(df: &Dockerfile) -> Option<Vec<(u16, &ExposedPort)>> {
-    let instructions = final_instructions(df);
-    let vars = variables(df, &instructions);
+/// The `EXPOSE`d ports among `instructions` (the final image's, from [`final_with_vars`]),
+/// with `$VAR`s read from `vars`. `None` when some port cannot be read literally, since any
+/// comparison would then be a guess.
+pub(crate) fn exposed_ports<'a>(
+    instructions: &[&'a Instruction],
+    vars: &Vars,
+) -> Option<Vec<(u16, &'a ExposedPort)>> {
     let mut ports = Vec::new();
-    for ins in &instructions {
+    for ins in instructions {
         let InstructionKind::Expose(list) = &ins.kind else {
             continue;
         };
@@ -30,7 +32,7 @@ pub(crate) fn exposed_ports(df: &Dockerfile) -> Option<Vec<(u16, &ExposedPort)>>
                 }
                 (Some(start), None) => ports.push((start, p)),
                 _ => {
-                    let text = substitute(&p.word.text, &vars)?;
+                    let text = substitute(&p.word.text, vars)?;
                     let port = text.split('/').next()?.parse().ok()?;
                     ports.push((port, p));
                 }
@@ -41,7 +43,7 @@ pub(crate) fn exposed_ports(df: &Dockerfile) -> Option<Vec<(u16, &ExposedPort)>>
 }
 
 /// The final image's instructions and its variables, for rules that read commands.
-pub(crate) fn final_with_vars(df: &Dockerfile) -> (Vec<&Instruction>, HashMap<String, String>) {
+pub(crate) fn final_with_vars(df: &Dockerfile) -> (Vec<&Instruction>, Vars) {
     let instructions = final_instructions(df);
     let vars = variables(df, &instructions);
     (instructions, vars)
