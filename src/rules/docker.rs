@@ -3,7 +3,7 @@
 
 use crate::parse::Document;
 use crate::parse::dockerfile::{
-    Dockerfile, Instruction, InstructionKind, Stage, Vars, Word, substitute,
+    Dockerfile, From, ImageRef, Instruction, InstructionKind, Stage, Vars, Word, substitute,
 };
 use crate::parse::shell::SimpleCommand;
 use crate::rules::FileContext;
@@ -33,6 +33,21 @@ pub fn final_chain(df: &Dockerfile) -> Vec<&Stage> {
     }
     chain.reverse();
     chain
+}
+
+/// Every `FROM` that pulls an image not pinned by digest, with its resolved name and
+/// reference. Left out: stages built on an earlier stage (they inherit its pin), `scratch`,
+/// and images whose variables have no default (they are chosen at build time).
+pub fn bases_without_digest(df: &Dockerfile) -> Vec<(&From, &str, &ImageRef)> {
+    df.stages
+        .iter()
+        .filter_map(|stage| {
+            let from = df.from_of(stage)?;
+            let (resolved, reference) = (from.resolved.as_deref()?, from.reference.as_ref()?);
+            let pulled = from.base_stage.is_none() && resolved != "scratch";
+            (pulled && reference.digest.is_none()).then_some((from, resolved, reference))
+        })
+        .collect()
 }
 
 /// Instructions of the final image in build order (base stages first).

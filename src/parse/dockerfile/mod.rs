@@ -201,6 +201,19 @@ impl ImageRef {
             digest,
         })
     }
+
+    /// The name without tag and digest, with Docker Hub's registry and `library/` left out:
+    /// `docker.io/library/redis:7` → `redis`, `ghcr.io/org/app:1` → `ghcr.io/org/app`.
+    pub fn short_name(&self) -> String {
+        match self.registry.as_deref() {
+            None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io") => self
+                .repository
+                .strip_prefix("library/")
+                .unwrap_or(&self.repository)
+                .to_string(),
+            Some(registry) => format!("{registry}/{}", self.repository),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,6 +351,14 @@ mod tests {
         assert_eq!(r.tag.as_deref(), Some("8.0"));
         assert_eq!(r.digest.as_deref(), Some("sha256:abc"));
         assert!(ImageRef::parse("").is_none());
+        let short = |s: &str| ImageRef::parse(s).unwrap().short_name();
+        assert_eq!(short("redis:7.2"), "redis");
+        assert_eq!(short("docker.io/library/redis:7.2"), "redis");
+        assert_eq!(short("docker.io/bitnami/redis"), "bitnami/redis");
+        assert_eq!(
+            short("localhost:5000/redis@sha256:abc"),
+            "localhost:5000/redis"
+        );
         assert!(ImageRef::parse("a b").is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! ROOT001 final-stage-runs-as-root: the image's last `USER` is root, or no stage of the final
 //! image sets a `USER` at all.
 
-use crate::parse::dockerfile::InstructionKind;
+use crate::parse::dockerfile::{ImageRef, InstructionKind};
 use crate::rules::docker::{dockerfile, final_chain, final_instructions, is_root_user};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -39,20 +39,6 @@ const DROPPING_BASES: &[&str] = &[
     "solr",
     "zookeeper",
 ];
-
-/// The repository name without registry and `library/`: `docker.io/library/redis` → `redis`.
-fn short_repository(image: &str) -> &str {
-    let name = image.split(['@']).next().unwrap_or(image);
-    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
-    let name = match name[last_slash..].find(':') {
-        Some(i) => &name[..last_slash + i],
-        None => name,
-    };
-    name.strip_prefix("docker.io/")
-        .unwrap_or(name)
-        .strip_prefix("library/")
-        .unwrap_or(name.strip_prefix("docker.io/").unwrap_or(name))
-}
 
 /// Windows images have no root user; their default user is a different model.
 fn is_windows(image: &str) -> bool {
@@ -111,7 +97,10 @@ impl Rule for FinalStageRunsAsRoot {
                     return;
                 }
                 let keeps_entrypoint = !instructions.iter().any(|i| i.keyword == "ENTRYPOINT");
-                if keeps_entrypoint && DROPPING_BASES.contains(&short_repository(&base_name)) {
+                if keeps_entrypoint
+                    && ImageRef::parse(&base_name)
+                        .is_some_and(|r| DROPPING_BASES.contains(&r.short_name().as_str()))
+                {
                     return;
                 }
                 // An entrypoint that drops privileges (the docker-library pattern) runs its
@@ -134,21 +123,5 @@ impl Rule for FinalStageRunsAsRoot {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_repository;
-
-    #[test]
-    fn short_repositories() {
-        assert_eq!(short_repository("redis:7.2"), "redis");
-        assert_eq!(short_repository("docker.io/library/redis:7.2"), "redis");
-        assert_eq!(short_repository("docker.io/bitnami/redis"), "bitnami/redis");
-        assert_eq!(
-            short_repository("localhost:5000/redis@sha256:abc"),
-            "localhost:5000/redis"
-        );
     }
 }

@@ -1,6 +1,6 @@
 //! PIN001 base-image-unpinned: a `FROM` image without a tag, or tagged `latest`.
 
-use crate::rules::docker::dockerfile;
+use crate::rules::docker::{bases_without_digest, dockerfile};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct BaseImageUnpinned;
@@ -12,21 +12,7 @@ impl Rule for BaseImageUnpinned {
 
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(df) = dockerfile(ctx) else { return };
-        for stage in &df.stages {
-            let Some(from) = df.from_of(stage) else {
-                continue;
-            };
-            // A stage built on an earlier stage inherits that stage's pin.
-            if from.base_stage.is_some() {
-                continue;
-            }
-            // An image we cannot resolve (an ARG without default) is set at build time.
-            let (Some(resolved), Some(reference)) = (&from.resolved, &from.reference) else {
-                continue;
-            };
-            if resolved == "scratch" || reference.digest.is_some() {
-                continue;
-            }
+        for (from, resolved, reference) in bases_without_digest(df) {
             let via_arg = from.image.text.contains('$');
             let shown = if via_arg {
                 format!("`{}` (resolves to `{resolved}`)", from.image.text)

@@ -1,6 +1,6 @@
 //! PIN005 base-image-not-digest-pinned (opt-in): a `FROM` image pinned by tag but not digest.
 
-use crate::rules::docker::dockerfile;
+use crate::rules::docker::{bases_without_digest, dockerfile};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct BaseImageNotDigestPinned;
@@ -12,16 +12,7 @@ impl Rule for BaseImageNotDigestPinned {
 
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(df) = dockerfile(ctx) else { return };
-        for stage in &df.stages {
-            let Some(from) = df.from_of(stage) else {
-                continue;
-            };
-            let (Some(resolved), Some(reference)) = (&from.resolved, &from.reference) else {
-                continue;
-            };
-            if from.base_stage.is_some() || resolved == "scratch" || reference.digest.is_some() {
-                continue;
-            }
+        for (from, resolved, reference) in bases_without_digest(df) {
             // Untagged and `latest` images are PIN001's finding; a digest is the next step.
             let Some(tag) = reference
                 .tag
