@@ -238,21 +238,28 @@ fn decode(bytes: &[u8]) -> Result<String, String> {
     }
 }
 
+/// The `.dockerignore` files that may apply to a Dockerfile, preferred first: BuildKit reads
+/// `<name>.dockerignore` beside a Dockerfile before the plain `.dockerignore`.
+fn dockerignore_candidates(file: &SourceFile) -> Vec<PathBuf> {
+    let mut candidates = Vec::with_capacity(2);
+    if let Some(name) = file.path.file_name() {
+        let mut specific = name.to_os_string();
+        specific.push(".dockerignore");
+        candidates.push(file.dir().join(specific));
+    }
+    candidates.push(file.dir().join(".dockerignore"));
+    candidates
+}
+
 fn read_dockerignores(
     files: &[(Arc<SourceFile>, Document)],
     cwd: &Path,
 ) -> HashMap<PathBuf, Dockerignore> {
-    let mut wanted: Vec<PathBuf> = Vec::new();
-    for (file, doc) in files {
-        if matches!(doc, Document::Dockerfile(_)) {
-            if let Some(name) = file.path.file_name() {
-                let mut specific = name.to_os_string();
-                specific.push(".dockerignore");
-                wanted.push(file.dir().join(specific));
-            }
-            wanted.push(file.dir().join(".dockerignore"));
-        }
-    }
+    let mut wanted: Vec<PathBuf> = files
+        .iter()
+        .filter(|(_, doc)| matches!(doc, Document::Dockerfile(_)))
+        .flat_map(|(file, _)| dockerignore_candidates(file))
+        .collect();
     wanted.sort();
     wanted.dedup();
     wanted
@@ -269,11 +276,9 @@ fn dockerignore_for<'a>(
     file: &SourceFile,
     map: &'a HashMap<PathBuf, Dockerignore>,
 ) -> Option<&'a Dockerignore> {
-    let name = file.path.file_name()?;
-    let mut specific = name.to_os_string();
-    specific.push(".dockerignore");
-    map.get(&file.dir().join(specific))
-        .or_else(|| map.get(&file.dir().join(".dockerignore")))
+    dockerignore_candidates(file)
+        .iter()
+        .find_map(|p| map.get(p))
 }
 
 /// Deterministic order: path, position, rule, message.

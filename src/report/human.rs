@@ -507,7 +507,10 @@ impl Window {
             if line > first {
                 text.push('\n');
             }
-            let (src_start, src_end) = line_range(file, line);
+            let Span {
+                start: src_start,
+                end: src_end,
+            } = file.line_span(line);
             let (keep_start, keep_end) = kept_range(file, src_start, src_end, marks);
             let win_start = text.len();
             if keep_start > src_start {
@@ -597,18 +600,6 @@ impl SourceCode for Window {
             column,
             inner.line_count(),
         )))
-    }
-}
-
-/// The byte range of 1-based line `line`, without its line ending.
-fn line_range(file: &SourceFile, line: usize) -> (usize, usize) {
-    let text = file.line_text(line);
-    let base = file.text.as_ptr() as usize;
-    let at = (text.as_ptr() as usize).wrapping_sub(base);
-    if at <= file.text.len() && at + text.len() <= file.text.len() {
-        (at, at + text.len())
-    } else {
-        (file.text.len(), file.text.len())
     }
 }
 

@@ -122,14 +122,21 @@ impl SourceFile {
         }
     }
 
-    /// The text of the 1-based line `line`, without its line ending.
-    pub fn line_text(&self, line: usize) -> &str {
+    /// The byte range of the 1-based line `line`, without its line ending; an empty span at
+    /// the end of the text for a line that does not exist.
+    pub fn line_span(&self, line: usize) -> Span {
         let starts = self.line_starts();
         let Some(&start) = starts.get(line.wrapping_sub(1)) else {
-            return "";
+            return Span::new(self.text.len(), self.text.len());
         };
         let end = starts.get(line).copied().unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        let content = self.text[start..end].trim_end_matches(['\n', '\r']);
+        Span::new(start, start + content.len())
+    }
+
+    /// The text of the 1-based line `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        self.slice(self.line_span(line))
     }
 
     pub fn slice(&self, span: Span) -> &str {
@@ -154,6 +161,8 @@ mod tests {
         assert_eq!(f.line_col(12), LineCol { line: 4, column: 1 });
         assert_eq!(f.line_text(2), "cé d");
         assert_eq!(f.line_text(9), "");
+        assert_eq!(f.line_span(2), Span::new(4, 9));
+        assert_eq!(f.line_span(9), Span::new(f.text.len(), f.text.len()));
         // Offsets past the end or inside a character are clamped, never a panic.
         assert_eq!(f.line_col(1000).line, 4);
         assert_eq!(f.line_col(6).column, 2);
