@@ -9,14 +9,6 @@ pub enum Format {
     Dockerfile,
 }
 
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Dockerfile => "dockerfile",
-        }
-    }
-}
-
 /// Suffixes that mark a `Dockerfile.<x>` as something other than a Dockerfile: documentation,
 /// templates that are rendered into a Dockerfile later, editor and merge leftovers.
 const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[

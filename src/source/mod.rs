@@ -32,11 +32,6 @@ impl Span {
     pub const fn is_empty(&self) -> bool {
         self.start == self.end
     }
-
-    /// The smallest span covering both.
-    pub fn cover(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
-    }
 }
 
 /// A 1-based line and column; the column counts Unicode scalar values, as SARIF's

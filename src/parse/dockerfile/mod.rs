@@ -306,11 +306,6 @@ impl Dockerfile {
         }
     }
 
-    /// The stage that produces the image: the last one.
-    pub fn final_stage(&self) -> Option<&Stage> {
-        self.stages.last()
-    }
-
     pub fn stage_instructions<'a>(
         &'a self,
         stage: &'a Stage,
@@ -319,14 +314,6 @@ impl Dockerfile {
             .instructions
             .iter()
             .filter_map(|&i| self.instructions.get(i))
-    }
-
-    /// Whether `name` (any case) names a stage of this file.
-    pub fn is_stage_name(&self, name: &str) -> bool {
-        let lower = name.to_ascii_lowercase();
-        self.stages
-            .iter()
-            .any(|s| s.name.as_deref() == Some(&lower))
     }
 }
 
