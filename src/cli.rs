@@ -79,7 +79,7 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: FormatArg,
+    pub format: OutputFormat,
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -100,23 +100,6 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum FormatArg {
-    Human,
-    Json,
-    Sarif,
-}
-
-impl From<FormatArg> for OutputFormat {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::Human => OutputFormat::Human,
-            FormatArg::Json => OutputFormat::Json,
-            FormatArg::Sarif => OutputFormat::Sarif,
-        }
-    }
 }
 
 /// Runs the command line and returns the process exit code.
@@ -164,13 +147,13 @@ fn check(args: CheckArgs) -> i32 {
     let written = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            report::write(&report, args.format.into(), &ropts, &mut w)?;
+            report::write(&report, args.format, &ropts, &mut w)?;
             w.flush()
         }),
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::write(&report, args.format.into(), &ropts, &mut w).and_then(|()| w.flush())
+            report::write(&report, args.format, &ropts, &mut w).and_then(|()| w.flush())
         }
     };
     if let Err(e) = written {
