@@ -182,37 +182,34 @@ fn load(
     cwd: &Path,
 ) -> Result<(Arc<SourceFile>, Document), FileError> {
     let display = discover::display_path(path, cwd);
-    let io_error = |message: String| FileError {
-        kind: ErrorKind::Io,
+    let error = |kind: ErrorKind, message: String| FileError {
+        kind,
         path: display.clone(),
         location: None,
         message,
     };
-    let meta = std::fs::metadata(path)
-        .map_err(|e| io_error(format!("cannot read {display}: {}", io_reason(&e))))?;
+    let unreadable = |e: std::io::Error| {
+        error(
+            ErrorKind::Io,
+            format!("cannot read {display}: {}", io_reason(&e)),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(io_error(format!("{display} is not a regular file")));
+        return Err(error(
+            ErrorKind::Io,
+            format!("{display} is not a regular file"),
+        ));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(FileError {
-            kind: ErrorKind::Parse,
-            path: display.clone(),
-            location: None,
-            message: format!(
-                "{display} is {} bytes, over the {} byte limit for one file; it was not checked",
-                meta.len(),
-                MAX_FILE_BYTES
-            ),
-        });
+        let message = format!(
+            "{display} is {} bytes, over the {MAX_FILE_BYTES} byte limit for one file; it was not checked",
+            meta.len()
+        );
+        return Err(error(ErrorKind::Parse, message));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| io_error(format!("cannot read {display}: {}", io_reason(&e))))?;
-    let text = decode(&bytes).map_err(|m| FileError {
-        kind: ErrorKind::Parse,
-        path: display.clone(),
-        location: None,
-        message: format!("{display} {m}"),
-    })?;
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let text = decode(&bytes).map_err(|m| error(ErrorKind::Parse, format!("{display} {m}")))?;
     let format = format.unwrap_or_else(|| detect::for_explicit_file(path, &text));
     let file = Arc::new(SourceFile::new(path.to_path_buf(), display, format, text));
     let doc = parse::parse(&file);
