@@ -146,8 +146,10 @@ pub fn subcommand(args: &[Word], with_value: &[&str]) -> Option<usize> {
     None
 }
 
-/// The operands after position `from`: words that are not options, skipping the values of
-/// options listed in `with_value` (`--virtual .deps`, `-o Dpkg::Options=x`).
+/// The operands after position `from` that can be read literally: words that are not
+/// options, skipping the values of options listed in `with_value` (`--virtual .deps`,
+/// `-o Dpkg::Options=x`), and leaving out empty words and shell variables (`"$PACKAGES"`),
+/// which say nothing about what is installed.
 pub fn operands<'a>(args: &'a [Word], from: usize, with_value: &[&str]) -> Vec<&'a Word> {
     let mut out = Vec::new();
     let mut i = from;
@@ -157,7 +159,7 @@ pub fn operands<'a>(args: &'a [Word], from: usize, with_value: &[&str]) -> Vec<&
             if with_value.contains(&t) {
                 i += 1;
             }
-        } else {
+        } else if !t.is_empty() && !is_dynamic(t) {
             out.push(&args[i]);
         }
         i += 1;

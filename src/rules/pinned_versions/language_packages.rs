@@ -4,7 +4,7 @@
 
 use crate::parse::dockerfile::Word;
 use crate::parse::shell::SimpleCommand;
-use crate::rules::docker::{dockerfile, is_dynamic, operands, run_commands, subcommand};
+use crate::rules::docker::{dockerfile, operands, run_commands, subcommand};
 use crate::rules::pinned_versions::os_packages::{list, plural};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -149,7 +149,7 @@ fn pip(args: &[Word]) -> Option<Vec<&Word>> {
                 || t.contains("://");
             // `==` and `===` pin; `@ url` is a direct reference.
             let pinned = t.contains("==") || t.contains('@');
-            !t.is_empty() && !is_dynamic(t) && !local && !pinned
+            !local && !pinned
         })
         .collect();
     Some(packages)
@@ -189,7 +189,7 @@ fn node<'a>(program: &str, args: &'a [Word]) -> Option<(String, Vec<&'a Word>)> 
                 || t.contains("://")
                 || t.starts_with("git+")
                 || t.starts_with("file:");
-            !t.is_empty() && !is_dynamic(t) && !local && !npm_pinned(t)
+            !local && !npm_pinned(t)
         })
         .collect();
     Some((sub_name, packages))
@@ -235,7 +235,7 @@ fn gem(args: &[Word]) -> Option<Vec<&Word>> {
         .into_iter()
         .filter(|w| {
             let t = w.text.as_str();
-            !t.is_empty() && !is_dynamic(t) && !t.contains(':') && !t.ends_with(".gem")
+            !t.contains(':') && !t.ends_with(".gem")
         })
         .collect(),
     )
@@ -264,7 +264,7 @@ fn go(args: &[Word]) -> Option<Vec<&Word>> {
                 Some((_, v)) => v == "latest" || v == "master" || v == "main" || v.is_empty(),
                 None => false,
             };
-            !t.is_empty() && !is_dynamic(t) && remote && floats
+            remote && floats
         })
         .collect(),
     )

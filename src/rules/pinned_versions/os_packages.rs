@@ -2,7 +2,7 @@
 //! without a version for each package.
 
 use crate::parse::dockerfile::Word;
-use crate::rules::docker::{dockerfile, is_dynamic, operands, run_commands, subcommand};
+use crate::rules::docker::{dockerfile, operands, run_commands, subcommand};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct OsPackageUnpinned;
@@ -109,11 +109,7 @@ impl Rule for OsPackageUnpinned {
                 .into_iter()
                 .filter(|w| {
                     let t = w.text.as_str();
-                    !t.is_empty()
-                        && !is_dynamic(t)
-                        && !t.contains('/')
-                        && !t.starts_with('@')
-                        && !(manager.pinned)(t)
+                    !t.contains('/') && !t.starts_with('@') && !(manager.pinned)(t)
                 })
                 .collect();
             let Some(first) = unpinned.first() else {
