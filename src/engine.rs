@@ -57,6 +57,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
     pub files_checked: usize,
+    /// Each file checked (display path) with the format it was read as, in path order.
+    pub checked: Vec<(String, detect::Format)>,
     /// The rules that ran, in id order.
     pub rules: Vec<&'static RuleMeta>,
 }
@@ -92,27 +94,54 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         })
         .collect();
 
-    // Read and parse every file in parallel.
-    let loaded: Vec<Result<(Arc<SourceFile>, Document), FileError>> = candidates
-        .par_iter()
-        .map(|c| load(&c.path, c.format, &opts.cwd))
-        .collect();
-
-    let mut files = Vec::with_capacity(loaded.len());
-    for item in loaded {
-        match item {
-            Ok((file, doc)) => {
-                for e in doc.errors() {
-                    errors.push(FileError {
-                        kind: ErrorKind::Parse,
-                        path: file.display_path.clone(),
-                        location: Some((Arc::clone(&file), e.span)),
-                        message: e.message.clone(),
-                    });
-                }
-                files.push((file, doc));
+    // Read and parse every file in parallel, then the rest of any unit only partly named
+    // (a chart of which only values were given), then assemble units into documents.
+    let read = |paths: Vec<(PathBuf, Option<detect::Format>)>| {
+        paths
+            .par_iter()
+            .map(|(p, f)| load(p, *f, &opts.cwd))
+            .collect::<Vec<_>>()
+    };
+    let mut loaded = Vec::with_capacity(candidates.len());
+    let push = |items: Vec<Result<(Arc<SourceFile>, parse::Parsed), FileError>>,
+                loaded: &mut Vec<_>,
+                errors: &mut Vec<FileError>| {
+        for item in items {
+            match item {
+                Ok(x) => loaded.push(x),
+                Err(e) => errors.push(e),
             }
-            Err(e) => errors.push(e),
+        }
+    };
+    let first = read(
+        candidates
+            .iter()
+            .map(|c| (c.path.clone(), c.format))
+            .collect(),
+    );
+    push(first, &mut loaded, &mut errors);
+    let siblings = parse::assemble::missing_siblings(&loaded);
+    if !siblings.is_empty() {
+        let more = read(
+            siblings
+                .into_iter()
+                .map(|p| {
+                    let f = detect::by_name(&p);
+                    (p, f)
+                })
+                .collect(),
+        );
+        push(more, &mut loaded, &mut errors);
+    }
+    let files = parse::assemble::assemble(loaded);
+    for (file, doc) in &files {
+        for e in doc.errors() {
+            errors.push(FileError {
+                kind: ErrorKind::Parse,
+                path: file.display_path.clone(),
+                location: Some((Arc::clone(file), e.span)),
+                message: e.message.clone(),
+            });
         }
     }
 
@@ -172,6 +201,14 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         findings,
         errors,
         files_checked: files.len(),
+        checked: {
+            let mut c: Vec<_> = files
+                .iter()
+                .map(|(f, _)| (f.display_path.clone(), f.format))
+                .collect();
+            c.sort();
+            c
+        },
         rules: active,
     })
 }
@@ -180,7 +217,7 @@ fn load(
     path: &Path,
     format: Option<detect::Format>,
     cwd: &Path,
-) -> Result<(Arc<SourceFile>, Document), FileError> {
+) -> Result<(Arc<SourceFile>, parse::Parsed), FileError> {
     let display = discover::display_path(path, cwd);
     let error = |kind: ErrorKind, message: String| FileError {
         kind,
@@ -210,10 +247,13 @@ fn load(
     }
     let bytes = std::fs::read(path).map_err(unreadable)?;
     let text = decode(&bytes).map_err(|m| error(ErrorKind::Parse, format!("{display} {m}")))?;
-    let format = format.unwrap_or_else(|| detect::for_explicit_file(path, &text));
+    let format = match format {
+        Some(f) => detect::refine(path, f, &text),
+        None => detect::for_explicit_file(path, &text),
+    };
     let file = Arc::new(SourceFile::new(path.to_path_buf(), display, format, text));
-    let doc = parse::parse(&file);
-    Ok((file, doc))
+    let parsed = parse::parse(&file);
+    Ok((file, parsed))
 }
 
 /// Decodes a file as UTF-8, dropping a UTF-8 byte-order mark. Spans stay byte offsets into

@@ -1,12 +1,10 @@
 //! Findings: what a rule reports. A finding knows nothing about output formats; the emitters
 //! in `crate::report` each turn the same findings into their format.
 
-use std::sync::Arc;
-
 use serde::Serialize;
 
 use crate::rules::RuleMeta;
-use crate::source::{LineCol, SourceFile, Span};
+use crate::source::Span;
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -76,24 +74,8 @@ impl Family {
     }
 }
 
-/// A place in a file.
-#[derive(Debug, Clone)]
-pub struct Location {
-    pub file: Arc<SourceFile>,
-    pub span: Span,
-}
-
-impl Location {
-    pub fn start(&self) -> LineCol {
-        self.file.line_col(self.span.start)
-    }
-
-    /// The position just after the last character of the span (end-exclusive, 1-based
-    /// columns), as SARIF's `endColumn` expects.
-    pub fn end(&self) -> LineCol {
-        self.file.line_col(self.span.end)
-    }
-}
+/// A place in a file (the name findings have always used for [`Origin`]).
+pub use crate::source::Origin as Location;
 
 /// Another place that explains a finding (the layer it disagrees with, the stage it copies
 /// from).

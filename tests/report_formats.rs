@@ -155,6 +155,7 @@ fn sample() -> Report {
             },
         ],
         files_checked: 3,
+        checked: Vec::new(),
         rules: vec![info_rule(), pin(), sec()],
     }
 }
@@ -461,6 +462,7 @@ fn sarif_paths_with_spaces_and_outside_the_tree() {
             finding(pin(), &outside, Span::new(5, 9), "unpinned"),
         ],
         files_checked: 2,
+        checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
     };
@@ -544,6 +546,7 @@ fn human_summary_wording() {
     let mut out = Vec::new();
     let empty = Report {
         files_checked: 12,
+        checked: Vec::new(),
         rules: vec![pin(), sec()],
         ..Report::default()
     };
@@ -560,6 +563,7 @@ fn human_summary_wording() {
             finding(pin(), &df, Span::new(15, 19), "b"),
         ],
         files_checked: 1,
+        checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
     };
@@ -597,6 +601,7 @@ fn huge_single_line_renders_a_small_frame() {
     let report = Report {
         findings: vec![finding(pin(), &df, span, "unpinned `node`")],
         files_checked: 1,
+        checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
     };
@@ -623,6 +628,7 @@ fn huge_single_line_renders_a_small_frame() {
             "x",
         )],
         files_checked: 1,
+        checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
     };
@@ -667,6 +673,7 @@ fn no_panics_on_odd_spans_and_text() {
                 message: "bad".into(),
             }],
             files_checked: 1,
+            checked: Vec::new(),
             rules: vec![pin()],
         };
         for format in [OutputFormat::Human, OutputFormat::Json, OutputFormat::Sarif] {
@@ -713,6 +720,7 @@ fn no_panics_on_every_span_of_a_tricky_file() {
             let report = Report {
                 findings: vec![fd],
                 files_checked: 1,
+                checked: Vec::new(),
                 rules: vec![pin()],
                 ..Report::default()
             };

@@ -2,9 +2,17 @@
 //! values keep their spans. Parsers never fail as a whole and never panic on any input: what
 //! cannot be read becomes a located [`ParseError`], and what can be read is kept.
 
+pub mod assemble;
+pub mod compose;
 pub mod dockerfile;
+pub mod helm;
+pub mod kubernetes;
 pub mod shell;
 pub mod text;
+pub mod workload;
+pub mod yaml;
+
+use std::sync::Arc;
 
 use crate::source::{Format, SourceFile, Span};
 
@@ -24,23 +32,64 @@ impl ParseError {
     }
 }
 
-/// What a file turned into.
+/// What a file turned into once the files that belong together (a Compose file and its
+/// overrides, a Helm chart's files) were assembled.
 #[derive(Debug, Clone)]
 pub enum Document {
     Dockerfile(dockerfile::Dockerfile),
+    /// A Compose base file (or a lone override), holding the merged project.
+    Compose(compose::Project),
+    Kubernetes(kubernetes::Manifests),
+    /// A chart's `Chart.yaml`, holding the whole chart.
+    HelmChart(helm::Chart),
+    /// A file read as part of another file's document (a Compose override, Helm values, a
+    /// template): its findings come from that document; it keeps only its own errors.
+    Part {
+        errors: Vec<ParseError>,
+    },
 }
 
 impl Document {
     pub fn errors(&self) -> &[ParseError] {
         match self {
             Document::Dockerfile(d) => &d.errors,
+            Document::Compose(p) => &p.errors,
+            Document::Kubernetes(m) => &m.errors,
+            Document::HelmChart(c) => &c.errors,
+            Document::Part { errors } => errors,
+        }
+    }
+
+    /// The workload containers a Kubernetes manifest or a Helm chart (every environment)
+    /// declares.
+    pub fn containers(&self) -> &[workload::Container] {
+        match self {
+            Document::Kubernetes(m) => &m.containers,
+            Document::HelmChart(c) => &c.containers,
+            _ => &[],
         }
     }
 }
 
-/// Parses a file according to its format.
-pub fn parse(file: &SourceFile) -> Document {
+/// A file parsed on its own, before assembly.
+#[derive(Debug, Clone)]
+pub enum Parsed {
+    Dockerfile(dockerfile::Dockerfile),
+    Yaml(yaml::Stream),
+    /// A Helm template: read as text by the chart, never as YAML.
+    Template,
+    /// Read but left alone (YAML that is none of our formats).
+    Ignored,
+}
+
+/// Parses one file according to its format.
+pub fn parse(file: &Arc<SourceFile>) -> Parsed {
     match file.format {
-        Format::Dockerfile => Document::Dockerfile(dockerfile::parse(&file.text)),
+        Format::Dockerfile => Parsed::Dockerfile(dockerfile::parse(&file.text)),
+        Format::Compose | Format::Kubernetes | Format::HelmChart | Format::HelmValues => {
+            Parsed::Yaml(yaml::load(file))
+        }
+        Format::HelmTemplate => Parsed::Template,
+        Format::OtherYaml => Parsed::Ignored,
     }
 }

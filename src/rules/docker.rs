@@ -12,6 +12,7 @@ use crate::rules::FileContext;
 pub fn dockerfile<'a>(ctx: &FileContext<'a>) -> Option<&'a Dockerfile> {
     match ctx.doc {
         Document::Dockerfile(d) => Some(d),
+        _ => None,
     }
 }
 

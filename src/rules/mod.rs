@@ -126,6 +126,29 @@ impl<'a> Sink<'a> {
         self.findings.last_mut().expect("just pushed")
     }
 
+    /// Reports a finding at a value's origin, which may be in another file of the document
+    /// (a Compose override, a Helm values overlay).
+    pub fn report_at(&mut self, at: &Location, message: impl Into<String>) -> &mut Finding {
+        self.findings.push(Finding {
+            rule: self.meta,
+            severity: self.meta.severity,
+            message: message.into(),
+            location: at.clone(),
+            related: Vec::new(),
+            secrets: Vec::new(),
+            fingerprint: String::new(),
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    /// A related location anywhere.
+    pub fn related(&self, at: &Location, message: impl Into<String>) -> Related {
+        Related {
+            location: at.clone(),
+            message: message.into(),
+        }
+    }
+
     /// A related location in the current file.
     pub fn related_here(&self, span: Span, message: impl Into<String>) -> Related {
         Related {

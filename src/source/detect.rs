@@ -2,11 +2,26 @@
 
 use std::path::Path;
 
-/// The formats plumbline reads. Later formats (Compose, Kubernetes, Helm, Bicep, Terraform)
-/// join this list; each maps to one parser in `crate::parse`.
+/// The formats plumbline reads; each maps to one parser in `crate::parse`.
+///
+/// YAML files are told apart by name, place and a glance at their top-level keys
+/// ([`refine`]), because the name alone rarely says what a `.yaml` file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {
     Dockerfile,
+    /// A Docker Compose file (base or override).
+    Compose,
+    /// Kubernetes manifests: documents with `apiVersion` and `kind`.
+    Kubernetes,
+    /// A Helm chart's `Chart.yaml`.
+    HelmChart,
+    /// `values.yaml` or an environment overlay (`values.<env>.yaml`, `values-<env>.yaml`)
+    /// at a chart's root.
+    HelmValues,
+    /// A file under a chart's `templates/`: Go templates, not YAML until rendered.
+    HelmTemplate,
+    /// YAML (or a `.tpl`) that is none of the above: left alone.
+    OtherYaml,
 }
 
 /// Suffixes that mark a `Dockerfile.<x>` as something other than a Dockerfile: documentation,
@@ -35,10 +50,27 @@ const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[
     "lock",
 ];
 
-/// Decides a file's format from its name alone, as directory discovery does.
+/// Decides a file's format from its name alone, as directory discovery does. YAML files get a
+/// provisional format here (Compose by name, otherwise [`Format::OtherYaml`]) that
+/// [`refine`] settles once the file is read.
 pub fn by_name(path: &Path) -> Option<Format> {
     let name = path.file_name()?.to_str()?;
     let lower = name.to_ascii_lowercase();
+    if let Some(stem) = lower
+        .strip_suffix(".yaml")
+        .or_else(|| lower.strip_suffix(".yml"))
+    {
+        let compose =
+            stem == "compose" || stem.starts_with("compose.") || stem.starts_with("docker-compose");
+        return Some(if compose {
+            Format::Compose
+        } else {
+            Format::OtherYaml
+        });
+    }
+    if lower.ends_with(".tpl") {
+        return Some(Format::OtherYaml);
+    }
     for base in ["dockerfile", "containerfile"] {
         if lower == base {
             return Some(Format::Dockerfile);
@@ -61,8 +93,83 @@ pub fn by_name(path: &Path) -> Option<Format> {
 /// Decides the format of a file the user named explicitly: by name, then by content. Such a
 /// file is always checked, so when nothing matches it is read as a Dockerfile, whose parser
 /// reports a located error if it is not one.
-pub fn for_explicit_file(path: &Path, _text: &str) -> Format {
-    by_name(path).unwrap_or(Format::Dockerfile)
+pub fn for_explicit_file(path: &Path, text: &str) -> Format {
+    match by_name(path) {
+        Some(f) => refine(path, f, text),
+        None => Format::Dockerfile,
+    }
+}
+
+/// Settles the format of a YAML file from its place and content: `Chart.yaml`, values and
+/// templates of a chart (a directory with `Chart.yaml`), Compose by name or by a top-level
+/// `services:` key, Kubernetes by top-level `apiVersion:` and `kind:`. Other formats pass
+/// through unchanged.
+pub fn refine(path: &Path, provisional: Format, text: &str) -> Format {
+    if !matches!(provisional, Format::Compose | Format::OtherYaml) {
+        return provisional;
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let dir = path.parent().unwrap_or(Path::new(""));
+    if name == "Chart.yaml" || name == "Chart.yml" {
+        return Format::HelmChart;
+    }
+    if chart_root_of_template(path).is_some() {
+        return Format::HelmTemplate;
+    }
+    if name.ends_with(".tpl") {
+        return Format::OtherYaml;
+    }
+    if is_values_name(name) && (dir.join("Chart.yaml").is_file() || dir.join("Chart.yml").is_file())
+    {
+        return Format::HelmValues;
+    }
+    if provisional == Format::Compose || has_top_level_key(text, "services") {
+        return Format::Compose;
+    }
+    if has_top_level_key(text, "apiVersion") && has_top_level_key(text, "kind") {
+        return Format::Kubernetes;
+    }
+    Format::OtherYaml
+}
+
+/// `values.yaml`, `values.<env>.yaml`, `values-<env>.yaml` (and `.yml`).
+pub fn is_values_name(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))
+    else {
+        return false;
+    };
+    stem == "values" || stem.starts_with("values.") || stem.starts_with("values-")
+}
+
+/// The chart directory of a file under some chart's `templates/` folder (nested folders
+/// included).
+pub fn chart_root_of_template(path: &Path) -> Option<&Path> {
+    let mut dir = path.parent()?;
+    loop {
+        if dir.file_name().is_some_and(|n| n == "templates") {
+            let root = dir.parent()?;
+            if root.join("Chart.yaml").is_file() || root.join("Chart.yml").is_file() {
+                return Some(root);
+            }
+        }
+        dir = dir.parent()?;
+        if dir.as_os_str().is_empty() {
+            return None;
+        }
+    }
+}
+
+/// Whether a line starts with `key:` at column 0 (a top-level key of some document).
+fn has_top_level_key(text: &str, key: &str) -> bool {
+    text.lines().any(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|r| r.starts_with(':') || r.trim_start().starts_with(':'))
+    })
 }
 
 #[cfg(test)]
@@ -95,5 +202,30 @@ mod tests {
         ] {
             assert_eq!(by_name(Path::new(no)), None, "{no}");
         }
+    }
+
+    #[test]
+    fn yaml_names_and_contents() {
+        let p = Path::new;
+        assert_eq!(by_name(p("docker-compose.prod.yml")), Some(Format::Compose));
+        assert_eq!(by_name(p("compose.yaml")), Some(Format::Compose));
+        assert_eq!(by_name(p("x/deploy.yaml")), Some(Format::OtherYaml));
+        let r = |name: &str, text: &str| refine(p(name), by_name(p(name)).unwrap(), text);
+        assert_eq!(
+            r("stack.yml", "version: '3'\nservices:\n  a: {}\n"),
+            Format::Compose
+        );
+        assert_eq!(
+            r("app.yaml", "apiVersion: v1\nkind: Pod\n"),
+            Format::Kubernetes
+        );
+        assert_eq!(
+            r("app.yaml", "# apiVersion: v1\nfoo: 1\n"),
+            Format::OtherYaml
+        );
+        assert_eq!(r("Chart.yaml", "apiVersion: v2\n"), Format::HelmChart);
+        assert!(is_values_name("values.production.yaml"));
+        assert!(is_values_name("values-prod.yml"));
+        assert!(!is_values_name("myvalues.yaml"));
     }
 }

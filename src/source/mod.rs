@@ -9,7 +9,7 @@ pub mod detect;
 pub mod discover;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub use detect::Format;
 
@@ -31,6 +31,39 @@ impl Span {
 
     pub const fn is_empty(&self) -> bool {
         self.start == self.end
+    }
+}
+
+/// Where a value was written: a file and a span in it. Parsed documents keep one for every
+/// value a rule may report, so a finding can point into whichever file set the value (a
+/// Compose override, a Helm values overlay).
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: Arc<SourceFile>,
+    pub span: Span,
+}
+
+impl Origin {
+    pub fn new(file: &Arc<SourceFile>, span: Span) -> Self {
+        Self {
+            file: Arc::clone(file),
+            span,
+        }
+    }
+
+    pub fn start(&self) -> LineCol {
+        self.file.line_col(self.span.start)
+    }
+
+    /// The position just after the last character of the span (end-exclusive, 1-based
+    /// columns), as SARIF's `endColumn` expects.
+    pub fn end(&self) -> LineCol {
+        self.file.line_col(self.span.end)
+    }
+
+    /// The text of the span.
+    pub fn text(&self) -> &str {
+        self.file.slice(self.span)
     }
 }
 

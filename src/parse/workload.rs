@@ -1,0 +1,161 @@
+//! The container of a Kubernetes workload, whichever file described it: a manifest's pod
+//! template (`crate::parse::kubernetes`) or a Helm chart's values for one environment
+//! (`crate::parse::helm`). Rules about containers (image pins, security context, probes,
+//! ports, resources, env secrets) read this one shape and so work for both.
+//!
+//! Every fact keeps the [`Origin`] that set it. Where a fact is missing, rules report at the
+//! most specific place that would hold it (`Container::at`, or `Resources::at` when the
+//! `resources:` block exists but lacks a key).
+
+use crate::source::Origin;
+
+/// A value and where it was written.
+#[derive(Debug, Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub at: Origin,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, at: Origin) -> Self {
+        Self { value, at }
+    }
+}
+
+/// What a container belongs to: the workload (`Deployment/api`) or, for Helm, the values
+/// component (`api`) and the environment.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    /// `Deployment`, `StatefulSet`, `CronJob`, `Pod`…; for Helm values, `values`.
+    pub kind: String,
+    /// `metadata.name` (may be empty when templated), or the Helm component key.
+    pub name: String,
+    /// Labels of the pod template (used to match Services' selectors).
+    pub pod_labels: Vec<(String, String)>,
+    /// Where the workload (or component) is declared.
+    pub at: Origin,
+}
+
+/// A named environment of a Helm chart: `values.yaml` alone is `default`; each overlay
+/// (`values.production.yaml`, `values-prod.yaml`) merged on top gives its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub name: String,
+    /// Whether the name marks production (`prod`, `production`, `live`, `prd`).
+    pub production: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Container {
+    pub owner: Owner,
+    /// `Some` for containers read from Helm values.
+    pub environment: Option<Environment>,
+    /// The container's name (`containers[].name`; for Helm the component key).
+    pub name: Option<Spanned<String>>,
+    /// An init container (`initContainers`): it does not serve, so it needs no probes.
+    pub init: bool,
+    /// The image as it would be pulled: `repository:tag` or `repository@digest`. For Helm,
+    /// assembled from `image.repository`/`image.tag` (and `appVersion` when the tag is empty);
+    /// the origin is the value that decides the pin (the tag, or the repository when no tag
+    /// is given).
+    pub image: Option<Spanned<String>>,
+    pub ports: Vec<ContainerPort>,
+    pub liveness: Option<Probe>,
+    pub readiness: Option<Probe>,
+    pub startup: Option<Probe>,
+    /// The effective security settings: container level wins over pod level.
+    pub security: Security,
+    pub resources: Resources,
+    pub env: Vec<EnvVar>,
+    /// The whole container (its mapping, or for Helm the component's mapping).
+    pub at: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContainerPort {
+    pub number: Option<Spanned<u16>>,
+    pub name: Option<Spanned<String>>,
+    /// `TCP` unless stated.
+    pub protocol: String,
+    pub at: Origin,
+}
+
+/// A port as a probe or a Service's `targetPort` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortRef {
+    Number(u16),
+    Name(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum ProbeAction {
+    Http {
+        path: Option<Spanned<String>>,
+        port: Option<Spanned<PortRef>>,
+    },
+    Tcp {
+        port: Option<Spanned<PortRef>>,
+    },
+    Grpc {
+        port: Option<Spanned<PortRef>>,
+    },
+    Exec {
+        command: Vec<String>,
+    },
+    /// A probe whose action could not be read (templated, or none of the four).
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub action: ProbeAction,
+    /// The probe's mapping (`livenessProbe:` value).
+    pub at: Origin,
+}
+
+impl Probe {
+    pub fn port(&self) -> Option<&Spanned<PortRef>> {
+        match &self.action {
+            ProbeAction::Http { port, .. }
+            | ProbeAction::Tcp { port }
+            | ProbeAction::Grpc { port } => port.as_ref(),
+            ProbeAction::Exec { .. } | ProbeAction::Unknown => None,
+        }
+    }
+}
+
+/// Effective security settings; each is `None` when neither the container nor the pod sets
+/// it.
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    pub run_as_non_root: Option<Spanned<bool>>,
+    pub run_as_user: Option<Spanned<i64>>,
+    pub privileged: Option<Spanned<bool>>,
+    pub allow_privilege_escalation: Option<Spanned<bool>>,
+    /// `capabilities.add` entries.
+    pub capabilities_add: Vec<Spanned<String>>,
+    /// The container's `securityContext` mapping, when it has one.
+    pub container_context: Option<Origin>,
+    /// The pod's `securityContext` mapping, when it has one.
+    pub pod_context: Option<Origin>,
+}
+
+/// `resources:` as written (quantities as strings: `500m`, `1Gi`).
+#[derive(Debug, Clone, Default)]
+pub struct Resources {
+    pub requests_cpu: Option<Spanned<String>>,
+    pub requests_memory: Option<Spanned<String>>,
+    pub limits_cpu: Option<Spanned<String>>,
+    pub limits_memory: Option<Spanned<String>>,
+    /// The `resources:` mapping, when present.
+    pub at: Option<Origin>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvVar {
+    pub name: Spanned<String>,
+    /// A literal `value:`.
+    pub value: Option<Spanned<String>>,
+    /// Set from elsewhere (`valueFrom`: a Secret, a ConfigMap, a field).
+    pub from_ref: bool,
+}
