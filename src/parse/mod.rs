@@ -14,7 +14,21 @@ pub mod yaml;
 
 use std::sync::Arc;
 
-use crate::source::{Format, SourceFile, Span};
+use crate::source::{Format, Origin, SourceFile, Span};
+
+/// A value of a typed document and where it was written (which may be another file of the
+/// document: a Compose override, a Helm values overlay).
+#[derive(Debug, Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub at: Origin,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, at: Origin) -> Self {
+        Self { value, at }
+    }
+}
 
 /// A problem found while parsing, located in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,20 +7,8 @@
 //! most specific place that would hold it (`Container::at`, or `Resources::at` when the
 //! `resources:` block exists but lacks a key).
 
+pub use crate::parse::Spanned;
 use crate::source::Origin;
-
-/// A value and where it was written.
-#[derive(Debug, Clone)]
-pub struct Spanned<T> {
-    pub value: T,
-    pub at: Origin,
-}
-
-impl<T> Spanned<T> {
-    pub fn new(value: T, at: Origin) -> Self {
-        Self { value, at }
-    }
-}
 
 /// What a container belongs to: the workload (`Deployment/api`) or, for Helm, the values
 /// component (`api`) and the environment.

@@ -106,6 +106,20 @@ pub fn is_secret_name(name: &str) -> bool {
     words.ends_with("_PWD") || words.ends_with("_PASS") || words == "PASS"
 }
 
+/// `scheme://user:password@host`: the password group is the secret.
+pub static URL_USERINFO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@").expect("compiles")
+});
+
+/// The byte range of a literal password in a URL's user-info (`postgresql://app:s3cret@db`),
+/// if `text` holds one that is not a placeholder or a variable reference.
+pub fn url_password(text: &str) -> Option<crate::source::Span> {
+    URL_USERINFO.captures_iter(text).find_map(|c| {
+        let m = c.get(1)?;
+        (!is_placeholder(m.as_str())).then(|| crate::source::Span::new(m.start(), m.end()))
+    })
+}
+
 /// Whether a literal value is obviously not a real secret: empty, a reference, a boolean, or a
 /// placeholder someone is meant to replace.
 pub fn is_placeholder(value: &str) -> bool {
@@ -178,6 +192,15 @@ mod tests {
         ] {
             assert!(!is_secret_name(no), "{no}");
         }
+    }
+
+    #[test]
+    fn url_passwords() {
+        let t = "postgresql://app:s3cret@db:5432/x";
+        let s = url_password(t).unwrap();
+        assert_eq!(&t[s.start..s.end], "s3cret");
+        assert!(url_password("postgresql://app:${DB_PASS}@db").is_none());
+        assert!(url_password("https://example.com/a:b@c").is_none());
     }
 
     #[test]

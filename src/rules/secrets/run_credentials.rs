@@ -10,6 +10,7 @@ use crate::finding::mask_secret;
 use crate::parse::dockerfile::Word;
 use crate::parse::shell::SimpleCommand;
 use crate::rules::docker::{dockerfile, is_dynamic, raw_run_commands};
+use crate::rules::secrets::URL_USERINFO;
 use crate::rules::secrets::token_formats::contains_token;
 use crate::rules::secrets::{is_placeholder, is_secret_name};
 use crate::rules::{FileContext, Rule, Sink};
@@ -17,10 +18,6 @@ use crate::source::Span;
 
 pub struct CredentialsInRun;
 
-/// `scheme://user:password@host`
-static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@").expect("compiles")
-});
 /// `key=value` pairs inside echoed text: `_authToken=abc`, `password=abc`. Only `=`: a
 /// sudoers line such as `ALL=(ALL) NOPASSWD: ALL` has a colon after a secret-looking word.
 static KEY_VALUE: LazyLock<Regex> =
