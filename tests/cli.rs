@@ -254,3 +254,74 @@ fn copying_a_checkout_root_needs_git_in_dockerignore() {
     let v = json(&plumbline(&["check", "--format", "json"], dir.path()));
     assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
 }
+
+/// A run with one finding, one YAML parse error and one clean file, in every line-oriented
+/// and XML format: each names the file, line and column of both the finding and the error.
+#[test]
+fn compact_github_and_junit_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad/Dockerfile", FLOATING);
+    write(dir.path(), "ok/Dockerfile", CLEAN);
+    write(
+        dir.path(),
+        "k8s/broken.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n",
+    );
+
+    let compact = plumbline(&["check", ".", "--format", "compact"], dir.path());
+    assert_eq!(compact.status.code(), Some(1));
+    let text = stdout(&compact);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "k8s/broken.yaml:5:3: error [parse] duplicate key `name` (first set on line 4)",
+            "bad/Dockerfile:1:6: error [PIN001] Base image `alpine` has no tag, so it floats to `latest`",
+        ],
+        "{text}"
+    );
+
+    let github = stdout(&plumbline(
+        &["check", ".", "--format", "github"],
+        dir.path(),
+    ));
+    let lines: Vec<&str> = github.lines().collect();
+    assert_eq!(lines.len(), 2, "{github}");
+    assert!(lines[0].starts_with("::error file=k8s/broken.yaml,line=5,col=3,"));
+    assert!(
+        lines[1].starts_with(
+            "::error file=bad/Dockerfile,line=1,col=6,endLine=1,endColumn=12,title=PIN001 base-image-unpinned%3A "
+        ),
+        "{}",
+        lines[1]
+    );
+
+    let junit = stdout(&plumbline(&["check", ".", "--format", "junit"], dir.path()));
+    let doc = roxmltree::Document::parse(&junit).unwrap_or_else(|e| panic!("{e}\n{junit}"));
+    let suites: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    let names: Vec<&str> = suites.iter().filter_map(|s| s.attribute("name")).collect();
+    assert_eq!(
+        names,
+        ["bad/Dockerfile", "k8s/broken.yaml", "ok/Dockerfile"]
+    );
+    let failures: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(
+        failures[0].parent().and_then(|p| p.attribute("name")),
+        Some("PIN001 base-image-unpinned")
+    );
+    let errors = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("error"))
+        .count();
+    assert_eq!(errors, 1);
+    let ok = &suites[2];
+    assert_eq!(ok.attribute("failures"), Some("0"));
+    assert!(ok.attribute("tests").and_then(|t| t.parse::<usize>().ok()) > Some(5));
+}

@@ -5,15 +5,21 @@
 //! - [`OutputFormat::Human`] (`human.rs`): code frames drawn by miette over a small, redacted
 //!   window of each file, then a one-line summary;
 //! - [`OutputFormat::Json`] (`json.rs`): plumbline's own stable JSON document (`"version": 1`);
-//! - [`OutputFormat::Sarif`] (`sarif.rs`): SARIF 2.1.0 for code-scanning services.
+//! - [`OutputFormat::Sarif`] (`sarif.rs`): SARIF 2.1.0 for code-scanning services;
+//! - [`OutputFormat::Github`] (`github.rs`): GitHub Actions workflow commands (annotations);
+//! - [`OutputFormat::Junit`] (`junit.rs`): JUnit XML for CI test reports;
+//! - [`OutputFormat::Compact`] (`compact.rs`): `path:line:col: severity [RULE] message`.
 //!
 //! Every format is deterministic for a given report (the engine sorts findings and errors;
 //! the emitters never iterate hash maps) and none prints a secret in full: rule messages are
 //! masked when they are made, and the only format that shows source text (human) redacts the
 //! spans in [`Finding::secrets`](crate::finding::Finding::secrets) first.
 
+mod compact;
+mod github;
 mod human;
 mod json;
+mod junit;
 mod sarif;
 
 use std::fmt;
@@ -33,17 +39,32 @@ pub enum OutputFormat {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// GitHub Actions workflow commands: annotations on a pull request.
+    Github,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// One line per finding: `path:line:col: severity [RULE] message`.
+    Compact,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 3] =
-        [OutputFormat::Human, OutputFormat::Json, OutputFormat::Sarif];
+    pub const ALL: [OutputFormat; 6] = [
+        OutputFormat::Human,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+        OutputFormat::Junit,
+        OutputFormat::Compact,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OutputFormat::Human => "human",
             OutputFormat::Json => "json",
             OutputFormat::Sarif => "sarif",
+            OutputFormat::Github => "github",
+            OutputFormat::Junit => "junit",
+            OutputFormat::Compact => "compact",
         }
     }
 }
@@ -57,12 +78,12 @@ impl fmt::Display for OutputFormat {
 impl FromStr for OutputFormat {
     type Err = String;
 
-    /// Parses `human`, `json` or `sarif` (ASCII case-insensitive).
+    /// Parses a format name (ASCII case-insensitive).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         OutputFormat::ALL
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown output format `{s}` (expected human, json or sarif)"))
+            .ok_or_else(|| format!("unknown output format `{s}` (expected human, json, sarif, github, junit or compact)"))
     }
 }
 
@@ -88,6 +109,9 @@ pub fn write(
         OutputFormat::Human => human::write(report, opts, out),
         OutputFormat::Json => json::write(report, out),
         OutputFormat::Sarif => sarif::write(report, out),
+        OutputFormat::Github => github::write(report, out),
+        OutputFormat::Junit => junit::write(report, out),
+        OutputFormat::Compact => compact::write(report, out),
     }
 }
 

@@ -24,6 +24,20 @@ pub enum Format {
     OtherYaml,
 }
 
+impl Format {
+    /// The name rules list in their `formats` (`rules/<ID>.toml`): the three Helm file kinds
+    /// are one format, `helm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Dockerfile => "dockerfile",
+            Format::Compose => "compose",
+            Format::Kubernetes => "kubernetes",
+            Format::HelmChart | Format::HelmValues | Format::HelmTemplate => "helm",
+            Format::OtherYaml => "yaml",
+        }
+    }
+}
+
 /// Suffixes that mark a `Dockerfile.<x>` as something other than a Dockerfile: documentation,
 /// templates that are rendered into a Dockerfile later, editor and merge leftovers.
 const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[

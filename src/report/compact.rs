@@ -1,0 +1,42 @@
+//! `--format compact`: one line per finding or error,
+//! `path:line:col: severity [RULE] message`, the shape editors' problem matchers and `grep`
+//! expect. Nothing else is printed: an empty run prints nothing.
+
+use std::io;
+
+use crate::engine::Report;
+
+pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    for e in &report.errors {
+        let (line, col) = e.location.as_ref().map_or((1, 1), |(f, s)| {
+            let lc = f.line_col(s.start);
+            (lc.line, lc.column)
+        });
+        writeln!(
+            out,
+            "{}:{line}:{col}: error [{}] {}",
+            e.path,
+            super::error_kind(&e.kind),
+            one_line(&e.message)
+        )?;
+    }
+    for f in &report.findings {
+        let s = f.location.start();
+        writeln!(
+            out,
+            "{}:{}:{}: {} [{}] {}",
+            f.location.file.display_path,
+            s.line,
+            s.column,
+            f.severity.as_str(),
+            f.rule.id,
+            one_line(&f.message)
+        )?;
+    }
+    Ok(())
+}
+
+/// Messages are single sentences, but a file error may quote a multi-line reason.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
