@@ -100,6 +100,16 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Report ignore comments that suppress nothing (SUP002). Default: on when the `CI`
+    /// environment variable is set (as CI services do), off otherwise.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub report_unused_ignores: Option<bool>,
+}
+
+/// Whether this looks like a CI run: CI services set `CI` (GitHub Actions, GitLab, Azure
+/// Pipelines, CircleCI, Travis, Buildkite…).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// Runs the command line and returns the process exit code.
@@ -124,6 +134,7 @@ fn check(args: CheckArgs) -> i32 {
         excludes: args.exclude,
         enable: args.enable,
         cwd,
+        report_unused_ignores: args.report_unused_ignores.unwrap_or_else(in_ci),
     };
     let report = match engine::check(&opts) {
         Ok(r) => r,

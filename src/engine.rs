@@ -25,6 +25,8 @@ pub struct Options {
     pub enable: Vec<String>,
     /// The directory paths are shown relative to (normally the working directory).
     pub cwd: PathBuf,
+    /// Report ignore comments that suppress nothing (`SUP002`).
+    pub report_unused_ignores: bool,
 }
 
 /// Files larger than this are not read: no infrastructure file is this big, and reading one
@@ -57,6 +59,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
     pub files_checked: usize,
+    /// Findings removed by ignore comments.
+    pub suppressed: usize,
     /// Each file checked (display path) with the format it was read as, in path order.
     pub checked: Vec<(String, detect::Format)>,
     /// The rules that ran, in id order.
@@ -180,6 +184,11 @@ pub fn check(opts: &Options) -> Result<Report, String> {
             && a.location.file.display_path == b.location.file.display_path
             && a.message == b.message
     });
+    let all_files: Vec<Arc<SourceFile>> = files.iter().map(|(f, _)| Arc::clone(f)).collect();
+    let outcome = crate::suppress::apply(findings, &all_files, &active, opts.report_unused_ignores);
+    let suppressed = outcome.suppressed;
+    let mut findings = outcome.kept;
+    sort_findings(&mut findings);
     // Equal texts in one file (the same `FROM node` twice) get the same hash; the n-th of
     // them gets `:n` appended, so each fingerprint is unique and still line-independent.
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -200,6 +209,7 @@ pub fn check(opts: &Options) -> Result<Report, String> {
     Ok(Report {
         findings,
         errors,
+        suppressed,
         files_checked: files.len(),
         checked: {
             let mut c: Vec<_> = files

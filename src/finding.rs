@@ -34,7 +34,8 @@ impl Severity {
     }
 }
 
-/// The five families every rule belongs to. The strings are stable: they appear in every
+/// The families every rule belongs to: the five policy families, and `suppressions` for
+/// findings about ignore comments. The strings are stable: they appear in every
 /// output format and in configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Family {
@@ -48,15 +49,19 @@ pub enum Family {
     Secrets,
     #[serde(rename = "resource-limits")]
     ResourceLimits,
+    /// Findings about plumbline's own ignore comments (`SUP*`).
+    #[serde(rename = "suppressions")]
+    Suppressions,
 }
 
 impl Family {
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 6] = [
         Family::PinnedVersions,
         Family::NonRoot,
         Family::ProbePortAlignment,
         Family::Secrets,
         Family::ResourceLimits,
+        Family::Suppressions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +71,7 @@ impl Family {
             Family::ProbePortAlignment => "probe-port-alignment",
             Family::Secrets => "secrets",
             Family::ResourceLimits => "resource-limits",
+            Family::Suppressions => "suppressions",
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`parse`]: one parser per format, every value with its span;
 //! - [`rules`]: the rule registry, its catalogue (docs) and the rules, by family;
 //! - [`engine`]: runs it all in parallel and sorts the outcome;
+//! - [`suppress`]: inline ignore comments;
 //! - [`report`]: output formats over one finding type.
 
 pub mod cli;
@@ -15,5 +16,6 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 pub use engine::{Options, Report, check};

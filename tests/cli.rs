@@ -325,3 +325,49 @@ fn compact_github_and_junit_formats() {
     assert_eq!(ok.attribute("failures"), Some("0"));
     assert!(ok.attribute("tests").and_then(|t| t.parse::<usize>().ok()) > Some(5));
 }
+
+/// Inline ignores from the built binary: a reasoned ignore mutes its finding and is counted;
+/// unused ignores are reported when `CI` is set or the flag asks, and not otherwise.
+#[test]
+fn inline_ignores_and_unused_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a/Dockerfile",
+        "# plumbline: ignore[PIN001] base is rebuilt nightly on purpose\nFROM alpine\nUSER 10001\n",
+    );
+    write(
+        dir.path(),
+        "b/Dockerfile",
+        "# hadolint ignore=DL3006\nFROM alpine:3.19\nUSER 10001\n",
+    );
+    let run = |extra: &[&str], ci: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumbline"));
+        cmd.args(["check", ".", "--format", "json"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env_remove("CI");
+        if let Some(v) = ci {
+            cmd.env("CI", v);
+        }
+        cmd.output().unwrap()
+    };
+    let local = run(&[], None);
+    assert_eq!(local.status.code(), Some(0), "{}", stdout(&local));
+    let v = json(&local);
+    assert_eq!(v["summary"]["suppressed"], 1);
+    assert_eq!(v["summary"]["findings"], 0);
+
+    let ci = json(&run(&[], Some("true")));
+    let found: Vec<(&str, &str)> = ci["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, [("SUP002", "b/Dockerfile")]);
+    let off = json(&run(&["--report-unused-ignores", "false"], Some("true")));
+    assert_eq!(off["summary"]["findings"], 0);
+    let on = json(&run(&["--report-unused-ignores"], None));
+    assert_eq!(on["summary"]["findings"], 1);
+}

@@ -39,6 +39,7 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
         excludes: vec![],
         enable: vec!["PIN005".into()],
         cwd: dir.clone(),
+        report_unused_ignores: true,
     };
     let report = engine::check(&opts).unwrap();
     let errors: Vec<String> = report

@@ -155,6 +155,7 @@ fn sample() -> Report {
             },
         ],
         files_checked: 3,
+        suppressed: 0,
         checked: Vec::new(),
         rules: vec![info_rule(), pin(), sec()],
     }
@@ -279,7 +280,10 @@ fn empty_report_json() {
     assert_eq!(v["findings"].as_array().unwrap().len(), 0);
     assert_eq!(v["errors"].as_array().unwrap().len(), 0);
     assert_eq!(v["summary"]["findings"], 0);
-    assert_eq!(v["summary"]["by_family"].as_object().unwrap().len(), 5);
+    assert_eq!(
+        v["summary"]["by_family"].as_object().unwrap().len(),
+        plumbline::finding::Family::ALL.len()
+    );
 }
 
 #[test]
@@ -462,6 +466,7 @@ fn sarif_paths_with_spaces_and_outside_the_tree() {
             finding(pin(), &outside, Span::new(5, 9), "unpinned"),
         ],
         files_checked: 2,
+        suppressed: 0,
         checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
@@ -546,6 +551,7 @@ fn human_summary_wording() {
     let mut out = Vec::new();
     let empty = Report {
         files_checked: 12,
+        suppressed: 0,
         checked: Vec::new(),
         rules: vec![pin(), sec()],
         ..Report::default()
@@ -563,6 +569,7 @@ fn human_summary_wording() {
             finding(pin(), &df, Span::new(15, 19), "b"),
         ],
         files_checked: 1,
+        suppressed: 0,
         checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
@@ -601,6 +608,7 @@ fn huge_single_line_renders_a_small_frame() {
     let report = Report {
         findings: vec![finding(pin(), &df, span, "unpinned `node`")],
         files_checked: 1,
+        suppressed: 0,
         checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
@@ -628,6 +636,7 @@ fn huge_single_line_renders_a_small_frame() {
             "x",
         )],
         files_checked: 1,
+        suppressed: 0,
         checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
@@ -673,6 +682,7 @@ fn no_panics_on_odd_spans_and_text() {
                 message: "bad".into(),
             }],
             files_checked: 1,
+            suppressed: 0,
             checked: Vec::new(),
             rules: vec![pin()],
         };
@@ -720,6 +730,7 @@ fn no_panics_on_every_span_of_a_tricky_file() {
             let report = Report {
                 findings: vec![fd],
                 files_checked: 1,
+                suppressed: 0,
                 checked: Vec::new(),
                 rules: vec![pin()],
                 ..Report::default()

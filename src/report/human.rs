@@ -184,6 +184,12 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
         }
         format!("Found {} {scope}.", parts.join(", "))
     };
+    if report.suppressed > 0 {
+        s.push_str(&format!(
+            " {} suppressed by ignore comments.",
+            plural(report.suppressed, "finding", "findings")
+        ));
+    }
     if let Some(threshold) = opts.fail_on
         && !report.findings.is_empty()
     {

@@ -68,6 +68,8 @@ struct JsonError<'a> {
 struct Summary {
     files_checked: usize,
     findings: usize,
+    /// Findings removed by ignore comments.
+    suppressed: usize,
     errors: usize,
     by_severity: BySeverity,
     by_family: ByFamily,
@@ -164,6 +166,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         summary: Summary {
             files_checked: report.files_checked,
             findings: report.findings.len(),
+            suppressed: report.suppressed,
             errors: report.errors.len(),
             by_severity: BySeverity {
                 error: counts.error,
