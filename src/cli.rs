@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::baseline::Baseline;
 use crate::engine::{self, ErrorKind, Options};
 use crate::finding::Severity;
 use crate::report::{self, OutputFormat, ReportOptions};
@@ -38,6 +39,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Record today's findings so that `check --baseline` reports only new ones.
+    Baseline(BaselineArgs),
     /// Print a rule's documentation (by id or name).
     Explain {
         /// A rule id such as PIN001, or its name such as base-image-unpinned.
@@ -71,22 +74,13 @@ pub enum Color {
     Never,
 }
 
+/// What to scan: shared by `check` and `baseline`.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {
+pub struct ScanArgs {
     /// Files and directories to check. Directories are walked honouring .gitignore; files
     /// named here are always checked, whatever their name.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Exit with 1 when a finding at or above this severity exists (or a file could not be
-    /// parsed, unless `never`).
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
     /// Leave out paths matching this glob (gitignore syntax) when walking directories.
     /// Repeatable.
     #[arg(long, value_name = "GLOB")]
@@ -97,13 +91,41 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// When to colour human output.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: Color,
     /// Report ignore comments that suppress nothing (SUP002). Default: on when the `CI`
     /// environment variable is set (as CI services do), off otherwise.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub report_unused_ignores: Option<bool>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding at or above this severity exists (or a file could not be
+    /// parsed, unless `never`).
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Report only findings not recorded in this baseline (see `plumbline baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Where to write the baseline.
+    #[arg(long, short, default_value = ".plumbline-baseline.json")]
+    pub output: PathBuf,
 }
 
 /// Whether this looks like a CI run: CI services set `CI` (GitHub Actions, GitLab, Azure
@@ -116,12 +138,14 @@ fn in_ci() -> bool {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline(args) => baseline(args),
         Command::Rules { json } => list_rules(json),
         Command::Explain { rule } => explain(&rule),
     }
 }
 
-fn check(args: CheckArgs) -> i32 {
+/// Runs the engine for `check` and `baseline`; `Err` is an exit code after a usage error.
+fn scan(args: ScanArgs, baseline: Option<Baseline>) -> Result<engine::Report, i32> {
     if let Some(n) = args.threads {
         // Only fails if a pool was already built, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -135,13 +159,72 @@ fn check(args: CheckArgs) -> i32 {
         enable: args.enable,
         cwd,
         report_unused_ignores: args.report_unused_ignores.unwrap_or_else(in_ci),
+        baseline,
     };
-    let report = match engine::check(&opts) {
+    engine::check(&opts).map_err(|message| {
+        eprintln!("plumbline: error: {message}");
+        EXIT_ERROR
+    })
+}
+
+fn baseline(args: BaselineArgs) -> i32 {
+    let report = match scan(args.scan, None) {
         Ok(r) => r,
+        Err(code) => return code,
+    };
+    let b = Baseline::of(&report.findings);
+    if let Err(e) = std::fs::write(&args.output, b.to_json()) {
+        eprintln!(
+            "plumbline: error: cannot write {}: {e}",
+            args.output.display()
+        );
+        return EXIT_ERROR;
+    }
+    eprintln!(
+        "Recorded {} in {} ({} checked{}).",
+        plural(b.entries.len(), "finding"),
+        args.output.display(),
+        plural(report.files_checked, "file"),
+        if report.errors.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} could not be checked and {} not recorded",
+                plural(report.errors.len(), "file"),
+                if report.errors.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
+            )
+        }
+    );
+    if report.errors.iter().any(|e| e.kind == ErrorKind::Io) {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(b) => b,
         Err(message) => {
             eprintln!("plumbline: error: {message}");
             return EXIT_ERROR;
         }
+    };
+    let report = match scan(args.scan, baseline) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

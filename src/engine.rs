@@ -27,6 +27,8 @@ pub struct Options {
     pub cwd: PathBuf,
     /// Report ignore comments that suppress nothing (`SUP002`).
     pub report_unused_ignores: bool,
+    /// Findings recorded here are not reported.
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 /// Files larger than this are not read: no infrastructure file is this big, and reading one
@@ -61,6 +63,8 @@ pub struct Report {
     pub files_checked: usize,
     /// Findings removed by ignore comments.
     pub suppressed: usize,
+    /// What the baseline did, when one was given.
+    pub baseline: Option<crate::baseline::Stats>,
     /// Each file checked (display path) with the format it was read as, in path order.
     pub checked: Vec<(String, detect::Format)>,
     /// The rules that ran, in id order.
@@ -198,6 +202,12 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         f.fingerprint = if *n == 0 { base } else { format!("{base}:{n}") };
         *n += 1;
     }
+    let mut baseline = None;
+    if let Some(b) = &opts.baseline {
+        let (kept, stats) = b.apply(findings);
+        findings = kept;
+        baseline = Some(stats);
+    }
     errors.sort_by(|a, b| {
         (&a.path, a.location.as_ref().map(|l| l.1), &a.message).cmp(&(
             &b.path,
@@ -210,6 +220,7 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         findings,
         errors,
         suppressed,
+        baseline,
         files_checked: files.len(),
         checked: {
             let mut c: Vec<_> = files
@@ -348,20 +359,27 @@ pub fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
-/// A fingerprint that survives unrelated edits: the rule, the path and the flagged text with
-/// blanks folded and secrets masked — not the line number.
+/// A fingerprint that survives unrelated edits: the rule, the path, the flagged text and the
+/// rest of the lines it is on (its neighbourhood), with blanks folded and secrets masked —
+/// not the line number. Moving a block, or editing other lines, keeps it; editing the
+/// flagged line makes it a new finding, which is what a baseline should do.
 fn fingerprint(f: &Finding) -> String {
     let file = &f.location.file;
-    let text = crate::finding::redact(
-        file.slice(f.location.span),
-        f.location.span.start,
-        &f.secrets,
+    let span = f.location.span;
+    let lines = Span::new(
+        file.line_span(file.line_col(span.start).line).start,
+        file.line_span(file.line_col(span.end).line)
+            .end
+            .max(span.end),
     );
-    let normalised: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flagged = crate::finding::redact(file.slice(span), span.start, &f.secrets);
+    let around = crate::finding::redact(file.slice(lines), lines.start, &f.secrets);
+    let fold = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut h = Fnv64::default();
     f.rule.id.hash(&mut h);
     file.display_path.hash(&mut h);
-    normalised.hash(&mut h);
+    fold(&flagged).hash(&mut h);
+    fold(&around).hash(&mut h);
     format!("{:016x}", h.finish())
 }
 

@@ -9,6 +9,7 @@
 //! - [`suppress`]: inline ignore comments;
 //! - [`report`]: output formats over one finding type.
 
+pub mod baseline;
 pub mod cli;
 pub mod engine;
 pub mod finding;

@@ -371,3 +371,55 @@ fn inline_ignores_and_unused_ignores() {
     let on = json(&run(&["--report-unused-ignores"], None));
     assert_eq!(on["summary"]["findings"], 1);
 }
+
+/// `baseline` then `check --baseline`: only new findings are reported and gate the exit code;
+/// recorded ones still match after unrelated lines move them; fixed ones are counted stale.
+#[test]
+fn baseline_reports_only_new_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/Dockerfile", "FROM alpine\nUSER 10001\n");
+    write(dir.path(), "b/Dockerfile", "FROM node:latest\nUSER 10001\n");
+    let rec = plumbline(&["baseline", ".", "-o", "base.json"], dir.path());
+    assert_eq!(rec.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&rec.stderr).contains("Recorded 2 findings"));
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("base.json")).unwrap())
+            .unwrap();
+    assert_eq!(recorded["entries"].as_array().unwrap().len(), 2);
+
+    // Unrelated edits move the old finding down; one old finding is fixed; one is new.
+    write(
+        dir.path(),
+        "a/Dockerfile",
+        "# a comment\nARG X=1\n\nFROM alpine\nUSER 10001\n",
+    );
+    write(dir.path(), "b/Dockerfile", "FROM node:22.11\nUSER 10001\n");
+    write(dir.path(), "c/Dockerfile", "FROM python\nUSER 10001\n");
+    let out = plumbline(
+        &["check", ".", "--baseline", "base.json", "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["c/Dockerfile"]);
+    assert_eq!(v["summary"]["baseline"]["matched"], 1);
+    assert_eq!(v["summary"]["baseline"]["stale"], 1);
+
+    let human = plumbline(
+        &["check", "a", "--baseline", "base.json", "--color", "never"],
+        dir.path(),
+    );
+    assert_eq!(human.status.code(), Some(0));
+    assert!(stdout(&human).contains("1 finding in the baseline not shown"));
+
+    write(dir.path(), "bad.json", "{\"version\": 1,\n \"entries\": 3}");
+    let bad = plumbline(&["check", ".", "--baseline", "bad.json"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("bad.json:2:"));
+}

@@ -40,6 +40,7 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
         enable: vec!["PIN005".into()],
         cwd: dir.clone(),
         report_unused_ignores: true,
+        baseline: None,
     };
     let report = engine::check(&opts).unwrap();
     let errors: Vec<String> = report

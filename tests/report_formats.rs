@@ -156,6 +156,7 @@ fn sample() -> Report {
         ],
         files_checked: 3,
         suppressed: 0,
+        baseline: None,
         checked: Vec::new(),
         rules: vec![info_rule(), pin(), sec()],
     }
@@ -467,6 +468,7 @@ fn sarif_paths_with_spaces_and_outside_the_tree() {
         ],
         files_checked: 2,
         suppressed: 0,
+        baseline: None,
         checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
@@ -552,6 +554,7 @@ fn human_summary_wording() {
     let empty = Report {
         files_checked: 12,
         suppressed: 0,
+        baseline: None,
         checked: Vec::new(),
         rules: vec![pin(), sec()],
         ..Report::default()
@@ -570,6 +573,7 @@ fn human_summary_wording() {
         ],
         files_checked: 1,
         suppressed: 0,
+        baseline: None,
         checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
@@ -609,6 +613,7 @@ fn huge_single_line_renders_a_small_frame() {
         findings: vec![finding(pin(), &df, span, "unpinned `node`")],
         files_checked: 1,
         suppressed: 0,
+        baseline: None,
         checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
@@ -637,6 +642,7 @@ fn huge_single_line_renders_a_small_frame() {
         )],
         files_checked: 1,
         suppressed: 0,
+        baseline: None,
         checked: Vec::new(),
         rules: vec![pin()],
         ..Report::default()
@@ -683,6 +689,7 @@ fn no_panics_on_odd_spans_and_text() {
             }],
             files_checked: 1,
             suppressed: 0,
+            baseline: None,
             checked: Vec::new(),
             rules: vec![pin()],
         };
@@ -731,6 +738,7 @@ fn no_panics_on_every_span_of_a_tricky_file() {
                 findings: vec![fd],
                 files_checked: 1,
                 suppressed: 0,
+                baseline: None,
                 checked: Vec::new(),
                 rules: vec![pin()],
                 ..Report::default()

@@ -126,6 +126,7 @@ fn snapshot(rule: &str, dir: &Path) -> String {
         enable: vec![rule.to_string()],
         cwd: dir.to_path_buf(),
         report_unused_ignores: true,
+        baseline: None,
     };
     let report = engine::check(&opts).expect("check runs");
     let mut out = String::new();

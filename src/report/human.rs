@@ -184,6 +184,20 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
         }
         format!("Found {} {scope}.", parts.join(", "))
     };
+    if let Some(b) = report.baseline {
+        s.push_str(&format!(
+            " {} in the baseline not shown",
+            plural(b.matched, "finding", "findings")
+        ));
+        if b.stale > 0 {
+            s.push_str(&format!(
+                "; {} fixed since (run `plumbline baseline` to drop {})",
+                plural(b.stale, "baseline entry is", "baseline entries are"),
+                if b.stale == 1 { "it" } else { "them" }
+            ));
+        }
+        s.push('.');
+    }
     if report.suppressed > 0 {
         s.push_str(&format!(
             " {} suppressed by ignore comments.",

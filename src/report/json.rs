@@ -70,6 +70,9 @@ struct Summary {
     findings: usize,
     /// Findings removed by ignore comments.
     suppressed: usize,
+    /// Present when a baseline was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<crate::baseline::Stats>,
     errors: usize,
     by_severity: BySeverity,
     by_family: ByFamily,
@@ -167,6 +170,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             files_checked: report.files_checked,
             findings: report.findings.len(),
             suppressed: report.suppressed,
+            baseline: report.baseline,
             errors: report.errors.len(),
             by_severity: BySeverity {
                 error: counts.error,
