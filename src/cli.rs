@@ -41,6 +41,12 @@ pub enum Command {
     },
     /// Record today's findings so that `check --baseline` reports only new ones.
     Baseline(BaselineArgs),
+    /// Write a commented starter `.plumbline.toml` in the current directory.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a rule's documentation (by id or name).
     Explain {
         /// A rule id such as PIN001, or its name such as base-image-unpinned.
@@ -91,6 +97,10 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Use this configuration for every file, instead of each file's nearest
+    /// `.plumbline.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Report ignore comments that suppress nothing (SUP002). Default: on when the `CI`
     /// environment variable is set (as CI services do), off otherwise.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
@@ -139,6 +149,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Baseline(args) => baseline(args),
+        Command::Init { force } => init(force),
         Command::Rules { json } => list_rules(json),
         Command::Explain { rule } => explain(&rule),
     }
@@ -160,6 +171,7 @@ fn scan(args: ScanArgs, baseline: Option<Baseline>) -> Result<engine::Report, i3
         cwd,
         report_unused_ignores: args.report_unused_ignores.unwrap_or_else(in_ci),
         baseline,
+        config: args.config,
     };
     engine::check(&opts).map_err(|message| {
         eprintln!("plumbline: error: {message}");
@@ -203,6 +215,30 @@ fn baseline(args: BaselineArgs) -> i32 {
         EXIT_ERROR
     } else {
         EXIT_OK
+    }
+}
+
+fn init(force: bool) -> i32 {
+    let path = std::path::Path::new(crate::config::FILE_NAME);
+    if path.exists() && !force {
+        eprintln!(
+            "plumbline: error: {} already exists (use --force to overwrite it)",
+            path.display()
+        );
+        return EXIT_ERROR;
+    }
+    match std::fs::write(path, crate::config::STARTER) {
+        Ok(()) => {
+            eprintln!(
+                "Wrote {}: every setting is commented; it changes nothing until you edit it.",
+                path.display()
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("plumbline: error: cannot write {}: {e}", path.display());
+            EXIT_ERROR
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::config::{Config, Resolver};
 use crate::finding::Finding;
 use crate::parse::{self, Document};
 use crate::rules::{self, Dockerignore, FileContext, RuleMeta, Sink};
@@ -29,6 +30,8 @@ pub struct Options {
     pub report_unused_ignores: bool,
     /// Findings recorded here are not reported.
     pub baseline: Option<crate::baseline::Baseline>,
+    /// The one config to use (`--config`); otherwise each file's nearest `.plumbline.toml`.
+    pub config: Option<PathBuf>,
 }
 
 /// Files larger than this are not read: no infrastructure file is this big, and reading one
@@ -71,26 +74,40 @@ pub struct Report {
     pub rules: Vec<&'static RuleMeta>,
 }
 
-/// The rules in force for these options, or the names that matched no rule.
-pub fn active_rules(enable: &[String]) -> Result<Vec<&'static RuleMeta>, String> {
-    let mut extra = Vec::new();
-    for name in enable {
-        match rules::meta(name) {
-            Some(m) => extra.push(m.id.as_str()),
-            None => return Err(format!("unknown rule `{name}` (see `plumbline rules`)")),
-        }
-    }
-    Ok(rules::catalogue()
+/// The ids of the opt-in rules turned on from the command line, or the name that matched no
+/// rule.
+pub fn enabled_rules(enable: &[String]) -> Result<Vec<&'static str>, String> {
+    enable
         .iter()
-        .filter(|m| !m.opt_in || extra.contains(&m.id.as_str()))
-        .collect())
+        .map(|name| {
+            rules::meta(name)
+                .map(|m| m.id.as_str())
+                .ok_or_else(|| format!("unknown rule `{name}` (see `plumbline rules`)"))
+        })
+        .collect()
 }
 
 /// Runs a check. Errors in individual files are part of the report; only invalid options
-/// (an unknown rule) fail the whole run.
+/// (an unknown rule, a broken config file) fail the whole run.
 pub fn check(opts: &Options) -> Result<Report, String> {
-    let active = active_rules(&opts.enable)?;
-    let (candidates, walk_errors) = discover::discover(&opts.paths, &opts.excludes);
+    let enabled = enabled_rules(&opts.enable)?;
+    let given = opts.config.as_deref().map(Config::load).transpose()?;
+    let mut configs = Resolver::new(given);
+    let (mut candidates, walk_errors) = discover::discover(&opts.paths, &opts.excludes);
+    let mut kept = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let config = configs.for_file(&c.path)?;
+        if !config.excludes(&absolute(&c.path), false) {
+            kept.push(c);
+        }
+    }
+    candidates = kept;
+    // Every rule that runs under some config in play; each file's findings are then filtered
+    // by its own config.
+    let active: Vec<&'static RuleMeta> = rules::catalogue()
+        .iter()
+        .filter(|m| configs.all().iter().any(|c| c.runs(m, &enabled)))
+        .collect();
 
     let mut errors: Vec<FileError> = walk_errors
         .into_iter()
@@ -191,7 +208,14 @@ pub fn check(opts: &Options) -> Result<Report, String> {
     let all_files: Vec<Arc<SourceFile>> = files.iter().map(|(f, _)| Arc::clone(f)).collect();
     let outcome = crate::suppress::apply(findings, &all_files, &active, opts.report_unused_ignores);
     let suppressed = outcome.suppressed;
-    let mut findings = outcome.kept;
+    let mut findings = Vec::with_capacity(outcome.kept.len());
+    for mut f in outcome.kept {
+        let config = configs.for_file(&f.location.file.path)?;
+        if config.reports(f.rule, &enabled, &absolute(&f.location.file.path)) {
+            f.severity = config.severity(f.rule);
+            findings.push(f);
+        }
+    }
     sort_findings(&mut findings);
     // Equal texts in one file (the same `FROM node` twice) get the same hash; the n-th of
     // them gets `:n` appended, so each fingerprint is unique and still line-independent.
@@ -232,6 +256,10 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         },
         rules: active,
     })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn load(

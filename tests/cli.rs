@@ -423,3 +423,84 @@ fn baseline_reports_only_new_findings() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("bad.json:2:"));
 }
+
+fn rules_found(v: &serde_json::Value) -> Vec<(String, String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `.plumbline.toml` from the built binary: the nearest config governs each file; selection,
+/// severity overrides, per-path ignores, excludes and strict mode; mistakes exit 2 with the
+/// file, line and column; `init` writes a starter that changes nothing.
+#[test]
+fn config_files_govern_the_files_below_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // Findings: PIN001 (error) and, strictly, PIN005; ROOT001 where USER is missing.
+    write(root, "app/Dockerfile", "FROM alpine\n");
+    write(root, "legacy/old/Dockerfile", "FROM alpine\n");
+    write(root, "vendor/Dockerfile", "FROM alpine\n");
+    write(root, "team/Dockerfile", "FROM alpine:3.19\nUSER 10001\n");
+    write(
+        root,
+        ".plumbline.toml",
+        "exclude = [\"vendor/\"]\nignore = [\"ROOT\"]\n[severity]\nbase-image-unpinned = \"warning\"\n[per-path]\n\"legacy/**\" = [\"pinned-versions\"]\n",
+    );
+    write(root, "team/.plumbline.toml", "strict = true\n");
+    let v = json(&plumbline(&["check", ".", "--format", "json"], root));
+    let expected = [
+        ("app/Dockerfile", "PIN001", "warning"),
+        ("team/Dockerfile", "PIN005", "info"),
+    ]
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+    assert_eq!(rules_found(&v), expected, "{v}");
+    // --config replaces discovery: the team's strict config for every file.
+    let v = json(&plumbline(
+        &[
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--config",
+            "team/.plumbline.toml",
+        ],
+        root,
+    ));
+    let rules: Vec<String> = rules_found(&v).into_iter().map(|r| r.1).collect();
+    assert!(rules.contains(&"ROOT001".to_string()), "{rules:?}");
+
+    write(
+        root,
+        "team/.plumbline.toml",
+        "strict = true\nselect = [\"PIN0X\"]\n",
+    );
+    let bad = plumbline(&["check", "."], root);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr).into_owned();
+    assert!(
+        err.contains(".plumbline.toml:2:11: `PIN0X` is not a rule id"),
+        "{err}"
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    write(fresh.path(), "Dockerfile", "FROM alpine:3.19\nUSER 10001\n");
+    assert_eq!(plumbline(&["init"], fresh.path()).status.code(), Some(0));
+    assert!(fresh.path().join(".plumbline.toml").is_file());
+    assert_eq!(plumbline(&["init"], fresh.path()).status.code(), Some(2));
+    assert_eq!(
+        plumbline(&["init", "--force"], fresh.path()).status.code(),
+        Some(0)
+    );
+    let clean = plumbline(&["check", "."], fresh.path());
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+}

@@ -41,6 +41,7 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
         cwd: dir.clone(),
         report_unused_ignores: true,
         baseline: None,
+        config: None,
     };
     let report = engine::check(&opts).unwrap();
     let errors: Vec<String> = report

@@ -127,6 +127,7 @@ fn snapshot(rule: &str, dir: &Path) -> String {
         cwd: dir.to_path_buf(),
         report_unused_ignores: true,
         baseline: None,
+        config: None,
     };
     let report = engine::check(&opts).expect("check runs");
     let mut out = String::new();

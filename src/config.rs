@@ -1,0 +1,428 @@
+//! `.plumbline.toml`: which rules run where, at what severity, which paths are left out,
+//! which Helm environments are production, and explicit service links for the graph.
+//!
+//! A file is governed by the nearest `.plumbline.toml` found by walking up from its
+//! directory, or by the one file given with `--config`. Mistakes in a config are errors with
+//! the file, line and column — an unknown key or a misspelt rule id silently ignored would
+//! leave a team believing a rule is off (or on) when it is not.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::finding::{Family, Severity};
+use crate::rules::{self, RuleMeta};
+
+/// The name looked for in each directory.
+pub const FILE_NAME: &str = ".plumbline.toml";
+
+/// A starter configuration, every setting explained (`plumbline init`).
+pub const STARTER: &str = r#"# plumbline configuration. Documentation: `plumbline explain <RULE>`, `plumbline rules`.
+# A file is governed by the nearest .plumbline.toml above it (or the one given with --config).
+
+# Rules to run: ids (PIN001), names (base-image-unpinned), families (secrets) or id prefixes
+# (ROOT). Leave it out to run every rule that is on by default.
+# select = ["pinned-versions", "non-root", "probe-port-alignment", "secrets", "resource-limits"]
+
+# Rules to turn off, in the same forms.
+# ignore = ["PORT001"]
+
+# Strict mode also runs the opt-in rules (such as PIN005, base images pinned by digest).
+strict = false
+
+# Paths to leave out, in .gitignore syntax, relative to this file.
+exclude = []
+
+# Severity overrides: rule id or name = "error" | "warning" | "info".
+[severity]
+# PIN002 = "error"
+
+# Rules to turn off under some paths (globs relative to this file).
+[per-path]
+# "examples/**" = ["secrets"]
+
+# Helm overlays whose environment is production (values.<env>.yaml, values-<env>.yaml).
+# Production environments are checked for resource limits even when values.yaml is not.
+[environments]
+production = ["prod", "production", "prd", "live"]
+
+# Explicit links between the files that describe one service, used by the service graph.
+# [services.api]
+# dockerfile = "services/api/Dockerfile"
+# images = ["shopacr.azurecr.io/shop/api"]
+# compose = "api"            # the Compose service name
+# helm = "api"               # the Helm values component
+# not = ["api-worker"]       # names that must never be linked to this service
+"#;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    select: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    strict: Option<bool>,
+    exclude: Option<Vec<Spanned<String>>>,
+    severity: Option<BTreeMap<String, Spanned<String>>>,
+    #[serde(rename = "per-path")]
+    per_path: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
+    environments: Option<RawEnvironments>,
+    services: Option<BTreeMap<String, ServiceLink>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvironments {
+    production: Vec<String>,
+}
+
+/// `[services.<name>]`: the files and names that are this service, stated by the user.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLink {
+    pub dockerfile: Option<String>,
+    #[serde(default)]
+    pub images: Vec<String>,
+    pub compose: Option<String>,
+    pub helm: Option<String>,
+    #[serde(default)]
+    pub kubernetes: Vec<String>,
+    #[serde(default)]
+    pub bicep: Vec<String>,
+    #[serde(default)]
+    pub terraform: Vec<String>,
+    /// Names never to link to this service.
+    #[serde(default)]
+    pub not: Vec<String>,
+}
+
+/// One loaded configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// The file, as given or found.
+    pub path: PathBuf,
+    /// Its directory: globs are relative to it.
+    pub dir: PathBuf,
+    select: Option<Vec<Selector>>,
+    ignore: Vec<Selector>,
+    pub strict: bool,
+    exclude: Gitignore,
+    severity: Vec<(&'static str, Severity)>,
+    per_path: Vec<(Gitignore, Vec<Selector>)>,
+    /// Environment names that are production.
+    pub production: Vec<String>,
+    pub services: BTreeMap<String, ServiceLink>,
+}
+
+/// Names a set of rules: one rule, a family, or an id prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Selector {
+    Rule(&'static str),
+    Family(Family),
+    Prefix(String),
+}
+
+impl Selector {
+    fn parse(s: &str) -> Option<Selector> {
+        if let Some(m) = rules::meta(s) {
+            return Some(Selector::Rule(m.id.as_str()));
+        }
+        if let Some(f) = Family::parse(s) {
+            return Some(Selector::Family(f));
+        }
+        let upper = s.to_ascii_uppercase();
+        let known =
+            !upper.is_empty() && rules::catalogue().iter().any(|m| m.id.starts_with(&upper));
+        known.then_some(Selector::Prefix(upper))
+    }
+
+    fn matches(&self, m: &RuleMeta) -> bool {
+        match self {
+            Selector::Rule(id) => m.id == *id,
+            Selector::Family(f) => m.family == *f,
+            Selector::Prefix(p) => m.id.starts_with(p.as_str()),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: PathBuf::new(),
+            dir: PathBuf::new(),
+            select: None,
+            ignore: Vec::new(),
+            strict: false,
+            exclude: Gitignore::empty(),
+            severity: Vec::new(),
+            per_path: Vec::new(),
+            production: default_production(),
+            services: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_production() -> Vec<String> {
+    ["prod", "production", "prd", "live"]
+        .map(String::from)
+        .to_vec()
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Config::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
+        let at = |span: std::ops::Range<usize>| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("{}:{line}:{col}", path.display())
+        };
+        let raw: Raw = toml::from_str(text).map_err(|e| match e.span() {
+            Some(span) => format!("{}: {}", at(span), e.message()),
+            None => format!("{}: {}", path.display(), e.message()),
+        })?;
+        let selectors = |list: Vec<Spanned<String>>| -> Result<Vec<Selector>, String> {
+            list.into_iter()
+                .map(|s| {
+                    Selector::parse(s.get_ref()).ok_or_else(|| {
+                        format!(
+                            "{}: `{}` is not a rule id, rule name, family or id prefix (see `plumbline rules`)",
+                            at(s.span()),
+                            s.get_ref()
+                        )
+                    })
+                })
+                .collect()
+        };
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let globs = |list: &[Spanned<String>]| -> Result<Gitignore, String> {
+            let mut b = GitignoreBuilder::new(&dir);
+            for g in list {
+                b.add_line(None, g.get_ref())
+                    .map_err(|e| format!("{}: bad glob `{}`: {e}", at(g.span()), g.get_ref()))?;
+            }
+            b.build().map_err(|e| format!("{}: {e}", path.display()))
+        };
+
+        let mut severity = Vec::new();
+        for (rule, level) in raw.severity.unwrap_or_default() {
+            let meta = rules::meta(&rule).ok_or_else(|| {
+                format!(
+                    "{}: `{rule}` in [severity] is not a rule id or name",
+                    at(level.span())
+                )
+            })?;
+            let sev = Severity::parse(level.get_ref()).ok_or_else(|| {
+                format!(
+                    "{}: severity `{}` must be error, warning or info",
+                    at(level.span()),
+                    level.get_ref()
+                )
+            })?;
+            severity.push((meta.id.as_str(), sev));
+        }
+        let mut per_path = Vec::new();
+        for (glob, list) in raw.per_path.unwrap_or_default() {
+            let span = list.span();
+            let matcher = globs(&[Spanned::new(span.clone(), glob)])?;
+            per_path.push((matcher, selectors(list.into_inner())?));
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            select: raw.select.map(selectors).transpose()?,
+            ignore: selectors(raw.ignore.unwrap_or_default())?,
+            strict: raw.strict.unwrap_or(false),
+            exclude: globs(&raw.exclude.unwrap_or_default())?,
+            severity,
+            per_path,
+            production: raw
+                .environments
+                .map_or_else(default_production, |e| e.production),
+            services: raw.services.unwrap_or_default(),
+            dir,
+        })
+    }
+
+    /// Whether `rule` runs under this config (before per-path ignores). `enabled` are the
+    /// opt-in rules turned on from the command line.
+    pub fn runs(&self, rule: &RuleMeta, enabled: &[&str]) -> bool {
+        let explicitly = enabled.contains(&rule.id.as_str())
+            || self
+                .select
+                .iter()
+                .flatten()
+                .any(|s| matches!(s, Selector::Rule(id) if *id == rule.id));
+        let on = match &self.select {
+            None => !rule.opt_in || self.strict || explicitly,
+            Some(sel) => {
+                sel.iter().any(|s| s.matches(rule)) && (!rule.opt_in || self.strict || explicitly)
+                    || explicitly
+            }
+        };
+        on && !self.ignore.iter().any(|s| s.matches(rule))
+    }
+
+    /// Whether findings of `rule` in the file at `path` are reported.
+    pub fn reports(&self, rule: &RuleMeta, enabled: &[&str], path: &Path) -> bool {
+        self.runs(rule, enabled)
+            && !self.per_path.iter().any(|(glob, sel)| {
+                glob.matched_path_or_any_parents(path, false).is_ignore()
+                    && sel.iter().any(|s| s.matches(rule))
+            })
+    }
+
+    /// The severity of `rule` under this config.
+    pub fn severity(&self, rule: &RuleMeta) -> Severity {
+        self.severity
+            .iter()
+            .find(|(id, _)| *id == rule.id)
+            .map_or(rule.severity, |(_, s)| *s)
+    }
+
+    /// Whether a path is excluded by this config.
+    pub fn excludes(&self, path: &Path, is_dir: bool) -> bool {
+        path.starts_with(&self.dir)
+            && self
+                .exclude
+                .matched_path_or_any_parents(path, is_dir)
+                .is_ignore()
+    }
+
+    /// Whether an environment name is production.
+    pub fn is_production(&self, env: &str) -> bool {
+        let e = env.to_ascii_lowercase();
+        self.production.iter().any(|p| p.eq_ignore_ascii_case(&e))
+    }
+}
+
+/// Finds the config for each file: the nearest `.plumbline.toml` above it (cached per
+/// directory), or the one given.
+pub struct Resolver {
+    given: Option<Arc<Config>>,
+    default: Arc<Config>,
+    by_dir: HashMap<PathBuf, Arc<Config>>,
+    loaded: HashMap<PathBuf, Arc<Config>>,
+}
+
+impl Resolver {
+    pub fn new(given: Option<Config>) -> Resolver {
+        Resolver {
+            given: given.map(Arc::new),
+            default: Arc::new(Config::default()),
+            by_dir: HashMap::new(),
+            loaded: HashMap::new(),
+        }
+    }
+
+    /// The config governing a file. Paths are made absolute so walking up finds configs
+    /// above a relative path such as `.`.
+    pub fn for_file(&mut self, file: &Path) -> Result<Arc<Config>, String> {
+        if let Some(c) = &self.given {
+            return Ok(Arc::clone(c));
+        }
+        let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
+        self.for_dir(&dir)
+    }
+
+    fn for_dir(&mut self, dir: &Path) -> Result<Arc<Config>, String> {
+        if let Some(c) = self.by_dir.get(dir) {
+            return Ok(Arc::clone(c));
+        }
+        let candidate = dir.join(FILE_NAME);
+        let config = if candidate.is_file() {
+            match self.loaded.get(&candidate) {
+                Some(c) => Arc::clone(c),
+                None => {
+                    let c = Arc::new(Config::load(&candidate)?);
+                    self.loaded.insert(candidate, Arc::clone(&c));
+                    c
+                }
+            }
+        } else {
+            match dir.parent() {
+                Some(parent) => self.for_dir(parent)?,
+                None => Arc::clone(&self.default),
+            }
+        };
+        self.by_dir.insert(dir.to_path_buf(), Arc::clone(&config));
+        Ok(config)
+    }
+
+    /// Every config in use, the default included.
+    pub fn all(&self) -> Vec<Arc<Config>> {
+        let mut v: Vec<Arc<Config>> = self.loaded.values().cloned().collect();
+        v.extend(self.given.iter().cloned());
+        v.push(Arc::clone(&self.default));
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("/repo/.plumbline.toml"), text)
+    }
+
+    #[test]
+    fn the_starter_file_is_valid_and_changes_nothing() {
+        let c = parse(STARTER).unwrap();
+        for m in rules::catalogue() {
+            assert_eq!(c.runs(m, &[]), !m.opt_in, "{}", m.id);
+            assert_eq!(c.severity(m), m.severity);
+        }
+        assert!(c.is_production("Production"));
+    }
+
+    #[test]
+    fn selectors_by_id_name_family_and_prefix() {
+        let c = parse("select = [\"secrets\", \"ROOT\", \"base-image-unpinned\", \"PIN005\"]\nignore = [\"SEC005\"]\n").unwrap();
+        let run = |id: &str| c.runs(rules::meta(id).unwrap(), &[]);
+        assert!(run("SEC001") && run("ROOT001") && run("PIN001"));
+        assert!(run("PIN005"), "an opt-in rule selected by id runs");
+        assert!(!run("PIN002") && !run("SEC005") && !run("PORT001"));
+    }
+
+    #[test]
+    fn strict_mode_runs_opt_in_rules() {
+        let c = parse("strict = true\n").unwrap();
+        assert!(c.runs(rules::meta("PIN005").unwrap(), &[]));
+    }
+
+    #[test]
+    fn mistakes_are_located() {
+        let e = parse("strict = true\nselct = [\"PIN001\"]\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:2:1: "), "{e}");
+        assert!(e.contains("selct"), "{e}");
+        let e = parse("ignore = [\"PIN001\", \"PIN01X\"]\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:1:21: "), "{e}");
+        let e = parse("[severity]\nPIN001 = \"fatal\"\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:2:10: "), "{e}");
+        let e = parse("[severity]\nNOPE = \"error\"\n").unwrap_err();
+        assert!(e.contains("NOPE"), "{e}");
+        let e = parse("[services.api]\ndockerfil = \"x\"\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:2:1: "), "{e}");
+    }
+
+    #[test]
+    fn per_path_ignores_and_excludes_are_relative_to_the_file() {
+        let c =
+            parse("exclude = [\"vendor/\"]\n[per-path]\n\"legacy/**\" = [\"non-root\"]\n").unwrap();
+        let root = rules::meta("ROOT001").unwrap();
+        assert!(!c.reports(root, &[], Path::new("/repo/legacy/a/Dockerfile")));
+        assert!(c.reports(root, &[], Path::new("/repo/new/Dockerfile")));
+        assert!(c.excludes(Path::new("/repo/vendor/x/Dockerfile"), false));
+        assert!(!c.excludes(Path::new("/repo/src/Dockerfile"), false));
+    }
+}
