@@ -127,6 +127,10 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// SARIF paths are relative to this directory (the repository root) instead of the
+    /// working directory.
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -273,6 +277,7 @@ fn check(args: CheckArgs) -> i32 {
     let ropts = ReportOptions {
         color,
         fail_on: threshold,
+        sarif_root: args.sarif_root,
     };
     let written = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|f| {

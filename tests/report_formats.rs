@@ -167,6 +167,7 @@ fn render(report: &Report, format: OutputFormat, color: bool) -> String {
     let opts = ReportOptions {
         color,
         fail_on: Some(Severity::Warning),
+        ..ReportOptions::default()
     };
     report::write(report, format, &opts, &mut out).expect("writing to a Vec never fails");
     String::from_utf8(out).expect("output is UTF-8")
@@ -581,6 +582,7 @@ fn human_summary_wording() {
     let opts = ReportOptions {
         color: false,
         fail_on: Some(Severity::Error),
+        ..ReportOptions::default()
     };
     let mut out = Vec::new();
     report::write(&report, OutputFormat::Human, &opts, &mut out).unwrap();
@@ -750,4 +752,33 @@ fn no_panics_on_every_span_of_a_tricky_file() {
             assert!(validator.is_valid(&sarif), "{span:?}");
         }
     }
+}
+
+/// `--sarif-root`: when the scan runs in a subdirectory of the repository, SARIF paths are
+/// rebased onto the repository root, and the run says what category its alerts belong to.
+#[test]
+fn sarif_paths_are_rebased_onto_the_sarif_root() {
+    let cwd = std::env::current_dir().unwrap();
+    let parent = cwd.parent().unwrap().to_path_buf();
+    let here = cwd.file_name().unwrap().to_string_lossy().into_owned();
+    let opts = ReportOptions {
+        sarif_root: Some(parent.clone()),
+        ..ReportOptions::default()
+    };
+    let mut out = Vec::new();
+    report::write(&sample(), OutputFormat::Sarif, &opts, &mut out).unwrap();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let run = &v["runs"][0];
+    assert_eq!(run["automationDetails"]["id"], "plumbline/");
+    let uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(uri.starts_with(&format!("{here}/")), "{uri}");
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.ends_with('/') && !base.ends_with(&format!("{here}/")),
+        "{base}"
+    );
 }

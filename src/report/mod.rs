@@ -96,6 +96,8 @@ pub struct ReportOptions {
     /// The severity at or above which the run fails (`None`: never). Only changes the wording
     /// of the human summary.
     pub fail_on: Option<Severity>,
+    /// SARIF: the directory `%SRCROOT%` stands for, when not the working directory.
+    pub sarif_root: Option<std::path::PathBuf>,
 }
 
 /// Writes `report` to `out` in `format`.
@@ -108,7 +110,7 @@ pub fn write(
     match format {
         OutputFormat::Human => human::write(report, opts, out),
         OutputFormat::Json => json::write(report, out),
-        OutputFormat::Sarif => sarif::write(report, out),
+        OutputFormat::Sarif => sarif::write(report, opts.sarif_root.as_deref(), out),
         OutputFormat::Github => github::write(report, out),
         OutputFormat::Junit => junit::write(report, out),
         OutputFormat::Compact => compact::write(report, out),

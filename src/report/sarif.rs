@@ -3,8 +3,11 @@
 //! as a `reportingDescriptor`, one result per finding with a stable partial fingerprint, and
 //! file errors as tool execution notifications (the run itself still succeeded).
 //!
-//! Paths are relative to `%SRCROOT%`, the working directory at write time; a path outside it
-//! (shown absolute) becomes a `file://` URI of its own. Columns count Unicode code points.
+//! Paths are relative to `%SRCROOT%`: the working directory at write time, or the directory
+//! given with `--sarif-root` when the scan runs elsewhere than the repository root (code
+//! scanning resolves paths against the repository root). A path outside it becomes a
+//! `file://` URI of its own. Columns count Unicode code points. `automationDetails.id` is
+//! `plumbline/`, so code scanning keeps plumbline's alerts in a category of their own.
 
 use std::io;
 use std::path::Path;
@@ -33,11 +36,17 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    automation_details: AutomationDetails,
     invocations: Vec<Invocation<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     original_uri_base_ids: Option<BaseIds>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: &'static str,
 }
 
 #[derive(Serialize)]
@@ -226,6 +235,27 @@ fn security_severity(score: f32) -> String {
     format!("{score:.1}")
 }
 
+/// Where `%SRCROOT%` is when it is not the working directory: display paths (relative to
+/// `cwd`) are made relative to `root`.
+struct Rebase {
+    cwd: std::path::PathBuf,
+    root: std::path::PathBuf,
+}
+
+fn artifact_in(display_path: &str, rebase: Option<&Rebase>) -> ArtifactLocation {
+    let Some(rb) = rebase else {
+        return artifact(display_path);
+    };
+    let abs = match absolute_path(display_path) {
+        Some(_) => std::path::PathBuf::from(display_path),
+        None => rb.cwd.join(display_path),
+    };
+    match abs.strip_prefix(&rb.root) {
+        Ok(rel) => artifact(&rel.to_string_lossy().replace('\\', "/")),
+        Err(_) => artifact(&abs.to_string_lossy()),
+    }
+}
+
 /// A file path as a SARIF artifact location: relative to `%SRCROOT%`, or an absolute
 /// `file://` URI for paths outside the working directory.
 fn artifact(display_path: &str) -> ArtifactLocation {
@@ -336,22 +366,22 @@ fn region(loc: &Location) -> Region {
     }
 }
 
-fn physical(loc: &Location) -> PhysicalLocation {
+fn physical(loc: &Location, rb: Option<&Rebase>) -> PhysicalLocation {
     PhysicalLocation {
-        artifact_location: artifact(&loc.file.display_path),
+        artifact_location: artifact_in(&loc.file.display_path, rb),
         region: Some(region(loc)),
     }
 }
 
-fn related(i: usize, r: &Related) -> SarifLocation<'_> {
+fn related<'a>(i: usize, r: &'a Related, rb: Option<&Rebase>) -> SarifLocation<'a> {
     SarifLocation {
         id: Some(i + 1),
-        physical_location: physical(&r.location),
+        physical_location: physical(&r.location, rb),
         message: Some(Text { text: &r.message }),
     }
 }
 
-fn result<'a>(f: &'a Finding, rules: &[&RuleMeta]) -> SarifResult<'a> {
+fn result<'a>(f: &'a Finding, rules: &[&RuleMeta], rb: Option<&Rebase>) -> SarifResult<'a> {
     SarifResult {
         rule_id: &f.rule.id,
         rule_index: rules.iter().position(|m| m.id == f.rule.id),
@@ -359,20 +389,20 @@ fn result<'a>(f: &'a Finding, rules: &[&RuleMeta]) -> SarifResult<'a> {
         message: Text { text: &f.message },
         locations: vec![SarifLocation {
             id: None,
-            physical_location: physical(&f.location),
+            physical_location: physical(&f.location, rb),
             message: None,
         }],
         related_locations: f
             .related
             .iter()
             .enumerate()
-            .map(|(i, r)| related(i, r))
+            .map(|(i, r)| related(i, r, rb))
             .collect(),
         partial_fingerprints: Fingerprints { v1: &f.fingerprint },
     }
 }
 
-fn notification(e: &FileError) -> Notification<'_> {
+fn notification<'a>(e: &'a FileError, rb: Option<&Rebase>) -> Notification<'a> {
     let mut locations = Vec::new();
     let region = e.location.as_ref().map(|(file, span)| {
         region(&Location {
@@ -388,7 +418,7 @@ fn notification(e: &FileError) -> Notification<'_> {
         locations.push(SarifLocation {
             id: None,
             physical_location: PhysicalLocation {
-                artifact_location: artifact(path),
+                artifact_location: artifact_in(path, rb),
                 region,
             },
             message: None,
@@ -407,7 +437,11 @@ fn notification(e: &FileError) -> Notification<'_> {
     }
 }
 
-pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+pub(super) fn write(
+    report: &Report,
+    sarif_root: Option<&Path>,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     // Rules a finding refers to but that are missing from `report.rules` (a caller that
     // built the report by hand) are still described, after the ones that ran.
     let mut rules: Vec<&RuleMeta> = report.rules.to_vec();
@@ -416,10 +450,13 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             rules.push(f.rule);
         }
     }
-    let base = std::env::current_dir()
-        .ok()
-        .as_deref()
-        .and_then(srcroot_uri);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let rebase = sarif_root.map(|root| Rebase {
+        cwd: cwd.clone(),
+        root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
+    });
+    let rb = rebase.as_ref();
+    let base = srcroot_uri(rb.map_or(cwd.as_path(), |r| r.root.as_path()));
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -433,15 +470,24 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
                     rules: rules.iter().map(|m| rule(m)).collect(),
                 },
             },
+            automation_details: AutomationDetails { id: "plumbline/" },
             invocations: vec![Invocation {
                 execution_successful: true,
-                tool_execution_notifications: report.errors.iter().map(notification).collect(),
+                tool_execution_notifications: report
+                    .errors
+                    .iter()
+                    .map(|e| notification(e, rb))
+                    .collect(),
             }],
             original_uri_base_ids: base.map(|uri| BaseIds {
                 srcroot: Uri { uri },
             }),
             column_kind: "unicodeCodePoints",
-            results: report.findings.iter().map(|f| result(f, &rules)).collect(),
+            results: report
+                .findings
+                .iter()
+                .map(|f| result(f, &rules, rb))
+                .collect(),
         }],
     };
     serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
