@@ -1,0 +1,68 @@
+//! RES020 container-missing-resources: a Kubernetes or Helm container without CPU and memory
+//! requests and limits. For a Helm chart that has a production environment, only production
+//! environments are checked: a base `values.yaml` meant for development may leave them out.
+
+use crate::parse::workload::{Container, is_templated};
+use crate::rules::workload::{ContainerReports, anchor, describe};
+use crate::rules::{FileContext, Rule, Sink};
+
+pub struct ContainerMissingResources;
+
+impl Rule for ContainerMissingResources {
+    fn id(&self) -> &'static str {
+        "RES020"
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
+        let containers = ctx.doc.containers();
+        let has_production = containers
+            .iter()
+            .any(|c| c.environment.as_ref().is_some_and(|e| e.production));
+        let mut reports = ContainerReports::new();
+        for c in containers {
+            if has_production && c.environment.as_ref().is_some_and(|e| !e.production) {
+                continue;
+            }
+            check(c, &mut reports);
+        }
+        reports.flush(sink);
+    }
+}
+
+fn check(c: &Container, reports: &mut ContainerReports) {
+    let r = &c.resources;
+    let missing: Vec<&str> = [
+        (&r.requests_cpu, "CPU request"),
+        (&r.requests_memory, "memory request"),
+        (&r.limits_cpu, "CPU limit"),
+        (&r.limits_memory, "memory limit"),
+    ]
+    .into_iter()
+    .filter(|(v, _)| v.is_none())
+    .map(|(_, what)| what)
+    .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let at = match &r.at {
+        // A templated `resources:` block (`${RESOURCES}`) is unknown, not empty.
+        Some(at) if missing.len() == 4 && is_templated(at.text()) => return,
+        Some(at) => at,
+        None => anchor(c),
+    };
+    let what = if r.at.is_none() {
+        "no `resources`: no CPU or memory requests or limits".to_string()
+    } else {
+        format!("no {}", join_or(&missing))
+    };
+    reports.add(c, at, format!("{} has {what}", describe(c)));
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
