@@ -60,7 +60,10 @@ fn check(c: &Container, key: &str, probe: &Probe, reports: &mut ContainerReports
             }
         }
         PortRef::Number(n) => {
-            if c.ports.is_empty()
+            // Probing an undeclared number works (declaring ports is informational), so it
+            // is only a sign of drift when the container serves a single port: with several,
+            // a separate health port (the OpenTelemetry Collector's 13133) is a design.
+            if c.ports.len() != 1
                 || c.ports.iter().any(|p| p.number.is_none())
                 || c.ports
                     .iter()

@@ -31,10 +31,10 @@ impl Rule for ContainerMissingProbes {
                 .iter()
                 .filter_map(|p| p.number.as_ref().map(|n| n.value.to_string()))
                 .collect();
-            let serves = if ports.is_empty() {
-                "declares ports".to_string()
-            } else {
-                format!("serves port {}", ports.join(", "))
+            let serves = match ports.as_slice() {
+                [] => "declares ports".to_string(),
+                [one] => format!("serves port {one}"),
+                many => format!("serves ports {}", many.join(", ")),
             };
             reports.add(
                 c,

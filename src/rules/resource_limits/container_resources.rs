@@ -31,14 +31,22 @@ impl Rule for ContainerMissingResources {
 
 fn check(c: &Container, reports: &mut ContainerReports) {
     let r = &c.resources;
+    // A request left out defaults to its limit, so only a request without a limit is
+    // missing.
     let missing: Vec<&str> = [
-        (&r.requests_cpu, "CPU request"),
-        (&r.requests_memory, "memory request"),
-        (&r.limits_cpu, "CPU limit"),
-        (&r.limits_memory, "memory limit"),
+        (
+            r.requests_cpu.is_some() || r.limits_cpu.is_some(),
+            "CPU request",
+        ),
+        (
+            r.requests_memory.is_some() || r.limits_memory.is_some(),
+            "memory request",
+        ),
+        (r.limits_cpu.is_some(), "CPU limit"),
+        (r.limits_memory.is_some(), "memory limit"),
     ]
     .into_iter()
-    .filter(|(v, _)| v.is_none())
+    .filter(|(set, _)| !set)
     .map(|(_, what)| what)
     .collect();
     if missing.is_empty() {

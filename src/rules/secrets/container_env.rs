@@ -12,6 +12,16 @@ use crate::source::Span;
 
 pub struct ContainerEnvLiteralSecret;
 
+/// A value in `SCREAMING_SNAKE_CASE` (`GOOGLE_API_KEY_VAL`, `INSERT_ETCD_TOKEN`): a marker
+/// that a script or kustomize replaces before deploying, not a secret.
+pub(crate) fn is_substitution_marker(value: &str) -> bool {
+    let v = value.trim();
+    v.contains('_')
+        && v.starts_with(|c: char| c.is_ascii_uppercase())
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 impl Rule for ContainerEnvLiteralSecret {
     fn id(&self) -> &'static str {
         "SEC020"
@@ -23,7 +33,12 @@ impl Rule for ContainerEnvLiteralSecret {
             for var in &c.env {
                 let Some(value) = &var.value else { continue };
                 let v = value.value.as_str();
-                if var.from_ref || is_placeholder(v) || is_templated(v) || contains_token(v) {
+                if var.from_ref
+                    || is_placeholder(v)
+                    || is_templated(v)
+                    || is_substitution_marker(v)
+                    || contains_token(v)
+                {
                     continue;
                 }
                 let name = &var.name.value;
@@ -62,5 +77,19 @@ impl Rule for ContainerEnvLiteralSecret {
             }
         }
         reports.flush(sink);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitution_markers() {
+        assert!(is_substitution_marker("GOOGLE_API_KEY_VAL"));
+        assert!(is_substitution_marker("INSERT_ETCD_DISCOVERY_TOKEN"));
+        assert!(!is_substitution_marker("PASSWORD"));
+        assert!(!is_substitution_marker("s3cr3t_Pa55"));
+        assert!(!is_substitution_marker("8312341g-5678"));
     }
 }

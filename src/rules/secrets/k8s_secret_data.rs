@@ -5,18 +5,48 @@
 use crate::finding::mask_secret;
 use crate::parse::Document;
 use crate::parse::workload::is_templated;
+use crate::rules::secrets::container_env::is_substitution_marker;
 use crate::rules::secrets::is_placeholder;
 use crate::rules::secrets::token_formats::contains_token;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct SecretLiteralData;
 
-/// Keys that hold public material by convention (certificates, public keys).
-fn is_public_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    [".crt", ".cert", ".pub", "ca.pem", "cert.pem", "ca-bundle"]
+/// Keys that hold public material by convention (certificates, public keys) or name an
+/// identity or a place rather than a credential (`username`, `apiAddress`,
+/// `azurestorageaccountname`): committing those is not a leak.
+fn is_not_secret_key(key: &str) -> bool {
+    let lower: String = key
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    const ENDINGS: &[&str] = &[
+        ".crt",
+        ".cert",
+        ".pub",
+        "ca.pem",
+        "cert.pem",
+        "cabundle",
+        "user",
+        "username",
+        "usernamein",
+        "userin",
+        "login",
+        "name",
+        "address",
+        "host",
+        "hostname",
+        "url",
+        "uri",
+        "endpoint",
+        "port",
+        "database",
+        "email",
+    ];
+    ENDINGS
         .iter()
-        .any(|s| lower.ends_with(s))
+        .any(|s| lower.ends_with(s) || lower.trim_end_matches("in") == *s)
 }
 
 impl Rule for SecretLiteralData {
@@ -35,7 +65,7 @@ impl Rule for SecretLiteralData {
             );
             for e in &secret.entries {
                 let raw = e.value.value.trim();
-                if raw.is_empty() || is_templated(raw) || is_public_key(&e.key.value) {
+                if raw.is_empty() || is_templated(raw) || is_not_secret_key(&e.key.value) {
                     continue;
                 }
                 // What the pod will see: `data` is base64 of it.
@@ -47,7 +77,11 @@ impl Rule for SecretLiteralData {
                 } else {
                     raw.to_string()
                 };
-                if is_placeholder(&plain) || is_templated(&plain) || contains_token(raw) {
+                if is_placeholder(&plain)
+                    || is_templated(&plain)
+                    || is_substitution_marker(&plain)
+                    || contains_token(raw)
+                {
                     continue;
                 }
                 let field = if e.encoded { "data" } else { "stringData" };
@@ -103,5 +137,28 @@ mod tests {
         assert_eq!(decode_base64("YWRtaW4").as_deref(), Some("admin"));
         assert_eq!(decode_base64("").as_deref(), Some(""));
         assert_eq!(decode_base64("not base64!"), None);
+    }
+
+    #[test]
+    fn identity_keys_are_not_secrets() {
+        for no in [
+            "username",
+            "RABBITMQ_DEFAULT_USER",
+            "apiAddress",
+            "tls.crt",
+            "node.session.auth.username_in",
+        ] {
+            assert!(is_not_secret_key(no), "{no}");
+        }
+        for yes in [
+            "password",
+            "RABBITMQ_DEFAULT_PASS",
+            "key",
+            "tls.key",
+            ".dockerconfigjson",
+            "token",
+        ] {
+            assert!(!is_not_secret_key(yes), "{yes}");
+        }
     }
 }
