@@ -1,4 +1,4 @@
-//! ROOT021 container-runs-as-uid-0: a Kubernetes or Helm container whose effective
+//! ROOT021 container-runs-as-uid-zero: a Kubernetes or Helm container whose effective
 //! `runAsUser` is `0`, root.
 
 use crate::rules::workload::{ContainerReports, describe};

@@ -1,4 +1,4 @@
-//! SEC021 k8s-secret-literal-data: a Kubernetes `Secret` manifest committed with its values
+//! SEC021 kubernetes-secret-literal-data: a Kubernetes `Secret` manifest committed with its values
 //! (`data`, `stringData`) written in. A Secret's `data` is base64, not encryption: anyone who
 //! can read the repository can read the secret.
 
@@ -84,11 +84,15 @@ impl Rule for SecretLiteralData {
                 {
                     continue;
                 }
-                let field = if e.encoded { "data" } else { "stringData" };
+                let (field, why) = if e.encoded {
+                    ("data", "base64 is not encryption, ")
+                } else {
+                    ("stringData", "")
+                };
                 let f = sink.report_at(
                     &e.value.at,
                     format!(
-                        "{name} commits a literal value for `{}` in `{field}` (`{}`): base64 is not encryption, anyone who can read the repository has it",
+                        "{name} commits a literal value for `{}` in `{field}` (`{}`): {why}anyone who can read the repository has it",
                         e.key.value,
                         mask_secret(raw)
                     ),
