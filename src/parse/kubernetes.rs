@@ -8,6 +8,10 @@
 //! `ConfigMap`, `Ingress`…) is recognised and yields nothing: it is not an error to commit
 //! one, and we have no rule about it.
 //!
+//! Kustomize strategic-merge patches (a `Deployment` that names a container but gives no
+//! `image`, or carries `$patch`) are recognised and skipped: they only hold what they
+//! change, and everything else would look missing.
+//!
 //! Manifests in real repositories are often templates filled in at deploy time (azd's
 //! `{{.Env.IMAGE}}`, envsubst's `${IMAGE}`). Such values are kept as written where the model
 //! holds text (rules skip them with [`workload::is_templated`]); where it holds a number or a
@@ -155,6 +159,9 @@ fn read_object(doc: &yaml::Node, m: &mut Manifests, depth: usize) {
     let Some((Some(spec), labels)) = pod else {
         return;
     };
+    if is_patch(doc, spec) {
+        return;
+    }
     let owner = Owner {
         kind: kind.to_string(),
         name: name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
@@ -176,6 +183,24 @@ fn read_object(doc: &yaml::Node, m: &mut Manifests, depth: usize) {
             }
         }
     }
+}
+
+/// Whether a workload document is a kustomize strategic-merge patch rather than a whole
+/// object: it carries a `$patch` directive, or a container without an `image` (which every
+/// real container has). A patch says only what it changes, so reading it as a workload
+/// would report everything it leaves to its base as missing.
+fn is_patch(doc: &yaml::Node, spec: &yaml::Node) -> bool {
+    if doc.get("$patch").is_some() {
+        return true;
+    }
+    ["initContainers", "containers"].iter().any(|key| {
+        spec.get(key)
+            .and_then(yaml::Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter(|c| c.as_map().is_some())
+            .any(|c| c.get("$patch").is_some() || c.get("image").is_none())
+    })
 }
 
 fn read_container(
@@ -464,23 +489,23 @@ spec:
 ---
 kind: StatefulSet
 metadata: {name: s}
-spec: {template: {spec: {containers: [{name: c}]}}}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
 ---
 kind: DaemonSet
 metadata: {name: ds}
-spec: {template: {spec: {containers: [{name: c}]}}}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
 ---
 kind: ReplicaSet
 metadata: {name: rs}
-spec: {template: {spec: {containers: [{name: c}]}}}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
 ---
 kind: Job
 metadata: {name: j}
-spec: {template: {spec: {containers: [{name: c}]}}}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
 ---
 kind: CronJob
 metadata: {name: cj}
-spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: c}]}}}}}
+spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: c, image: x}]}}}}}
 ---
 kind: Kustomization
 resources: [a.yaml]
@@ -520,7 +545,7 @@ kind: List
 items:
 - kind: Deployment
   metadata: {name: d}
-  spec: {template: {spec: {containers: [{name: c}]}}}
+  spec: {template: {spec: {containers: [{name: c, image: x}]}}}
 - kind: Service
   metadata: {name: s}
   spec: {selector: {app: d}, ports: [{port: 80, targetPort: http}, {port: 81}]}
@@ -545,6 +570,7 @@ metadata: {name: p}
 spec:
   containers:
   - name: web
+    image: x
     ports:
     - {name: http, containerPort: 8080}
     - {containerPort: 9090, protocol: UDP}
@@ -552,6 +578,7 @@ spec:
     readinessProbe: {tcpSocket: {port: 8080}}
     startupProbe: {grpc: {port: \"${GRPC_PORT}\"}}
   - name: worker
+    image: x
     livenessProbe: {exec: {command: [cat, /tmp/ok]}}
 ",
         );
@@ -589,9 +616,12 @@ spec:
       securityContext: {runAsNonRoot: true, runAsUser: 1000}
       containers:
       - name: a
+        image: x
         securityContext: {runAsUser: 0, privileged: true, capabilities: {add: [NET_ADMIN]}}
       - name: b
+        image: x
       - name: c
+        image: x
         securityContext: {runAsNonRoot: \"${NON_ROOT}\"}
 ",
         );
@@ -620,6 +650,7 @@ metadata: {name: p}
 spec:
   containers:
   - name: a
+    image: x
     resources: {requests: {cpu: 100m}, limits: {memory: 128Mi}}
     env:
     - {name: A, value: x}
@@ -650,11 +681,33 @@ stringData: {username: admin}
     }
 
     #[test]
+    fn strategic_merge_patches_are_skipped() {
+        let m = build_str(
+            "\
+kind: Deployment
+metadata: {name: frontend}
+spec:
+  template:
+    spec:
+      containers:
+      - name: server
+        env: [{name: ENABLE_X, value: \"true\"}]
+---
+kind: Deployment
+metadata: {name: loadgenerator}
+$patch: delete
+spec: {template: {spec: {containers: [{name: main, image: x}]}}}
+",
+        );
+        assert!(m.containers.is_empty());
+    }
+
+    #[test]
     fn odd_shapes_are_skipped_without_error() {
         let m = build_str(
             "\
 kind: Deployment
-spec: {template: {spec: {containers: [plain, {name: ok, ports: [8080], securityContext: x}]}}}
+spec: {template: {spec: {containers: [plain, {name: ok, image: x, ports: [8080], securityContext: x}]}}}
 ---
 kind: [not, a, string]
 ---

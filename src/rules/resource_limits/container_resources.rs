@@ -74,3 +74,93 @@ fn join_or(items: &[&str]) -> String {
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::parse::workload::{Environment, Owner, Resources, Security, Spanned};
+    use crate::parse::{Document, helm};
+    use crate::rules::meta;
+    use crate::source::{Format, Origin, SourceFile, Span};
+
+    /// One chart component `api` in each of `envs`, all without resources, declared at the
+    /// same place of `values.yaml` (as when every environment inherits it).
+    fn chart(envs: &[(&str, bool)]) -> (Arc<SourceFile>, Document) {
+        let file = Arc::new(SourceFile::in_memory(
+            "values.yaml",
+            Format::HelmValues,
+            "api:\n  image: x\n",
+        ));
+        let at = Origin::new(&file, Span::new(0, 3));
+        let containers = envs
+            .iter()
+            .map(|(name, production)| Container {
+                owner: Owner {
+                    kind: "values".into(),
+                    name: "api".into(),
+                    pod_labels: Vec::new(),
+                    at: at.clone(),
+                },
+                environment: Some(Environment {
+                    name: (*name).into(),
+                    production: *production,
+                }),
+                name: Some(Spanned::new("api".into(), at.clone())),
+                init: false,
+                image: None,
+                ports: Vec::new(),
+                liveness: None,
+                readiness: None,
+                startup: None,
+                security: Security::default(),
+                resources: Resources::default(),
+                env: Vec::new(),
+                at: at.clone(),
+            })
+            .collect();
+        let doc = Document::HelmChart(helm::Chart {
+            containers,
+            ..Default::default()
+        });
+        (file, doc)
+    }
+
+    fn messages(file: &Arc<SourceFile>, doc: &Document) -> Vec<String> {
+        let ctx = FileContext {
+            file,
+            doc,
+            dockerignore: None,
+            context_has_git: false,
+        };
+        let mut sink = Sink::new(meta("RES020").expect("RES020 is catalogued"), file);
+        ContainerMissingResources.check_file(&ctx, &mut sink);
+        sink.into_findings()
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn only_production_environments_when_the_chart_has_one() {
+        let (file, doc) = chart(&[("default", false), ("dev", false), ("production", true)]);
+        assert_eq!(
+            messages(&file, &doc),
+            [
+                "Container `api` has no `resources`: no CPU or memory requests or limits (environment: production)"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_environment_otherwise_merged_into_one_finding() {
+        let (file, doc) = chart(&[("default", false), ("staging", false)]);
+        assert_eq!(
+            messages(&file, &doc),
+            [
+                "Container `api` has no `resources`: no CPU or memory requests or limits (environments: default, staging)"
+            ]
+        );
+    }
+}
