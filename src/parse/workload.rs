@@ -126,6 +126,17 @@ pub struct Security {
     pub container_context: Option<Origin>,
     /// The pod's `securityContext` mapping, when it has one.
     pub pod_context: Option<Origin>,
+    /// Keys (`runAsNonRoot`, `runAsUser`, `privileged`, `allowPrivilegeEscalation`) that are
+    /// set to a value that could not be read (templated): rules treat them as unknown, never
+    /// as missing.
+    pub unread: Vec<String>,
+}
+
+impl Security {
+    /// Whether `key` is set to a value that could not be read.
+    pub fn is_unread(&self, key: &str) -> bool {
+        self.unread.iter().any(|k| k == key)
+    }
 }
 
 /// `resources:` as written (quantities as strings: `500m`, `1Gi`).
@@ -146,4 +157,41 @@ pub struct EnvVar {
     pub value: Option<Spanned<String>>,
     /// Set from elsewhere (`valueFrom`: a Secret, a ConfigMap, a field).
     pub from_ref: bool,
+}
+
+/// Whether a value is filled in at deploy time and so unknown here: Go/Helm/azd templates
+/// (`{{ .Values.image }}`, `{{.Env.IMAGE}}`), shell/envsubst variables (`${IMAGE}`, `$IMAGE`)
+/// and Kubernetes' own dependent variables (`$(OTHER_VAR)`).
+pub fn is_templated(text: &str) -> bool {
+    text.contains("{{") || text.contains("${") || text.contains("$(") || {
+        // `$NAME`: a dollar followed by a variable name.
+        text.match_indices('$').any(|(i, _)| {
+            text[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templated_values() {
+        for yes in [
+            "{{ .Values.image }}",
+            "{{.Env.SERVICE_API_IMAGE_NAME}}",
+            "${IMAGE}",
+            "$IMAGE",
+            "registry/app:${TAG}",
+            "$(POD_IP):8080",
+        ] {
+            assert!(is_templated(yes), "{yes}");
+        }
+        for no in ["nginx:1.25", "a$", "price: 5$ 4", "$1"] {
+            assert!(!is_templated(no), "{no}");
+        }
+    }
 }

@@ -11,7 +11,9 @@ pub mod docker;
 pub mod non_root;
 pub mod pinned_versions;
 pub mod probe_port;
+pub mod resource_limits;
 pub mod secrets;
+pub mod workload;
 
 use std::sync::Arc;
 
@@ -182,16 +184,28 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &pinned_versions::language_packages::LanguagePackageUnpinned,
         &pinned_versions::add_url::AddUrlWithoutChecksum,
         &pinned_versions::digest::BaseImageNotDigestPinned,
+        &pinned_versions::container_image::ContainerImageUnpinned,
         &non_root::final_user::FinalStageRunsAsRoot,
         &non_root::sudo::SudoInRun,
+        &non_root::container_non_root::ContainerRunAsNonRootMissing,
+        &non_root::container_uid0::ContainerRunsAsUid0,
+        &non_root::container_privileged::ContainerPrivileged,
+        &non_root::container_escalation::ContainerPrivilegeEscalation,
         &probe_port::missing_healthcheck::ExposeWithoutHealthcheck,
         &probe_port::healthcheck_port::HealthcheckPortNotExposed,
         &probe_port::cmd_bind::ExposeDisagreesWithCommand,
+        &probe_port::container_probe_port::ProbePortUndeclared,
+        &probe_port::k8s_service_target_port::ServiceTargetPortUnmatched,
+        &probe_port::container_probes::ContainerMissingProbes,
         &secrets::env_arg::SecretInEnvOrArg,
         &secrets::secret_files::SecretFileCopied,
         &secrets::run_credentials::CredentialsInRun,
         &secrets::token_formats::KnownTokenFormat,
         &secrets::copy_context::CopyContextWithoutDockerignore,
+        &secrets::container_env::ContainerEnvLiteralSecret,
+        &secrets::k8s_secret_data::SecretLiteralData,
+        &resource_limits::container_resources::ContainerMissingResources,
+        &resource_limits::container_requests_limits::RequestsAboveLimits,
     ];
     ALL
 }

@@ -3,7 +3,10 @@
 //! orchestrators restart healthy containers) or pass while the service is unreachable.
 
 pub mod cmd_bind;
+pub mod container_probe_port;
+pub mod container_probes;
 pub mod healthcheck_port;
+pub mod k8s_service_target_port;
 pub mod missing_healthcheck;
 
 use crate::parse::dockerfile::{

@@ -2,8 +2,10 @@
 //! image layers, where anyone who can pull the image can read them back (`docker history`,
 //! `docker save`), long after the value was rotated in the source.
 
+pub mod container_env;
 pub mod copy_context;
 pub mod env_arg;
+pub mod k8s_secret_data;
 pub mod run_credentials;
 pub mod secret_files;
 pub mod token_formats;

@@ -1,0 +1,7 @@
+//! resource-limits: every container should say how much CPU and memory it needs (requests,
+//! which the scheduler places it by) and may use (limits). Without them one runaway process
+//! starves its neighbours or gets the node's OOM killer to pick a victim at random.
+
+pub mod container_requests_limits;
+pub mod container_resources;
+pub mod k8s_quantity;

@@ -1,0 +1,226 @@
+//! What the rules about workload containers share: naming a container in a message, the
+//! place to report something it lacks, and [`ContainerReports`], through which every such
+//! rule reports.
+//!
+//! The same [`Container`] shape comes from Kubernetes manifests and from Helm charts. A chart
+//! gives one container per component *per environment* (`values.yaml` alone, then each
+//! overlay merged on top), so a wrong value written once in `values.yaml` shows up in every
+//! environment that inherits it, at the same line. Reporting it once per environment would
+//! repeat one finding several times; [`ContainerReports`] merges findings with the same place
+//! and message into one that names the environments.
+
+use crate::finding::Related;
+use crate::parse::workload::Container;
+use crate::rules::Sink;
+use crate::source::{Origin, Span};
+
+/// How messages name a container: "Container `api` of Deployment `shop-api`", "Init
+/// container `migrate` of Job `setup`"; for a Helm component, "Container `api`" (or "Container
+/// `sidecar` of component `api`").
+pub fn describe(c: &Container) -> String {
+    let what = if c.init {
+        "Init container"
+    } else {
+        "Container"
+    };
+    let name = c.name.as_ref().map(|n| n.value.as_str()).unwrap_or("");
+    let this = if name.is_empty() {
+        format!("An unnamed {}", what.to_lowercase())
+    } else {
+        format!("{what} `{name}`")
+    };
+    if c.environment.is_some() {
+        return if name == c.owner.name || c.owner.name.is_empty() {
+            this
+        } else {
+            format!("{this} of component `{}`", c.owner.name)
+        };
+    }
+    if c.owner.name.is_empty() {
+        format!("{this} of a {}", c.owner.kind)
+    } else {
+        format!("{this} of {} `{}`", c.owner.kind, c.owner.name)
+    }
+}
+
+/// Where to report something the container lacks as a whole: its `name` (one short line),
+/// else the container's mapping.
+pub fn anchor(c: &Container) -> &Origin {
+    c.name.as_ref().map_or(&c.at, |n| &n.at)
+}
+
+/// A finding waiting to be merged with its twins from other environments.
+pub struct Pending {
+    at: Origin,
+    message: String,
+    environments: Vec<String>,
+    related: Vec<Related>,
+    secrets: Vec<Span>,
+}
+
+impl Pending {
+    /// Adds a related location (once, however many environments repeat it).
+    pub fn related(&mut self, at: &Origin, message: impl Into<String>) -> &mut Self {
+        let message = message.into();
+        if !self
+            .related
+            .iter()
+            .any(|r| same_place(&r.location, at) && r.message == message)
+        {
+            self.related.push(Related {
+                location: at.clone(),
+                message,
+            });
+        }
+        self
+    }
+
+    /// Marks a span of the finding's file as a secret, to be masked in every output.
+    pub fn secret(&mut self, span: Span) -> &mut Self {
+        if !self.secrets.contains(&span) {
+            self.secrets.push(span);
+        }
+        self
+    }
+}
+
+/// Collects one rule's findings on a document's containers, then reports them with
+/// [`ContainerReports::flush`], merging those that differ only by Helm environment.
+#[derive(Default)]
+pub struct ContainerReports {
+    pending: Vec<Pending>,
+}
+
+impl ContainerReports {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A finding about `c` at `at`. The message must not name the environment: it is added
+    /// when the findings are merged.
+    pub fn add(&mut self, c: &Container, at: &Origin, message: impl Into<String>) -> &mut Pending {
+        let message = message.into();
+        let env = c.environment.as_ref().map(|e| e.name.clone());
+        let idx = match self
+            .pending
+            .iter()
+            .position(|p| same_place(&p.at, at) && p.message == message)
+        {
+            Some(i) => i,
+            None => {
+                self.pending.push(Pending {
+                    at: at.clone(),
+                    message,
+                    environments: Vec::new(),
+                    related: Vec::new(),
+                    secrets: Vec::new(),
+                });
+                self.pending.len() - 1
+            }
+        };
+        let p = &mut self.pending[idx];
+        if let Some(env) = env
+            && !p.environments.contains(&env)
+        {
+            p.environments.push(env);
+        }
+        p
+    }
+
+    /// Reports every collected finding, naming the environments of Helm containers:
+    /// "… (environment: production)", "… (environments: default, staging)".
+    pub fn flush(self, sink: &mut Sink<'_>) {
+        for p in self.pending {
+            let message = match p.environments.as_slice() {
+                [] => p.message,
+                [one] => format!("{} (environment: {one})", p.message),
+                many => format!("{} (environments: {})", p.message, many.join(", ")),
+            };
+            let f = sink.report_at(&p.at, message);
+            f.related = p.related;
+            f.secrets = p.secrets;
+        }
+    }
+}
+
+fn same_place(a: &Origin, b: &Origin) -> bool {
+    a.span == b.span && a.file.path == b.file.path
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::parse::workload::{Environment, Owner, Resources, Security, Spanned};
+    use crate::rules::meta;
+    use crate::source::{Format, SourceFile};
+
+    fn container(file: &Arc<SourceFile>, kind: &str, env: Option<&str>) -> Container {
+        let at = Origin::new(file, Span::new(0, 3));
+        Container {
+            owner: Owner {
+                kind: kind.into(),
+                name: "shop-api".into(),
+                pod_labels: Vec::new(),
+                at: at.clone(),
+            },
+            environment: env.map(|e| Environment {
+                name: e.into(),
+                production: e == "production",
+            }),
+            name: Some(Spanned::new("api".into(), at.clone())),
+            init: false,
+            image: None,
+            ports: Vec::new(),
+            liveness: None,
+            readiness: None,
+            startup: None,
+            security: Security::default(),
+            resources: Resources::default(),
+            env: Vec::new(),
+            at,
+        }
+    }
+
+    #[test]
+    fn names_the_workload() {
+        let file = Arc::new(SourceFile::in_memory("a.yaml", Format::Kubernetes, "abc"));
+        let c = container(&file, "Deployment", None);
+        assert_eq!(describe(&c), "Container `api` of Deployment `shop-api`");
+        let mut init = container(&file, "Job", None);
+        init.init = true;
+        init.owner.name.clear();
+        assert_eq!(describe(&init), "Init container `api` of a Job");
+    }
+
+    #[test]
+    fn environments_merge_into_one_finding() {
+        let file = Arc::new(SourceFile::in_memory(
+            "values.yaml",
+            Format::HelmValues,
+            "abc",
+        ));
+        let meta = meta("PIN001").expect("a rule to report as");
+        let mut sink = Sink::new(meta, &file);
+        let mut reports = ContainerReports::new();
+        let at = Origin::new(&file, Span::new(0, 1));
+        for env in ["default", "production", "default"] {
+            let c = container(&file, "values", Some(env));
+            reports.add(&c, &at, "Same problem").related(&at, "here");
+        }
+        let other = container(&file, "values", Some("staging"));
+        reports.add(&other, &Origin::new(&file, Span::new(1, 2)), "Same problem");
+        reports.flush(&mut sink);
+        let findings = sink.into_findings();
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "Same problem (environments: default, production)",
+                "Same problem (environment: staging)"
+            ]
+        );
+        assert_eq!(findings[0].related.len(), 1);
+    }
+}
