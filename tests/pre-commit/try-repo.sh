@@ -36,7 +36,10 @@ write services/api/Dockerfile 'FROM python:latest\nLABEL team=shop\nUSER 10001\n
 git add -A && git commit -qm "failing"
 failing=$(git rev-parse HEAD)
 
+# pre-commit checks the files the refs changed as they are in the work tree, so each run
+# checks out the commit it is about.
 run() {
+  git checkout -q "$2"
   "$pc" try-repo "$repo" plumbline --from-ref "$1" --to-ref "$2" --color never
 }
 
