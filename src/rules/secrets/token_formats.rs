@@ -44,7 +44,9 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p("a Stripe live key", r"\b(?:sk|rk)_live_[0-9A-Za-z]{24,}\b"),
         p(
             "a private key block",
-            r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
+            // The header alone is often quoted in documentation ("keys start with -----BEGIN
+            // RSA PRIVATE KEY-----"): only a header followed by key material is a key.
+            r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\n|\\r|\s)+(?:Proc-Type:|[A-Za-z0-9+/=]{40})(?:[A-Za-z0-9+/=]|\\n|\\r|[ \t\r\n])*",
         ),
     ]
 });
@@ -60,7 +62,9 @@ pub fn find_tokens(text: &str) -> Vec<(Span, &'static str)> {
             if DOCUMENTED_EXAMPLES.contains(&m.as_str()) {
                 continue;
             }
-            out.push((Span::new(m.start(), m.end()), p.what));
+            // A key block's match runs over the blanks after its last line.
+            let end = m.start() + m.as_str().trim_end().len();
+            out.push((Span::new(m.start(), end), p.what));
         }
     }
     out.sort();
@@ -90,7 +94,13 @@ impl Rule for KnownTokenFormat {
                     format!("This looks like {what} (`{}`)", mask_secret(value))
                 },
             );
-            if !is_key_block {
+            if is_key_block {
+                // Mask the key material after the header.
+                let header = value.find("KEY-----").map_or(0, |i| i + "KEY-----".len());
+                finding
+                    .secrets
+                    .push(Span::new(span.start + header, span.end));
+            } else {
                 finding.secrets.push(span);
             }
         }
@@ -100,6 +110,20 @@ impl Rule for KnownTokenFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_private_key_needs_key_material_after_its_header() {
+        let doc = "## key should start with -----BEGIN RSA PRIVATE KEY-----\n  ## name: x\n";
+        assert!(find_tokens(doc).is_empty());
+        let key = format!(
+            "key: |\n  -----BEGIN RSA PRIVATE KEY-----\n  {}\n",
+            "MIIEpAIBAAKCAQEA7Yq3Zy9kF0x2c1Vb8wQm5TnR4sLpHjKe".repeat(2)
+        );
+        assert_eq!(find_tokens(&key).len(), 1);
+        let json =
+            "\"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC\"";
+        assert_eq!(find_tokens(json).len(), 1);
+    }
 
     #[test]
     fn finds_tokens_but_not_documented_examples() {
