@@ -7,10 +7,12 @@
 //! fails when a rule lacks its catalogue entry, docs page or fixtures.
 
 mod catalogue;
+pub mod compose;
 pub mod docker;
 pub mod non_root;
 pub mod pinned_versions;
 pub mod probe_port;
+pub mod resource_limits;
 pub mod secrets;
 
 use std::sync::Arc;
@@ -192,6 +194,15 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &secrets::run_credentials::CredentialsInRun,
         &secrets::token_formats::KnownTokenFormat,
         &secrets::copy_context::CopyContextWithoutDockerignore,
+        &pinned_versions::compose_image::ComposeImageUnpinned,
+        &non_root::compose_user::ComposeUserRoot,
+        &non_root::compose_privileged::ComposePrivileged,
+        &non_root::compose_capabilities::ComposeDangerousCapability,
+        &probe_port::compose_healthcheck_port::ComposeHealthcheckPortNotExposed,
+        &probe_port::compose_depends_healthy::ComposeDependsOnHealthyWithoutHealthcheck,
+        &probe_port::compose_port_conflict::ComposeHostPortConflict,
+        &secrets::compose_env::ComposeLiteralSecret,
+        &resource_limits::compose_limits::ComposeMissingLimits,
     ];
     ALL
 }

@@ -69,6 +69,13 @@ impl Str {
         self.resolved.as_deref()
     }
 
+    /// Where a byte range of [`Str::raw`] is written: exact when the scalar is written as-is
+    /// (plain, or quoted without escapes), else the whole scalar.
+    pub fn sub(&self, range: Range<usize>) -> Origin {
+        let span = inner_span(self.at.text(), self.at.span, &self.raw, range);
+        Origin::new(&self.at.file, span)
+    }
+
     /// `true`/`false` as Compose reads a boolean attribute.
     pub fn as_bool(&self) -> Option<bool> {
         match self.value()?.trim() {
@@ -275,20 +282,25 @@ pub(crate) fn sub_span(node: &yaml::Node, range: Range<usize>) -> Span {
     let Some(text) = node.as_str() else {
         return node.span;
     };
-    let written = node.file.slice(node.span);
+    inner_span(node.file.slice(node.span), node.span, text, range)
+}
+
+/// The span of `range` of `text` when `text` is what `written` (at `span`) holds, as-is or
+/// between quotes; else `span`.
+fn inner_span(written: &str, span: Span, text: &str, range: Range<usize>) -> Span {
     let offset = if written == text {
         0
     } else if written.len() == text.len() + 2 && written.get(1..written.len() - 1) == Some(text) {
         1
     } else {
-        return node.span;
+        return span;
     };
     if range.end > text.len() || range.start > range.end {
-        return node.span;
+        return span;
     }
     Span::new(
-        node.span.start + offset + range.start,
-        node.span.start + offset + range.end,
+        span.start + offset + range.start,
+        span.start + offset + range.end,
     )
 }
 
