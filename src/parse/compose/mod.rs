@@ -531,19 +531,20 @@ impl Cx<'_> {
             svc.at(&[&["deploy", "resources"][..], path].concat())
                 .cloned()
         };
-        let mut pick = |primary: Option<yaml::Node>, legacy: &str, what: &str| match primary {
+        let mut pick = |primary: Option<yaml::Node>, legacy: Option<&str>, what: &str| match primary
+        {
             Some(n) => self.str(&n, what),
-            None => self.opt(svc, legacy),
+            None => self.opt(svc, legacy?),
         };
         Resources {
-            limit_memory: pick(deploy(&["limits", "memory"]), "mem_limit", "memory"),
-            limit_cpus: pick(deploy(&["limits", "cpus"]), "cpus", "cpus"),
+            limit_memory: pick(deploy(&["limits", "memory"]), Some("mem_limit"), "memory"),
+            limit_cpus: pick(deploy(&["limits", "cpus"]), Some("cpus"), "cpus"),
             reserve_memory: pick(
                 deploy(&["reservations", "memory"]),
-                "mem_reservation",
+                Some("mem_reservation"),
                 "memory",
             ),
-            reserve_cpus: pick(deploy(&["reservations", "cpus"]), "", "cpus"),
+            reserve_cpus: pick(deploy(&["reservations", "cpus"]), None, "cpus"),
         }
     }
 

@@ -10,7 +10,7 @@ pub struct ComposeDangerousCapability;
 /// network namespace only) and `SYS_PTRACE` (its own processes, unless the host's PID
 /// namespace is shared) are left out.
 const DANGEROUS: &[(&str, &str)] = &[
-    ("ALL", "every capability, as good as `privileged`"),
+    ("ALL", "everything `privileged: true` allows"),
     (
         "SYS_ADMIN",
         "mounts, namespaces and cgroups: the classic container escapes",

@@ -86,7 +86,10 @@ fn report(
         .iter()
         .map(|p| &p.at)
         .chain(svc.expose.iter().map(|e| &e.at))
-        .map(|at: &Origin| sink.related(at, format!("`{}` declared here", at.text())))
+        .map(|at: &Origin| {
+            let entry = at.text().trim_matches(['"', '\'']);
+            sink.related(at, format!("`{entry}` declared here"))
+        })
         .collect();
     // Point at the port in the command when the text is written as-is.
     let at = if word.raw == word.value().unwrap_or_default() {

@@ -32,10 +32,11 @@ impl Rule for ComposeHostPortConflict {
             };
             let (other, prev) = earlier;
             let host = port.host.map(|h| h.to_string()).unwrap_or_default();
+            let entry = prev.at.text().trim_matches(['"', '\'']);
             let whom = if std::ptr::eq(*svc, *other) {
-                "this service already publishes it".to_string()
+                "this service".to_string()
             } else {
-                format!("service `{}` already publishes it", other.name.value)
+                format!("service `{}`", other.name.value)
             };
             let related = sink.related(
                 &prev.at,
@@ -44,7 +45,7 @@ impl Rule for ComposeHostPortConflict {
             sink.report_at(
                 &port.at,
                 format!(
-                    "Service `{}` publishes host port {host}/{}, but {whom}",
+                    "Service `{}` publishes host port {host}/{}, which {whom} already publishes (`{entry}`)",
                     svc.name.value, port.protocol
                 ),
             )
