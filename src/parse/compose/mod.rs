@@ -86,6 +86,7 @@ impl Str {
     }
 }
 
+/// One service of the project, after merging and interpolation.
 #[derive(Debug, Clone)]
 pub struct Service {
     /// The service's key under `services:`.
@@ -113,6 +114,7 @@ pub struct Service {
     pub at: Origin,
 }
 
+/// `build:` as a string (the context) or a mapping.
 #[derive(Debug, Clone)]
 pub struct Build {
     pub context: Option<Str>,
@@ -144,6 +146,7 @@ pub struct Exposed {
     pub at: Origin,
 }
 
+/// What `healthcheck.test` runs.
 #[derive(Debug, Clone)]
 pub enum HealthTest {
     /// `["CMD", "curl", "-f", "http://localhost"]`: the words after `CMD`.
@@ -158,6 +161,7 @@ pub enum HealthTest {
     Unknown,
 }
 
+/// A service's `healthcheck:`.
 #[derive(Debug, Clone)]
 pub struct Healthcheck {
     pub test: HealthTest,
@@ -167,6 +171,7 @@ pub struct Healthcheck {
     pub at: Origin,
 }
 
+/// A `depends_on` entry (list items become entries with no condition).
 #[derive(Debug, Clone)]
 pub struct Dependency {
     /// The service depended on, at its key in `depends_on`.
@@ -971,5 +976,22 @@ mod tests {
             p.services[0].image.as_ref().unwrap().value(),
             Some("app:2.0")
         );
+    }
+
+    #[test]
+    fn every_prefix_builds_without_panic() {
+        let text = "x-a: &a\n  cpus: \"0.5\"\nservices:\n  web:\n    <<: *a\n    image: \"app:${TAG:-1}\"\n    ports: [\"127.0.0.1:80:80/udp\", {target: 90, published: \"${P:-9}\"}]\n    expose: [\"3000-3001\"]\n    environment: [\"A=${B:?x}\", C]\n    healthcheck: {test: [CMD, curl, \"http://localhost:80\"], disable: false}\n    depends_on: {db: {condition: service_healthy}}\n    build: {context: ., args: [X=1]}\n";
+        for i in 0..=text.len() {
+            let f = Arc::new(SourceFile::in_memory(
+                "compose.yaml",
+                Format::Compose,
+                &text[..i],
+            ));
+            let docs = yaml::load(&f).docs;
+            let p = build_with(&(Arc::clone(&f), docs.clone()), &[(f, docs)], &Vars::new());
+            for e in &p.errors {
+                assert!(e.span.end <= i);
+            }
+        }
     }
 }
