@@ -26,7 +26,10 @@ impl Rule for ComposeHostPortConflict {
             .collect();
         for (i, (svc, port)) in published.iter().enumerate() {
             let Some(earlier) = published[..i].iter().find(|(other, prev)| {
-                conflict(port, prev) && (std::ptr::eq(*svc, *other) || can_run_together(svc, other))
+                let same_service = std::ptr::eq(*svc, *other);
+                // The same entry written twice in one service publishes once.
+                let repeated = same_service && prev.at.text() == port.at.text();
+                conflict(port, prev) && !repeated && (same_service || can_run_together(svc, other))
             }) else {
                 continue;
             };
