@@ -119,6 +119,13 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
         let base_files = yaml_of(primary);
         let override_files: Vec<_> = rest.iter().map(|i| yaml_of(*i)).collect();
         let mut project = compose::build(&base_files, &override_files);
+        // Errors the project found in an override belong to that file's document.
+        for (file, e) in std::mem::take(&mut project.override_errors) {
+            let slot = rest.iter().find(|i| Arc::ptr_eq(&loaded[**i].0, &file));
+            if let Some(Some(Document::Part { errors })) = slot.map(|i| &mut docs[*i]) {
+                errors.push(e);
+            }
+        }
         let own: Vec<ParseError> = docs[primary]
             .take()
             .map(|d| d.errors().to_vec())

@@ -7,6 +7,7 @@
 //! fails when a rule lacks its catalogue entry, docs page or fixtures.
 
 mod catalogue;
+pub mod compose;
 pub mod docker;
 pub mod non_root;
 pub mod pinned_versions;
@@ -206,6 +207,15 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &secrets::k8s_secret_data::SecretLiteralData,
         &resource_limits::container_resources::ContainerMissingResources,
         &resource_limits::container_requests_limits::RequestsAboveLimits,
+        &pinned_versions::compose_image::ComposeImageUnpinned,
+        &non_root::compose_user::ComposeUserRoot,
+        &non_root::compose_privileged::ComposePrivileged,
+        &non_root::compose_capabilities::ComposeDangerousCapability,
+        &probe_port::compose_healthcheck_port::ComposeHealthcheckPortNotExposed,
+        &probe_port::compose_depends_healthy::ComposeDependsOnHealthyWithoutHealthcheck,
+        &probe_port::compose_port_conflict::ComposeHostPortConflict,
+        &secrets::compose_env::ComposeLiteralSecret,
+        &resource_limits::compose_limits::ComposeMissingLimits,
     ];
     ALL
 }

@@ -3,6 +3,9 @@
 //! orchestrators restart healthy containers) or pass while the service is unreachable.
 
 pub mod cmd_bind;
+pub mod compose_depends_healthy;
+pub mod compose_healthcheck_port;
+pub mod compose_port_conflict;
 pub mod container_probe_port;
 pub mod container_probes;
 pub mod healthcheck_port;

@@ -2,6 +2,7 @@
 //! which the scheduler places it by) and may use (limits). Without them one runaway process
 //! starves its neighbours or gets the node's OOM killer to pick a victim at random.
 
+pub mod compose_limits;
 pub mod container_requests_limits;
 pub mod container_resources;
 pub mod k8s_quantity;

@@ -2,6 +2,7 @@
 //! image layers, where anyone who can pull the image can read them back (`docker history`,
 //! `docker save`), long after the value was rotated in the source.
 
+pub mod compose_env;
 pub mod container_env;
 pub mod copy_context;
 pub mod env_arg;
