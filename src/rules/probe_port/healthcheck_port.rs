@@ -41,15 +41,18 @@ impl Rule for HealthcheckPortNotExposed {
             let Some(text) = substitute(&word.text, &vars) else {
                 continue;
             };
-            // curl and wget take `localhost:8080/health` without a scheme, as plain http.
-            let url = if !text.contains("://")
-                && ["localhost", "127.", "0.0.0.0", "[::1]"]
-                    .iter()
-                    .any(|h| text.starts_with(h))
+            // curl and wget take `localhost:8080/health` without a scheme, as plain http. A
+            // bare host (`mysqladmin ping -h 127.0.0.1`) names no port: it is not a probe of 80.
+            let url = if text.contains("://") {
+                text
+            } else if ["localhost", "127.", "0.0.0.0", "[::1]"]
+                .iter()
+                .any(|h| text.starts_with(h))
+                && host_has_port_or_path(&text)
             {
                 format!("http://{text}")
             } else {
-                text
+                continue;
             };
             let Some(port) = local_url_port(&url) else {
                 continue;
@@ -88,4 +91,14 @@ impl Rule for HealthcheckPortNotExposed {
             .related = related;
         }
     }
+}
+
+/// Whether a scheme-less `host…` goes on with a `:port` or a `/path` after the host.
+fn host_has_port_or_path(text: &str) -> bool {
+    let host_end = if text.starts_with('[') {
+        text.find(']').map(|i| i + 1)
+    } else {
+        text.find([':', '/'])
+    };
+    host_end.is_some_and(|i| i < text.len())
 }
