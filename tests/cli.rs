@@ -504,3 +504,26 @@ fn config_files_govern_the_files_below_them() {
     let clean = plumbline(&["check", "."], fresh.path());
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
 }
+
+/// YAML that is none of plumbline's formats is left alone: no findings, no errors, not
+/// counted — even when it has a top-level `services:` or is broken.
+#[test]
+fn other_yaml_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config.yaml",
+        "services:\n  - name: a\n    port: 80\n",
+    );
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: [push]\njobs:\n  a: {runs-on: x\n",
+    );
+    write(dir.path(), "mkdocs.yml", "site_name: x\nnav:\n\t- a\n");
+    let out = plumbline(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v = json(&out);
+    assert_eq!(v["summary"]["files_checked"], 0);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0);
+}

@@ -75,6 +75,15 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
                 }
                 Some(Document::Part { errors })
             }
+            // A YAML file picked up for its top-level `services:` key, but whose services are
+            // not a mapping of service mappings, is some other tool's file: left alone.
+            (Format::Compose, _)
+                if detect::by_name(&file.path) != Some(Format::Compose)
+                    && errors.is_empty()
+                    && !looks_like_compose(yaml_docs) =>
+            {
+                None
+            }
             (Format::Compose, _) => {
                 let (key, is_override) = compose_key(&file.path);
                 let slot = composes.entry(key).or_default();
@@ -158,6 +167,19 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
         .zip(docs)
         .filter_map(|((file, _), doc)| Some((file, doc?)))
         .collect()
+}
+
+/// Whether the first document has `services:` as a mapping whose values are all mappings (or
+/// empty), as a Compose file's are.
+fn looks_like_compose(docs: &[crate::parse::yaml::Node]) -> bool {
+    docs.first()
+        .and_then(|d| d.get("services"))
+        .and_then(|s| s.as_map())
+        .is_some_and(|services| {
+            services
+                .iter()
+                .all(|e| e.value.as_map().is_some() || e.value.is_null())
+        })
 }
 
 /// `values.yaml` first, then overlays by name.
