@@ -412,15 +412,15 @@ pub fn is_component(node: &Node) -> bool {
 pub fn from_component(display: &str, comp: &Node, declared: Origin, ctx: &Ctx<'_>) -> Container {
     let mut unresolved = Vec::new();
     let mut ports = Vec::new();
-    if let Some(n) = comp.get("containerPort") {
-        if let Some(num) = port_number(n) {
-            ports.push(ContainerPort {
-                number: Some(Spanned::new(num, n.origin())),
-                name: None,
-                protocol: "TCP".into(),
-                at: n.origin(),
-            });
-        }
+    if let Some(n) = comp.get("containerPort")
+        && let Some(num) = port_number(n)
+    {
+        ports.push(ContainerPort {
+            number: Some(Spanned::new(num, n.origin())),
+            name: None,
+            protocol: "TCP".into(),
+            at: n.origin(),
+        });
     }
     for key in ["ports", "containerPorts"] {
         if let Some(p) = comp.get(key) {
@@ -447,10 +447,11 @@ pub fn from_component(display: &str, comp: &Node, declared: Origin, ctx: &Ctx<'_
     let pod_ctx = context(comp.get("podSecurityContext"), &mut unresolved);
     let mut resources = read_resources(comp.get("resources"), &mut unresolved);
     let resources_set = comp.get("resources").is_some_and(truthy);
-    if !resources_set && let Some(preset) = comp.get("resourcesPreset") {
-        if let Some(p) = preset.as_str() {
-            resources = preset_resources(p, preset.origin());
-        }
+    if !resources_set
+        && let Some(preset) = comp.get("resourcesPreset")
+        && let Some(p) = preset.as_str()
+    {
+        resources = preset_resources(p, preset.origin());
     }
     let env = read_env(comp.get("env"), &mut unresolved);
     unresolved.dedup();

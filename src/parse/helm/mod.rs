@@ -211,3 +211,64 @@ fn mark_unread(c: &mut Container) {
         add(Unresolved::Env);
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::source::Format;
+
+    /// A chart from `(path, text)` pairs: `Chart.yaml`, `values*.yaml`, `templates/…`.
+    pub(crate) fn chart(files: &[(&str, &str)]) -> Chart {
+        let mut cf = ChartFiles {
+            root: "chart".into(),
+            chart: None,
+            values: Vec::new(),
+            templates: Vec::new(),
+        };
+        for (path, text) in files {
+            let format = if *path == "Chart.yaml" {
+                Format::HelmChart
+            } else if path.starts_with("templates/") {
+                Format::HelmTemplate
+            } else {
+                Format::HelmValues
+            };
+            let f = Arc::new(SourceFile::in_memory(path, format, *text));
+            match format {
+                Format::HelmChart => cf.chart = Some((Arc::clone(&f), yaml::load(&f).docs)),
+                Format::HelmTemplate => cf.templates.push(f),
+                _ => cf.values.push((Arc::clone(&f), yaml::load(&f).docs)),
+            }
+        }
+        build(&cf)
+    }
+
+    #[test]
+    fn otel_demo_style_unknown_dot() {
+        let c = chart(&[
+            ("Chart.yaml", "name: demo\nappVersion: 1.0.0\n"),
+            (
+                "values.yaml",
+                "default:\n  image:\n    repository: x/demo\ncomponents:\n  a:\n    enabled: true\n",
+            ),
+            (
+                "templates/_objects.tpl",
+                "{{- define \"d\" }}\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: {{ .name }}\n          image: '{{ ((.imageOverride).repository) | default .defaultValues.image.repository }}:{{ ((.imageOverride).tag) | default (printf \"%s-%s\" (default .Chart.AppVersion .defaultValues.image.tag) .name) }}'\n{{- end }}\n",
+            ),
+            (
+                "templates/c.yaml",
+                "{{- range $name, $config := .Values.components }}\n{{- $config := set . \"name\" $name }}\n{{- if $config.enabled -}}\n{{- include \"d\" $config -}}\n{{ end }}\n{{- end }}\n",
+            ),
+        ]);
+        let images: Vec<_> = c
+            .containers
+            .iter()
+            .map(|c| c.image.as_ref().map(|i| i.value.clone()))
+            .collect();
+        assert_eq!(images.len(), 1);
+        assert!(
+            images[0].as_ref().is_some_and(|i| i.contains("{{")),
+            "{images:?}"
+        );
+    }
+}

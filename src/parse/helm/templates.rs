@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use crate::parse::helm::containers::{self, Ctx};
 use crate::parse::helm::values::{lookup, truthy};
-use crate::parse::workload::{Container, Owner};
+use crate::parse::workload::{Container, Owner, Unresolved};
 use crate::parse::yaml::{Entry, Node, Scalar, Value};
 use crate::source::{SourceFile, Span};
 
@@ -44,12 +44,15 @@ const MAX_ACTION_LINES: usize = 50;
 #[derive(Debug, Default)]
 pub struct Defines {
     bodies: HashMap<String, String>,
+    /// Where each body is: its file and byte range, for helpers spliced in as YAML blocks.
+    blocks: HashMap<String, (Arc<SourceFile>, usize, usize)>,
 }
 
 impl Defines {
     /// Collects the `define` blocks of all templates (helpers usually live in `_helpers.tpl`).
     pub fn collect(templates: &[Arc<SourceFile>]) -> Self {
         let mut bodies = HashMap::new();
+        let mut blocks = HashMap::new();
         for t in templates {
             let mut current: Option<(String, usize, usize)> = None; // name, body start, depth
             for (start, action) in actions_with_offsets(&t.text) {
@@ -66,6 +69,7 @@ impl Defines {
                     (Some((name, body_start, depth)), "end") => {
                         if *depth == 0 {
                             if let Some(body) = t.text.get(*body_start..start) {
+                                blocks.insert(name.clone(), (Arc::clone(t), *body_start, start));
                                 bodies.insert(std::mem::take(name), body.to_string());
                             }
                             current = None;
@@ -77,7 +81,7 @@ impl Defines {
                 }
             }
         }
-        Self { bodies }
+        Self { bodies, blocks }
     }
 }
 
@@ -124,6 +128,9 @@ fn clean_action(inner: &str) -> String {
 
 /// The first word of an action (`if`, `end`, `toYaml`…), or `else` for `else if`.
 fn keyword(inner: &str) -> &str {
+    if inner.starts_with('(') {
+        return "(";
+    }
     inner
         .split(|c: char| c.is_whitespace() || c == '(')
         .next()
@@ -144,6 +151,8 @@ fn first_string(inner: &str) -> Option<String> {
 enum Tok {
     Open,
     Close,
+    /// `.field.path` written right after `)`: a field of the group's value.
+    Field(String),
     Pipe,
     Str(String),
     Word(String),
@@ -156,7 +165,20 @@ fn tokenize(s: &str) -> Vec<Tok> {
         match c {
             c if c.is_whitespace() => {}
             '(' => out.push(Tok::Open),
-            ')' => out.push(Tok::Close),
+            ')' => {
+                out.push(Tok::Close);
+                if chars.peek().is_some_and(|&(_, n)| n == '.') {
+                    let mut w = String::new();
+                    while let Some(&(_, n)) = chars.peek() {
+                        if n.is_whitespace() || matches!(n, '(' | ')' | '|') {
+                            break;
+                        }
+                        w.push(n);
+                        chars.next();
+                    }
+                    out.push(Tok::Field(w));
+                }
+            }
             '|' => out.push(Tok::Pipe),
             '"' => {
                 let mut v = String::new();
@@ -204,6 +226,8 @@ enum Arg {
     Word(String),
     Str(String),
     Group(Pipeline),
+    /// `(group).field.path`.
+    Field(Box<Arg>, String),
 }
 
 type Command = Vec<Arg>;
@@ -231,6 +255,13 @@ fn parse_pipeline(toks: &[Tok], i: &mut usize, depth: usize) -> Pipeline {
                     cmd.push(Arg::Str(s.clone()));
                 }
             }
+            Tok::Field(f) => {
+                if let Some(cmd) = pipeline.last_mut()
+                    && let Some(base) = cmd.pop()
+                {
+                    cmd.push(Arg::Field(Box::new(base), f.clone()));
+                }
+            }
             Tok::Word(w) => {
                 if let Some(cmd) = pipeline.last_mut() {
                     cmd.push(Arg::Word(w.clone()));
@@ -250,6 +281,9 @@ enum V<'a> {
     /// A values path that is not set: renders as empty.
     Missing,
     Str(String),
+    /// Text rendered from values (`printf`, a helper); the node is the last values node that
+    /// contributed to it (the tag of `repo:tag`), where the text is decided.
+    Text(String, &'a Node),
     Bool(bool),
     /// The top-level context (`.` outside `with`/`range`, or `$`).
     Root,
@@ -276,7 +310,7 @@ impl<'a> V<'a> {
         match self {
             V::Node(n, _) => Some(truthy(n)),
             V::Missing => Some(false),
-            V::Str(s) => Some(!s.is_empty()),
+            V::Str(s) | V::Text(s, _) => Some(!s.is_empty()),
             V::Bool(b) => Some(*b),
             V::Root => Some(true),
             V::Opaque { .. } => None,
@@ -292,7 +326,7 @@ impl<'a> V<'a> {
                 _ => None,
             },
             V::Missing => Some(String::new()),
-            V::Str(s) => Some(s.clone()),
+            V::Str(s) | V::Text(s, _) => Some(s.clone()),
             V::Bool(b) => Some(b.to_string()),
             _ => None,
         }
@@ -303,6 +337,15 @@ impl<'a> V<'a> {
             V::Node(n, p) if !p.is_empty() => vec![(*n, p.clone())],
             V::Opaque { refs, .. } => refs.clone(),
             _ => Vec::new(),
+        }
+    }
+
+    /// The values node that decides a scalar value.
+    fn origin_node(&self) -> Option<&'a Node> {
+        match self {
+            V::Node(n, _) if n.as_map().is_none() && n.as_seq().is_none() => Some(n),
+            V::Text(_, n) => Some(n),
+            _ => None,
         }
     }
 
@@ -357,6 +400,11 @@ impl<'a> Env<'a> {
             Arg::Str(s) => V::Str(s.clone()),
             Arg::Group(p) if depth < MAX_DEPTH => self.eval_pipeline(p, scope, depth + 1),
             Arg::Group(_) => V::unknown(),
+            Arg::Field(base, path) => match self.eval_arg(base, scope, depth) {
+                V::Node(n, p) => self.values_at(n, path.trim_start_matches('.'), p),
+                V::Missing => V::Missing,
+                _ => V::unknown(),
+            },
             Arg::Word(w) => self.eval_word(w, scope),
         }
     }
@@ -413,6 +461,7 @@ impl<'a> Env<'a> {
             return V::unknown();
         };
         match base {
+            Some(v) if path.is_empty() => v,
             Some(V::Node(n, p)) => self.values_at(n, path, p),
             Some(V::Root) if path.starts_with("Values") => {
                 let p = path.strip_prefix("Values").unwrap_or_default();
@@ -421,6 +470,107 @@ impl<'a> Env<'a> {
             Some(V::Missing) => V::Missing,
             _ => V::unknown(),
         }
+    }
+
+    /// Renders text that mixes literal parts and actions (a scalar value, or a helper's
+    /// body with `drop_space`, where the whitespace between actions is trimmed) when every
+    /// action can be evaluated; `if`/`else`/`end` and `$var :=` inside it are followed.
+    /// Returns the text and the last values node that contributed to it.
+    fn inline(
+        &self,
+        text: &str,
+        scope: &Scope<'a>,
+        depth: usize,
+        drop_space: bool,
+    ) -> Option<(String, Option<&'a Node>)> {
+        let mut scope = scope.clone();
+        let mut out = String::new();
+        let mut decisive = None;
+        // Per open `if`/`with`: whether its current branch is rendered, whether one was
+        // taken, and (for `with`) the dot to restore.
+        let mut stack: Vec<(bool, bool, Option<V<'a>>)> = Vec::new();
+        let mut pos = 0;
+        let literal = |out: &mut String, lit: &str, active: bool| {
+            if active && !(drop_space && lit.trim().is_empty()) {
+                out.push_str(if drop_space { lit.trim() } else { lit });
+            }
+        };
+        for (start, action) in actions_with_offsets(text) {
+            let active = stack.iter().all(|f| f.0);
+            literal(&mut out, text.get(pos..start).unwrap_or_default(), active);
+            pos = action.end;
+            let kw = keyword(&action.inner);
+            let rest = action.inner.get(kw.len()..).unwrap_or_default().trim();
+            match kw {
+                "" => {}
+                "if" => {
+                    if active {
+                        let t = self.eval_str(rest, &scope, depth).truth()?;
+                        stack.push((t, t, None));
+                    } else {
+                        stack.push((false, true, None));
+                    }
+                }
+                "with" => {
+                    if active {
+                        let v = self.eval_str(rest, &scope, depth);
+                        let t = v.truth()?;
+                        stack.push((t, t, Some(std::mem::replace(&mut scope.dot, v))));
+                    } else {
+                        stack.push((false, true, Some(scope.dot.clone())));
+                    }
+                }
+                "else" => {
+                    let parent_active = stack
+                        .len()
+                        .checked_sub(1)
+                        .and_then(|n| stack.get(..n))
+                        .is_some_and(|s| s.iter().all(|f| f.0));
+                    let (_, taken, saved_dot) = stack.last()?.clone();
+                    if let Some(dot) = saved_dot {
+                        scope.dot = dot;
+                    }
+                    let next = if taken || !parent_active {
+                        (false, true)
+                    } else {
+                        let t = match rest.strip_prefix("if ") {
+                            Some(c) => self.eval_str(c, &scope, depth).truth()?,
+                            None => true,
+                        };
+                        (t, t)
+                    };
+                    let top = stack.last_mut()?;
+                    top.0 = next.0;
+                    top.1 = next.1;
+                }
+                "end" => {
+                    if let (_, _, Some(dot)) = stack.pop()? {
+                        scope.dot = dot;
+                    }
+                }
+                "range" | "define" | "block" => return None,
+                _ if kw.starts_with('$') && rest.starts_with([':', '=']) => {
+                    if active {
+                        let rhs = rest.trim_start_matches(':').trim_start_matches('=');
+                        let v = self.eval_str(rhs, &scope, depth);
+                        scope.vars.insert(kw.trim_start_matches('$').to_string(), v);
+                    }
+                }
+                _ => {
+                    if active {
+                        let v = self.eval_str(&action.inner, &scope, depth);
+                        let t = v.text()?;
+                        if !t.is_empty() {
+                            decisive = v.origin_node().or(decisive);
+                        }
+                        out.push_str(&t);
+                    }
+                }
+            }
+        }
+        let active = stack.iter().all(|f| f.0);
+        literal(&mut out, text.get(pos..).unwrap_or_default(), active);
+        stack.is_empty().then_some((out, decisive))
     }
 
     fn values_at(&self, node: &'a Node, path: &str, prefix: String) -> V<'a> {
@@ -486,6 +636,11 @@ impl<'a> Env<'a> {
                 Some(v @ V::Node(n, _)) if n.as_map().is_some() => v.clone(),
                 _ => V::unknown(),
             },
+            "ternary" => match (args.first(), args.get(1), args.get(2).and_then(V::truth)) {
+                (Some(a), _, Some(true)) => a.clone(),
+                (_, Some(b), Some(false)) => b.clone(),
+                _ => V::unknown(),
+            },
             "omit" => args.first().cloned().unwrap_or_else(V::unknown),
             "index" => {
                 let Some(base) = args.first() else {
@@ -539,6 +694,7 @@ impl<'a> Env<'a> {
                     return V::unknown();
                 };
                 let mut out = String::new();
+                let mut decisive = None;
                 let mut rest = args.iter().skip(1);
                 let mut chars = format.chars();
                 while let Some(c) = chars.next() {
@@ -548,14 +704,25 @@ impl<'a> Env<'a> {
                     }
                     match chars.next() {
                         Some('%') => out.push('%'),
-                        Some('s' | 'v' | 'd') => match rest.next().and_then(V::text) {
-                            Some(t) => out.push_str(&t),
-                            None => return V::unknown(),
-                        },
+                        Some('s' | 'v' | 'd') => {
+                            let Some(arg) = rest.next() else {
+                                return V::unknown();
+                            };
+                            let Some(t) = arg.text() else {
+                                return V::unknown();
+                            };
+                            if !t.is_empty() {
+                                decisive = arg.origin_node().or(decisive);
+                            }
+                            out.push_str(&t);
+                        }
                         _ => return V::unknown(),
                     }
                 }
-                V::Str(out)
+                match decisive {
+                    Some(n) => V::Text(out, n),
+                    None => V::Str(out),
+                }
             }
             "include" | "template" => {
                 let mut refs = Vec::new();
@@ -564,6 +731,26 @@ impl<'a> Env<'a> {
                 for a in args.iter().skip(1) {
                     refs.extend(a.refs());
                     chart |= a.mentions_chart();
+                }
+                // A helper that renders a one-line scalar (an image name, a port) is evaluated.
+                if depth < 4
+                    && let Some(V::Str(name)) = args.first()
+                    && let Some(body) = self.defines.bodies.get(name)
+                {
+                    let helper_scope = Scope {
+                        dot: args.get(1).cloned().unwrap_or(V::Root),
+                        vars: HashMap::new(),
+                    };
+                    if let Some((text, decisive)) =
+                        self.inline(body, &helper_scope, depth + 1, true)
+                        && !text.contains('\n')
+                        && !text.contains(": ")
+                    {
+                        return match decisive {
+                            Some(n) => V::Text(text, n),
+                            None => V::Str(text),
+                        };
+                    }
                 }
                 // `include "x" .` hands the whole context over: learn what the helper reads.
                 let passes_root = args.iter().skip(1).any(|a| matches!(a, V::Root));
@@ -629,12 +816,17 @@ struct RLine {
 /// offset of the key), the values path its image was read from.
 struct Rendered {
     docs: Vec<Vec<RLine>>,
-    image_paths: HashMap<usize, String>,
+    image_paths: HashMap<(String, usize), String>,
+    /// Lines (file, offset) rendered under a condition that could not be decided: what they
+    /// describe may not be deployed at all.
+    uncertain: std::collections::HashSet<(String, usize)>,
 }
 
 /// One control block open at a point of the template.
 struct Frame<'a> {
     active: bool,
+    /// Whether the branch being rendered was decided from the values.
+    certain: bool,
     /// A branch of this block was certainly taken (later `else` branches are dead).
     taken: bool,
     /// The scope to restore at `end` (and at `else` of a `with`).
@@ -644,10 +836,16 @@ struct Frame<'a> {
 struct Renderer<'e, 'a> {
     env: &'e Env<'a>,
     ctx: &'e Ctx<'e>,
-    file: &'e Arc<SourceFile>,
+    file: Arc<SourceFile>,
     scope: Scope<'a>,
     frames: Vec<Frame<'a>>,
     out: Rendered,
+    /// Columns added to every line: a helper spliced in with `nindent 8` lands 8 deep.
+    shift: isize,
+    /// How many helpers deep the render is.
+    depth: usize,
+    /// Whether the helper being rendered was spliced in under an undecided condition.
+    outer_uncertain: bool,
     /// The values path of the image last evaluated, until its `image:` key records it.
     last_image_path: Option<String>,
 }
@@ -738,7 +936,7 @@ fn splice_indent(inner: &str) -> Option<usize> {
 
 /// Strips `global.*` refs: every bitnami helper reads `.Values.global`, which never names
 /// the component.
-fn own_refs<'a>(refs: Vec<(&'a Node, String)>) -> Vec<(&'a Node, String)> {
+fn own_refs(refs: Vec<(&Node, String)>) -> Vec<(&Node, String)> {
     refs.into_iter()
         .filter(|(_, p)| p != "global" && !p.starts_with("global."))
         .collect()
@@ -766,6 +964,11 @@ impl<'e, 'a> Renderer<'e, 'a> {
         self.frames.iter().all(|f| f.active)
     }
 
+    /// Whether the current line renders only under a condition that could not be decided.
+    fn uncertain(&self) -> bool {
+        self.outer_uncertain || self.frames.iter().any(|f| !f.certain)
+    }
+
     fn control(&mut self, inner: &str, span: Span, line_indent: usize) {
         let kw = keyword(inner);
         let rest = inner.get(kw.len()..).unwrap_or_default().trim();
@@ -775,6 +978,7 @@ impl<'e, 'a> Renderer<'e, 'a> {
                 let truth = self.env.eval_str(rest, &self.scope, 0).truth();
                 self.frames.push(Frame {
                     active: truth != Some(false),
+                    certain: truth.is_some(),
                     taken: truth == Some(true),
                     saved: None,
                 });
@@ -784,6 +988,7 @@ impl<'e, 'a> Renderer<'e, 'a> {
                 let truth = v.truth();
                 self.frames.push(Frame {
                     active: truth != Some(false),
+                    certain: truth.is_some(),
                     taken: truth == Some(true),
                     saved: Some(self.scope.clone()),
                 });
@@ -797,6 +1002,7 @@ impl<'e, 'a> Renderer<'e, 'a> {
                 let truth = self.env.eval_str(expr, &self.scope, 0).truth();
                 self.frames.push(Frame {
                     active: truth != Some(false),
+                    certain: truth.is_some(),
                     taken: truth == Some(true),
                     saved: Some(self.scope.clone()),
                 });
@@ -810,6 +1016,7 @@ impl<'e, 'a> Renderer<'e, 'a> {
             }
             "define" | "block" => self.frames.push(Frame {
                 active: false,
+                certain: true,
                 taken: false,
                 saved: Some(self.scope.clone()),
             }),
@@ -831,6 +1038,7 @@ impl<'e, 'a> Renderer<'e, 'a> {
                         f.active = false;
                     } else {
                         f.active = truth != Some(false);
+                        f.certain &= truth.is_some();
                         f.taken = truth == Some(true);
                     }
                 }
@@ -861,17 +1069,20 @@ impl<'e, 'a> Renderer<'e, 'a> {
 
     /// An output action alone on its line: the block it inserts.
     fn splice(&mut self, inner: &str, span: Span, line_indent: usize) {
+        if self.splice_helper(inner, line_indent) {
+            return;
+        }
         let v = self.env.eval_str(inner, &self.scope, 0);
         let node = match &v {
             V::Node(n, _) => (*n).clone(),
             V::Missing => return,
             V::Str(s) if s.is_empty() => return,
-            V::Str(s) => scalar(s, true, span, self.file),
+            V::Str(s) => scalar(s, true, span, &self.file),
             V::Opaque { refs, .. } => match own_refs(refs.clone()).as_slice() {
                 [(n, _)] => (*n).clone(),
-                _ => scalar(&format!("{{{{ {inner} }}}}"), false, span, self.file),
+                _ => scalar(&format!("{{{{ {inner} }}}}"), false, span, &self.file),
             },
-            _ => scalar(&format!("{{{{ {inner} }}}}"), false, span, self.file),
+            _ => scalar(&format!("{{{{ {inner} }}}}"), false, span, &self.file),
         };
         let col = splice_indent(inner).unwrap_or(line_indent);
         self.push(RLine {
@@ -884,7 +1095,10 @@ impl<'e, 'a> Renderer<'e, 'a> {
         });
     }
 
-    fn push(&mut self, line: RLine) {
+    fn push(&mut self, mut line: RLine) {
+        let shift = |c: usize| c.saturating_add_signed(self.shift);
+        line.col = shift(line.col);
+        line.content_col = shift(line.content_col);
         if let Some(doc) = self.out.docs.last_mut() {
             doc.push(line);
         }
@@ -919,7 +1133,7 @@ impl<'e, 'a> Renderer<'e, 'a> {
             Some(k) => {
                 let key_text = content.get(..k).unwrap_or_default().trim_end();
                 let key_text = key_text.trim_matches(|c| c == '"' || c == '\'');
-                let key = scalar(key_text, true, Span::new(at, at + k), self.file);
+                let key = scalar(key_text, true, Span::new(at, at + k), &self.file);
                 let raw = content.get(k + 1..).unwrap_or_default();
                 let trimmed = raw.trim_start();
                 let vstart = at + k + 1 + (raw.len() - trimmed.len());
@@ -927,7 +1141,9 @@ impl<'e, 'a> Renderer<'e, 'a> {
                 let vtext = trimmed.get(..vlen).unwrap_or_default();
                 let value = (!vtext.is_empty()).then(|| self.value(key_text, vtext, vstart));
                 if let Some(p) = self.last_image_path.take() {
-                    self.out.image_paths.insert(at, p);
+                    self.out
+                        .image_paths
+                        .insert((self.file.display_path.clone(), at), p);
                 }
                 (Some(key), value)
             }
@@ -940,6 +1156,11 @@ impl<'e, 'a> Renderer<'e, 'a> {
                 (None, Some(self.value("", vtext, at)))
             }
         };
+        if self.uncertain() {
+            self.out
+                .uncertain
+                .insert((self.file.display_path.clone(), at));
+        }
         self.push(RLine {
             col: indent,
             content_col,
@@ -963,97 +1184,78 @@ impl<'e, 'a> Renderer<'e, 'a> {
             (text, start)
         };
         let actions = actions_with_offsets(inner);
-        if actions.is_empty() {
-            return literal(
-                inner,
-                !quoted,
-                Span::new(inner_start, inner_start + inner.len()),
-                self.file,
-            );
+        let templated = || scalar(text, false, span, &self.file);
+        let Some((first_start, first)) = actions.first() else {
+            let at = Span::new(inner_start, inner_start + inner.len());
+            return literal(inner, !quoted, at, &self.file);
+        };
+        // The values path of the first output action names an image's component.
+        if key == "image" {
+            self.last_image_path = actions
+                .iter()
+                .filter(|(_, a)| !matches!(keyword(&a.inner), "if" | "else" | "end" | ""))
+                .find_map(|(_, a)| {
+                    let v = self.env.eval_str(&a.inner, &self.scope, 0);
+                    v.refs().into_iter().next().map(|(_, p)| p)
+                });
         }
-        // Evaluate each action; keep the literal text between them.
-        let mut parts: Vec<(String, Option<Node>)> = Vec::new();
-        let mut pos = 0;
-        let mut first_path: Option<String> = None;
-        let single = actions.len() == 1
-            && actions
-                .first()
-                .is_some_and(|(s, a)| *s == 0 && a.end == inner.len());
-        for (s, action) in &actions {
-            if let Some(lit) = inner.get(pos..*s)
-                && !lit.is_empty()
-            {
-                parts.push((lit.to_string(), None));
-            }
-            pos = action.end;
-            let v = self.env.eval_str(&action.inner, &self.scope, 0);
-            if first_path.is_none() {
-                first_path = v.refs().into_iter().next().map(|(_, p)| p);
-            }
-            match &v {
-                V::Node(n, _) if single => {
-                    if key == "image" {
-                        if let Some(p) = &first_path {
-                            self.last_image_path = Some(p.clone());
-                        }
-                        if n.as_map().is_some() {
-                            return self.image_node(n, false, span);
-                        }
-                    }
-                    return (*n).clone();
+        if actions.len() == 1 && *first_start == 0 && first.end == inner.len() {
+            let v = self.env.eval_str(&first.inner, &self.scope, 0);
+            return match v {
+                V::Node(n, _) if key == "image" && n.as_map().is_some() => {
+                    self.image_node(n, false, span)
                 }
+                V::Node(n, _) => n.clone(),
                 V::Opaque {
                     refs,
                     helper_refs,
                     chart,
                 } if key == "image" => {
-                    let mut all = own_refs(refs.clone());
-                    all.extend(own_refs(helper_refs.clone()));
-                    if let Some((n, p)) = all
-                        .iter()
-                        .find(|(n, _)| containers::is_component(&wrap_image(n)))
-                    {
-                        self.last_image_path = Some(p.clone());
-                        return self.image_node(n, *chart, span);
+                    let mut all = own_refs(refs);
+                    all.extend(own_refs(helper_refs));
+                    match all.iter().find(|(n, _)| {
+                        n.as_map().is_some() && containers::is_component(&wrap_image(n))
+                    }) {
+                        Some((n, p)) => {
+                            self.last_image_path = Some(p.clone());
+                            self.image_node(n, chart, span)
+                        }
+                        None => templated(),
                     }
-                    return scalar(text, false, span, self.file);
                 }
-                _ => {}
-            }
-            match v.text() {
-                Some(t) => {
-                    let node = match &v {
-                        V::Node(n, _) if !t.is_empty() => Some((*n).clone()),
-                        _ => None,
-                    };
-                    parts.push((t, node));
-                }
-                None => return scalar(text, false, span, self.file),
-            }
+                // A helper given one values path renders that value (`include
+                // "common.tplvalues.render" (dict "value" .Values.x …) | nindent 12`).
+                V::Opaque { refs, .. } => match own_refs(refs).as_slice() {
+                    [(n, _)] => (*n).clone(),
+                    _ => templated(),
+                },
+                V::Text(t, n) => Node {
+                    value: Value::Scalar(Scalar {
+                        text: t,
+                        plain: !quoted,
+                    }),
+                    span: n.span,
+                    file: Arc::clone(&n.file),
+                },
+                V::Str(t) => scalar(&t, !quoted, span, &self.file),
+                V::Bool(b) => scalar(&b.to_string(), true, span, &self.file),
+                V::Missing => scalar("", false, span, &self.file),
+                V::Root => templated(),
+            };
         }
-        if let Some(lit) = inner.get(pos..)
-            && !lit.is_empty()
-        {
-            parts.push((lit.to_string(), None));
-        }
-        if key == "image"
-            && let Some(p) = first_path
-        {
-            self.last_image_path = Some(p);
-        }
-        let text: String = parts.iter().map(|(t, _)| t.as_str()).collect();
-        match parts.iter().rev().find_map(|(_, n)| n.as_ref()) {
+        match self.env.inline(inner, &self.scope, 0, false) {
             // The value that decides a combined value (the tag of `repo:tag`) is its last
             // values part.
-            Some(n) => Node {
+            Some((t, Some(n))) => Node {
                 value: Value::Scalar(Scalar {
-                    text,
+                    text: t,
                     plain: !quoted,
                 }),
                 span: n.span,
                 file: Arc::clone(&n.file),
             },
-            None => scalar(&text, !quoted, span, self.file),
+            Some((t, None)) => scalar(&t, !quoted, span, &self.file),
+            None => templated(),
         }
     }
 
@@ -1072,7 +1274,7 @@ impl<'e, 'a> Renderer<'e, 'a> {
                 span: img.at.span,
                 file: img.at.file,
             },
-            None => scalar("", false, span, self.file),
+            None => scalar("", false, span, &self.file),
         }
     }
 }
@@ -1123,12 +1325,83 @@ fn literal(text: &str, plain: bool, span: Span, file: &Arc<SourceFile>) -> Node 
 }
 
 impl Renderer<'_, '_> {
+    /// `include "name" .` of a helper whose body is YAML lines (a pod spec, a container
+    /// list): its lines are rendered in place, shifted to the splice's indentation, with `.`
+    /// bound to the argument. Returns whether the splice was handled so.
+    fn splice_helper(&mut self, inner: &str, line_indent: usize) -> bool {
+        let toks = tokenize(inner);
+        let (Some(Tok::Word(f)), Some(Tok::Str(name))) = (toks.first(), toks.get(1)) else {
+            return false;
+        };
+        if !matches!(f.as_str(), "include" | "template") || self.depth >= 4 {
+            return false;
+        }
+        let Some((file, start, end)) = self.env.defines.blocks.get(name).cloned() else {
+            return false;
+        };
+        let Some(body) = file.text.get(start..end) else {
+            return false;
+        };
+        let content_indent = body
+            .lines()
+            .filter(|l| {
+                let t = l.trim();
+                let action_only = t.starts_with("{{") && t.ends_with("}}");
+                !(t.is_empty() || t.starts_with('#') || action_only)
+            })
+            .map(|l| l.len() - l.trim_start_matches(' ').len())
+            .min();
+        // A helper of one line renders a scalar, not a block.
+        let Some(content_indent) = content_indent.filter(|_| body.trim().contains('\n')) else {
+            return false;
+        };
+        let arg = match toks.get(2) {
+            Some(Tok::Word(w)) if w == "." => self.scope.dot.clone(),
+            Some(Tok::Word(w)) if w == "$" => V::Root,
+            Some(Tok::Word(w)) => self.env.eval_word(w, &self.scope),
+            _ => V::unknown(),
+        };
+        let target = splice_indent(inner).unwrap_or(line_indent);
+        let saved_file = std::mem::replace(&mut self.file, file);
+        let saved_scope = std::mem::replace(
+            &mut self.scope,
+            Scope {
+                dot: arg,
+                vars: HashMap::new(),
+            },
+        );
+        let saved_outer = self.outer_uncertain;
+        self.outer_uncertain = self.uncertain();
+        let saved_frames = std::mem::take(&mut self.frames);
+        let saved_shift = self.shift;
+        self.shift = saved_shift + target as isize - content_indent as isize;
+        self.depth += 1;
+        self.run_range(start, end);
+        self.depth -= 1;
+        self.shift = saved_shift;
+        self.frames = saved_frames;
+        self.outer_uncertain = saved_outer;
+        self.scope = saved_scope;
+        self.file = saved_file;
+        true
+    }
+
     /// Renders the whole file.
     fn run(&mut self) {
-        let text = self.file.text.as_str();
+        let len = self.file.text.len();
+        self.run_range(0, len);
+    }
+
+    /// Renders the lines of `start..end` of the current file.
+    fn run_range(&mut self, start: usize, end: usize) {
+        let file = Arc::clone(&self.file);
+        let text = file.text.as_str();
+        let Some(part) = text.get(start..end) else {
+            return;
+        };
         let mut lines: Vec<(usize, &str)> = Vec::new();
-        let mut offset = 0;
-        for raw in text.split_inclusive('\n') {
+        let mut offset = start;
+        for raw in part.split_inclusive('\n') {
             let line = raw.trim_end_matches(['\n', '\r']);
             lines.push((offset, line));
             offset += raw.len();
@@ -1183,12 +1456,13 @@ impl Renderer<'_, '_> {
                 }
             } else if self.active() {
                 self.content(whole, start);
-                let content = trimmed.trim_start_matches("- ");
-                if let Some(k) = key_separator(content)
-                    && content
-                        .get(k + 1..)
-                        .is_some_and(|v| v.trim_start().starts_with(['|', '>']))
-                {
+                let content = trimmed.strip_prefix("- ").unwrap_or(trimmed).trim_start();
+                let value = match key_separator(content) {
+                    Some(k) => content.get(k + 1..).unwrap_or_default().trim_start(),
+                    None if trimmed.starts_with("- ") => content,
+                    None => "",
+                };
+                if value.starts_with(['|', '>']) {
                     block = Some(indent);
                 }
             }
@@ -1294,6 +1568,26 @@ fn parse_map(
         let inline = l.value.clone();
         *i += 1;
         let value = match inline {
+            // `key: {{- include … | nindent 12 }}` followed by literal keys of the same
+            // mapping (bitnami probes: the values' settings, then `tcpSocket:`).
+            Some(Node {
+                value: Value::Map(mut first),
+                span,
+                file: f,
+            }) if ls.get(*i).is_some_and(|n| n.col > col) => {
+                if let Some(Node {
+                    value: Value::Map(more),
+                    ..
+                }) = parse_block(ls, i, col + 1, depth + 1, file)
+                {
+                    first.extend(more);
+                }
+                Node {
+                    value: Value::Map(first),
+                    span,
+                    file: f,
+                }
+            }
             Some(v) => v,
             None => match ls.get(*i) {
                 Some(n) if n.col > col || (n.dash && n.col == col) => {
@@ -1393,12 +1687,12 @@ pub fn containers(input: &Input<'_>, ctx: &Ctx<'_>) -> Vec<Container> {
         chart: input.chart,
         defines: input.defines,
     };
-    let mut out = Vec::new();
+    let mut found_here: Vec<(Node, Option<Node>, bool, Owner, bool)> = Vec::new();
     for file in input.templates.iter().filter(|f| renders_manifests(f)) {
         let mut r = Renderer {
             env: &env,
             ctx,
-            file,
+            file: Arc::clone(file),
             scope: Scope {
                 dot: V::Root,
                 vars: HashMap::new(),
@@ -1407,11 +1701,19 @@ pub fn containers(input: &Input<'_>, ctx: &Ctx<'_>) -> Vec<Container> {
             out: Rendered {
                 docs: vec![Vec::new()],
                 image_paths: HashMap::new(),
+                uncertain: Default::default(),
             },
+            shift: 0,
+            depth: 0,
+            outer_uncertain: false,
             last_image_path: None,
         };
         r.run();
-        let Rendered { docs, image_paths } = r.out;
+        let Rendered {
+            docs,
+            image_paths,
+            uncertain,
+        } = r.out;
         for mut lines in docs {
             let mut i = 0;
             while i < lines.len() {
@@ -1421,13 +1723,10 @@ pub fn containers(input: &Input<'_>, ctx: &Ctx<'_>) -> Vec<Container> {
                     find_containers(&root, &mut found, 0);
                     for (item, pod_security, init) in found {
                         let owner = owner_of(item, file, &image_paths, input.root_name);
-                        out.push(containers::from_pod_container(
-                            item,
-                            pod_security,
-                            owner,
-                            ctx,
-                            init,
-                        ));
+                        let maybe = item.as_map().and_then(|m| m.first()).is_some_and(|e| {
+                            uncertain.contains(&(e.key.file.display_path.clone(), e.key.span.start))
+                        });
+                        found_here.push((item.clone(), pod_security.cloned(), init, owner, maybe));
                     }
                 }
                 if i == before {
@@ -1436,7 +1735,54 @@ pub fn containers(input: &Input<'_>, ctx: &Ctx<'_>) -> Vec<Container> {
             }
         }
     }
-    out
+    // One values map shared by several containers (`images.repository` for every service
+    // of a chart) does not name them: their literal `name:` does.
+    let literal = |item: &Node| {
+        item.get("name")
+            .and_then(Node::as_str)
+            .filter(|n| !containers::is_templated(n))
+            .map(str::to_string)
+    };
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut literal_counts: HashMap<String, usize> = HashMap::new();
+    for (item, _, _, owner, _) in &found_here {
+        *counts.entry(owner.name.clone()).or_default() += 1;
+        if let Some(n) = literal(item) {
+            *literal_counts.entry(n).or_default() += 1;
+        }
+    }
+    found_here
+        .into_iter()
+        .map(|(item, pod_security, init, mut owner, maybe)| {
+            if counts.get(&owner.name).is_some_and(|n| *n > 1)
+                && let Some(name) = literal(&item)
+            {
+                owner.name = if literal_counts.get(&name).is_some_and(|n| *n > 1) {
+                    let file = item.file.path.file_name().and_then(|f| f.to_str());
+                    format!("{name} ({})", file.unwrap_or_default())
+                } else {
+                    name
+                };
+            }
+            let mut c =
+                containers::from_pod_container(&item, pod_security.as_ref(), owner, ctx, init);
+            if maybe {
+                // Perhaps not deployed: say nothing about what it lacks.
+                for part in [
+                    Unresolved::Ports,
+                    Unresolved::Probes,
+                    Unresolved::SecurityContext,
+                    Unresolved::Resources,
+                    Unresolved::Env,
+                ] {
+                    if !c.unresolved.contains(&part) {
+                        c.unresolved.push(part);
+                    }
+                }
+            }
+            c
+        })
+        .collect()
 }
 
 /// Containers (`containers:`/`initContainers:` items) anywhere in a rendered document,
@@ -1478,13 +1824,12 @@ fn find_containers<'n>(
 fn owner_of(
     item: &Node,
     file: &Arc<SourceFile>,
-    image_paths: &HashMap<usize, String>,
+    image_paths: &HashMap<(String, usize), String>,
     root_name: &str,
 ) -> Owner {
     let component = item
         .entry("image")
-        .filter(|e| Arc::ptr_eq(&e.key.file, file))
-        .and_then(|e| image_paths.get(&e.key.span.start))
+        .and_then(|e| image_paths.get(&(e.key.file.display_path.clone(), e.key.span.start)))
         .map(|p| component_of(p));
     let literal_name = item
         .get("name")
