@@ -192,6 +192,8 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &secrets::run_credentials::CredentialsInRun,
         &secrets::token_formats::KnownTokenFormat,
         &secrets::copy_context::CopyContextWithoutDockerignore,
+        &pinned_versions::helm_dependency::HelmDependencyUnpinned,
+        &secrets::helm_values::HelmValuesLiteralSecret,
     ];
     ALL
 }

@@ -5,5 +5,6 @@
 pub mod add_url;
 pub mod base_image;
 pub mod digest;
+pub mod helm_dependency;
 pub mod language_packages;
 pub mod os_packages;

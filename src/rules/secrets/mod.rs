@@ -4,6 +4,7 @@
 
 pub mod copy_context;
 pub mod env_arg;
+pub mod helm_values;
 pub mod run_credentials;
 pub mod secret_files;
 pub mod token_formats;
