@@ -215,6 +215,7 @@ fn mark_unread(c: &mut Container) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::parse::workload::{PortRef, ProbeAction};
     use crate::source::Format;
 
     /// A chart from `(path, text)` pairs: `Chart.yaml`, `values*.yaml`, `templates/…`.
@@ -270,5 +271,362 @@ pub(crate) mod tests {
             images[0].as_ref().is_some_and(|i| i.contains("{{")),
             "{images:?}"
         );
+    }
+
+    const CHART: &str = "apiVersion: v2\nname: shop\nversion: 1.0.0\nappVersion: \"2.4.1\"\n";
+
+    fn by_owner<'c>(c: &'c Chart, env: &str, owner: &str) -> &'c Container {
+        c.containers
+            .iter()
+            .find(|k| {
+                k.owner.name == owner && k.environment.as_ref().is_some_and(|e| e.name == env)
+            })
+            .unwrap_or_else(|| panic!("no {owner} in {env}: {:?}", names(c)))
+    }
+
+    fn names(c: &Chart) -> Vec<(String, String)> {
+        c.containers
+            .iter()
+            .map(|k| {
+                let env = k
+                    .environment
+                    .as_ref()
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default();
+                (env, k.owner.name.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn common_layout_without_templates() {
+        let values = "\
+api:
+  image:
+    repository: ghcr.io/acme/api
+    tag: \"\"
+  containerPort: 8080
+  securityContext:
+    runAsNonRoot: true
+  resources:
+    limits: {cpu: 500m, memory: 256Mi}
+  livenessProbe:
+    httpGet: {path: /healthz, port: 8080}
+frontend:
+  image: nginx:1.27
+  service:
+    port: 80
+metrics:
+  enabled: false
+  image:
+    repository: exporter
+    tag: latest
+image:
+  repository: acme/root
+";
+        let prod = "api:\n  image:\n    tag: latest\n  resources: null\n";
+        let c = chart(&[
+            ("Chart.yaml", CHART),
+            ("values.yaml", values),
+            ("values-prod.yaml", prod),
+        ]);
+        assert_eq!(c.environments.len(), 2);
+        let api = by_owner(&c, "default", "api");
+        // An empty tag falls back to appVersion when there are no templates.
+        assert_eq!(api.image.as_ref().unwrap().value, "ghcr.io/acme/api:2.4.1");
+        assert_eq!(api.ports[0].number.as_ref().unwrap().value, 8080);
+        assert!(api.security.run_as_non_root.as_ref().unwrap().value);
+        assert_eq!(api.resources.limits_memory.as_ref().unwrap().value, "256Mi");
+        assert!(api.resources.requests_cpu.is_none());
+        assert!(matches!(
+            api.liveness.as_ref().unwrap().port().unwrap().value,
+            PortRef::Number(8080)
+        ));
+        assert!(api.readiness.is_none());
+        let front = by_owner(&c, "default", "frontend");
+        assert_eq!(front.image.as_ref().unwrap().value, "nginx:1.27");
+        assert_eq!(front.ports[0].number.as_ref().unwrap().value, 80);
+        // The root component is named after the chart; disabled components are skipped.
+        assert_eq!(
+            by_owner(&c, "default", "shop")
+                .image
+                .as_ref()
+                .unwrap()
+                .value,
+            "acme/root:2.4.1"
+        );
+        assert!(!names(&c).iter().any(|(_, o)| o == "metrics"));
+        // The production overlay: its tag, at its line; its deleted resources.
+        let prod_api = by_owner(&c, "prod", "api");
+        let image = prod_api.image.as_ref().unwrap();
+        assert_eq!(image.value, "ghcr.io/acme/api:latest");
+        assert_eq!(image.at.file.path.to_str(), Some("values-prod.yaml"));
+        assert_eq!(image.at.text(), "latest");
+        assert!(prod_api.resources.at.is_none());
+        assert!(prod_api.environment.as_ref().unwrap().production);
+        assert!(prod_api.unresolved.is_empty());
+    }
+
+    #[test]
+    fn bitnami_wrappers_and_presets() {
+        let values = "\
+image:
+  registry: docker.io
+  repository: bitnami/nginx
+  tag: 1.29.1-debian-12-r0
+containerPorts: {http: 8080, https: 8443}
+containerSecurityContext:
+  enabled: false
+  runAsNonRoot: true
+podSecurityContext:
+  enabled: true
+  runAsUser: 1001
+resourcesPreset: nano
+resources: {}
+livenessProbe:
+  enabled: false
+  initialDelaySeconds: 30
+readinessProbe:
+  enabled: true
+  periodSeconds: 5
+sidecar:
+  image: {repository: bitnami/os-shell, tag: \"12\"}
+  resourcesPreset: none
+";
+        let c = chart(&[("Chart.yaml", CHART), ("values.yaml", values)]);
+        let main = by_owner(&c, "default", "shop");
+        assert_eq!(
+            main.image.as_ref().unwrap().value,
+            "docker.io/bitnami/nginx:1.29.1-debian-12-r0"
+        );
+        let ports: Vec<_> = main
+            .ports
+            .iter()
+            .map(|p| p.name.as_ref().unwrap().value.as_str())
+            .collect();
+        assert_eq!(ports, ["http", "https"]);
+        // `enabled: false` switches a context or probe off.
+        assert!(main.security.container_context.is_none());
+        assert!(main.security.run_as_non_root.is_none());
+        assert_eq!(main.security.run_as_user.as_ref().unwrap().value, 1001);
+        assert!(main.liveness.is_none());
+        assert!(matches!(
+            main.readiness.as_ref().unwrap().action,
+            ProbeAction::Unknown
+        ));
+        // A preset sets requests and limits, at the preset's value.
+        let limit = main.resources.limits_memory.as_ref().unwrap();
+        assert_eq!(limit.at.text(), "nano");
+        let sidecar = by_owner(&c, "default", "sidecar");
+        assert!(sidecar.resources.limits_memory.is_none());
+    }
+
+    #[test]
+    fn templates_feed_container_fields() {
+        let values = "\
+api:
+  image:
+    repository: ghcr.io/acme/api
+    tag: \"\"
+  containerPort: 9000
+  resources:
+    requests: {cpu: 100m, memory: 64Mi}
+    limits: {cpu: 200m, memory: 128Mi}
+  podSecurityContext:
+    runAsNonRoot: true
+metrics:
+  enabled: false
+  image: {repository: exporter, tag: latest}
+";
+        let deployment = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include \"shop.fullname\" . }}
+  labels:
+    {{- include \"shop.labels\" . | nindent 4 }}
+spec:
+  template:
+    spec:
+      {{- with .Values.api.podSecurityContext }}
+      securityContext:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: api
+          image: \"{{ .Values.api.image.repository }}:{{ .Values.api.image.tag | default .Chart.AppVersion }}\"
+          ports:
+            - name: http
+              containerPort: {{ .Values.api.containerPort }}
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: http
+          command:
+            - sh
+            - -c
+            - |
+              echo {{ .Values.api.containerPort }}: started
+          resources:
+{{ toYaml .Values.api.resources | indent 12 }}
+        {{- if .Values.metrics.enabled }}
+        - name: metrics
+          image: {{ .Values.metrics.image.repository }}:{{ .Values.metrics.image.tag }}
+        {{- end }}
+";
+        let c = chart(&[
+            ("Chart.yaml", CHART),
+            ("values.yaml", values),
+            ("templates/deployment.yaml", deployment),
+            (
+                "templates/_helpers.tpl",
+                "{{- define \"shop.labels\" -}}\napp: shop\n{{- end }}\n",
+            ),
+        ]);
+        assert_eq!(names(&c), [("default".to_string(), "api".to_string())]);
+        let api = &c.containers[0];
+        // `default .Chart.AppVersion` fills the empty tag.
+        assert_eq!(api.image.as_ref().unwrap().value, "ghcr.io/acme/api:2.4.1");
+        let port = api.ports[0].number.as_ref().unwrap();
+        assert_eq!(port.value, 9000);
+        assert_eq!(port.at.file.path.to_str(), Some("values.yaml"));
+        assert_eq!(api.ports[0].name.as_ref().unwrap().value, "http");
+        assert!(matches!(
+            &api.liveness.as_ref().unwrap().action,
+            ProbeAction::Http { port: Some(p), .. } if p.value == PortRef::Name("http".into())
+        ));
+        assert_eq!(
+            api.liveness.as_ref().unwrap().at.file.path.to_str(),
+            Some("templates/deployment.yaml")
+        );
+        assert!(api.readiness.is_none());
+        assert_eq!(api.resources.limits_cpu.as_ref().unwrap().value, "200m");
+        assert_eq!(
+            api.resources
+                .limits_cpu
+                .as_ref()
+                .unwrap()
+                .at
+                .file
+                .path
+                .to_str(),
+            Some("values.yaml")
+        );
+        // `with` rebinds `.`; the pod context comes from the values.
+        assert!(api.security.run_as_non_root.as_ref().unwrap().value);
+        assert!(api.unresolved.is_empty());
+        assert_eq!(api.owner.kind, "values");
+    }
+
+    #[test]
+    fn bitnami_helpers_and_undecided_conditions() {
+        let values = "\
+image: {registry: docker.io, repository: bitnami/redis, tag: 8.2.1}
+containerSecurityContext: {enabled: true, runAsNonRoot: true, runAsUser: 1001}
+resources: {}
+resourcesPreset: small
+livenessProbe: {enabled: true, periodSeconds: 5}
+";
+        let sts = "\
+kind: StatefulSet
+spec:
+  template:
+    spec:
+      containers:
+        - name: redis
+          image: {{ include \"common.images.image\" (dict \"imageRoot\" .Values.image \"global\" .Values.global) }}
+          {{- if .Values.containerSecurityContext.enabled }}
+          securityContext: {{- include \"common.compatibility.renderSecurityContext\" (dict \"secContext\" .Values.containerSecurityContext \"context\" $) | nindent 12 }}
+          {{- end }}
+          {{- if .Values.resources }}
+          resources: {{- toYaml .Values.resources | nindent 12 }}
+          {{- else if ne .Values.resourcesPreset \"none\" }}
+          resources: {{- include \"common.resources.preset\" (dict \"type\" .Values.resourcesPreset) | nindent 12 }}
+          {{- end }}
+          {{- if .Values.livenessProbe.enabled }}
+          livenessProbe: {{- include \"common.tplvalues.render\" (dict \"value\" (omit .Values.livenessProbe \"enabled\") \"context\" $) | nindent 12 }}
+            tcpSocket:
+              port: {{ ternary \"tls\" \"redis\" .Values.tls.enabled }}
+          {{- end }}
+        {{- if .Capabilities.APIVersions.Has \"x/v1\" }}
+        - name: extra
+          image: busybox:1.37
+        {{- end }}
+";
+        let c = chart(&[
+            ("Chart.yaml", CHART),
+            ("values.yaml", values),
+            ("templates/statefulset.yaml", sts),
+        ]);
+        let redis = by_owner(&c, "default", "shop");
+        assert_eq!(
+            redis.image.as_ref().unwrap().value,
+            "docker.io/bitnami/redis:8.2.1"
+        );
+        assert_eq!(redis.image.as_ref().unwrap().at.text(), "8.2.1");
+        assert_eq!(redis.security.run_as_user.as_ref().unwrap().value, 1001);
+        assert_eq!(
+            redis.resources.limits_cpu.as_ref().unwrap().at.text(),
+            "small"
+        );
+        assert!(matches!(
+            &redis.liveness.as_ref().unwrap().action,
+            ProbeAction::Tcp { port: Some(p) } if p.value == PortRef::Name("redis".into())
+        ));
+        assert!(redis.unresolved.is_empty());
+        // Rendered only under a condition that cannot be decided: nothing is known missing.
+        let extra = by_owner(&c, "default", "extra");
+        assert_eq!(extra.image.as_ref().unwrap().value, "busybox:1.37");
+        assert!(extra.is_unresolved(Unresolved::Resources));
+        assert!(extra.is_unresolved(Unresolved::Probes));
+    }
+
+    #[test]
+    fn templates_are_never_yaml_errors() {
+        let c = chart(&[
+            ("Chart.yaml", CHART),
+            ("values.yaml", "a: 1\n"),
+            (
+                "templates/x.yaml",
+                "{{- if .Values.a }}\nkind: [\n  {{ toYaml .Values | nindent 2 }}\n\t- bad\n",
+            ),
+        ]);
+        assert!(c.errors.is_empty());
+        assert!(c.containers.is_empty());
+    }
+
+    #[test]
+    fn range_rebinds_dot() {
+        let tpl = "\
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: main
+          image: acme/main:1.0.0
+        {{- range .Values.sidecars }}
+        - name: {{ .name }}
+          image: {{ .image }}
+        {{- end }}
+";
+        let none = chart(&[
+            ("Chart.yaml", CHART),
+            ("values.yaml", "sidecars: []\n"),
+            ("templates/d.yaml", tpl),
+        ]);
+        assert_eq!(none.containers.len(), 1);
+        let some = chart(&[
+            ("Chart.yaml", CHART),
+            (
+                "values.yaml",
+                "sidecars:\n  - {name: log, image: fluent-bit}\n",
+            ),
+            ("templates/d.yaml", tpl),
+        ]);
+        assert_eq!(some.containers.len(), 2);
+        let side = &some.containers[1];
+        assert!(side.is_unresolved(Unresolved::Image));
+        assert!(side.image.as_ref().unwrap().value.contains("{{"));
     }
 }
