@@ -76,7 +76,7 @@ pub fn build(files: &ChartFiles) -> Chart {
     };
     let meta = chart_docs.first();
     let get = |k: &str| meta.and_then(|m| m.get(k));
-    let dependencies = get("dependencies")
+    let dependencies: Vec<Dependency> = get("dependencies")
         .and_then(yaml::Node::as_seq)
         .unwrap_or_default()
         .iter()
@@ -116,12 +116,12 @@ pub fn build(files: &ChartFiles) -> Chart {
         };
         let rendered = templates::containers(&input, &ctx);
         if rendered.is_empty() {
-            all.extend(components(
-                &env.values,
-                &root_name,
-                &ctx,
-                !files.templates.is_empty(),
-            ));
+            let skip: Vec<&str> = dependencies
+                .iter()
+                .filter_map(|d: &Dependency| d.name.as_ref().map(|n| n.value.as_str()))
+                .collect();
+            let unread = !files.templates.is_empty();
+            all.extend(components(&env.values, &root_name, &skip, &ctx, unread));
         } else {
             all.extend(rendered);
         }
@@ -142,12 +142,14 @@ pub fn build(files: &ChartFiles) -> Chart {
 /// Components are looked for this deep in the values tree.
 const MAX_COMPONENT_DEPTH: usize = 6;
 
-/// The components of the common values layout in one environment. With `templates_unread`
-/// (the chart has templates, but they showed no container), parts the values do not set are
-/// marked unresolved: the templates may well set them.
+/// The components of the common values layout in one environment. Top-level keys named in
+/// `subcharts` configure a dependency (a chart of its own) and are skipped. With
+/// `templates_unread` (the chart has templates, but they showed no container), parts the
+/// values do not set are marked unresolved: the templates may well set them.
 fn components(
     values: &yaml::Node,
     root_name: &str,
+    subcharts: &[&str],
     ctx: &containers::Ctx<'_>,
     templates_unread: bool,
 ) -> Vec<Container> {
@@ -174,6 +176,9 @@ fn components(
         }
         for (key, e) in node.entries() {
             if key == "global" || key == "image" || e.value.as_map().is_none() {
+                continue;
+            }
+            if path.is_empty() && subcharts.contains(&key) {
                 continue;
             }
             let child = if path.is_empty() {

@@ -359,6 +359,21 @@ struct Env<'a> {
     values: &'a Node,
     chart: &'a ChartInfo,
     defines: &'a Defines,
+    /// Helper expansions left for this render: helpers that include helpers many times
+    /// could otherwise cost exponential work.
+    budget: std::cell::Cell<usize>,
+}
+
+/// Helper expansions allowed per environment and chart.
+const HELPER_BUDGET: usize = 20_000;
+
+impl Env<'_> {
+    /// Takes one helper expansion from the budget; `false` when it is spent.
+    fn spend(&self) -> bool {
+        let left = self.budget.get();
+        self.budget.set(left.saturating_sub(1));
+        left > 0
+    }
 }
 
 /// The `Chart.yaml` fields templates read.
@@ -724,6 +739,7 @@ impl<'a> Env<'a> {
                     None => V::Str(out),
                 }
             }
+            "include" | "template" if !self.spend() => V::unknown(),
             "include" | "template" => {
                 let mut refs = Vec::new();
                 let mut helper_refs = Vec::new();
@@ -1333,7 +1349,7 @@ impl Renderer<'_, '_> {
         let (Some(Tok::Word(f)), Some(Tok::Str(name))) = (toks.first(), toks.get(1)) else {
             return false;
         };
-        if !matches!(f.as_str(), "include" | "template") || self.depth >= 4 {
+        if !matches!(f.as_str(), "include" | "template") || self.depth >= 4 || !self.env.spend() {
             return false;
         }
         let Some((file, start, end)) = self.env.defines.blocks.get(name).cloned() else {
@@ -1374,7 +1390,11 @@ impl Renderer<'_, '_> {
         self.outer_uncertain = self.uncertain();
         let saved_frames = std::mem::take(&mut self.frames);
         let saved_shift = self.shift;
-        self.shift = saved_shift + target as isize - content_indent as isize;
+        let target = isize::try_from(target).unwrap_or(isize::MAX);
+        let content_indent = isize::try_from(content_indent).unwrap_or(0);
+        self.shift = saved_shift
+            .saturating_add(target)
+            .saturating_sub(content_indent);
         self.depth += 1;
         self.run_range(start, end);
         self.depth -= 1;
@@ -1686,6 +1706,7 @@ pub fn containers(input: &Input<'_>, ctx: &Ctx<'_>) -> Vec<Container> {
         values: input.values,
         chart: input.chart,
         defines: input.defines,
+        budget: std::cell::Cell::new(HELPER_BUDGET),
     };
     let mut found_here: Vec<(Node, Option<Node>, bool, Owner, bool)> = Vec::new();
     for file in input.templates.iter().filter(|f| renders_manifests(f)) {
@@ -1850,5 +1871,71 @@ fn owner_of(
         name,
         pod_labels: Vec::new(),
         at: item.origin(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::helm::tests::chart;
+
+    #[test]
+    fn expressions() {
+        let values_file = Arc::new(SourceFile::in_memory(
+            "values.yaml",
+            crate::source::Format::HelmValues,
+            "a: {b: x, on: true, off: false, list: [], n: 3}\nimage: {tag: \"\"}\n",
+        ));
+        let values = crate::parse::yaml::load(&values_file).docs.remove(0);
+        let chart = ChartInfo::default();
+        let defines = Defines::default();
+        let env = Env {
+            values: &values,
+            chart: &chart,
+            defines: &defines,
+            budget: std::cell::Cell::new(10),
+        };
+        let scope = Scope {
+            dot: V::Root,
+            vars: HashMap::new(),
+        };
+        let text = |e: &str| env.eval_str(e, &scope, 0).text();
+        let truth = |e: &str| env.eval_str(e, &scope, 0).truth();
+        assert_eq!(text(".Values.a.b"), Some("x".into()));
+        assert_eq!(text("$.Values.a.b | quote"), Some("x".into()));
+        assert_eq!(
+            text(".Values.image.tag | default \"1.0\""),
+            Some("1.0".into())
+        );
+        assert_eq!(
+            text("printf \"%s-%s\" .Values.a.b \"y\""),
+            Some("x-y".into())
+        );
+        assert_eq!(
+            text("ternary \"on\" \"off\" .Values.a.off"),
+            Some("off".into())
+        );
+        assert_eq!(text("(.Values.missing).field"), Some(String::new()));
+        assert_eq!(truth(".Values.a.on"), Some(true));
+        assert_eq!(truth("and .Values.a.on .Values.a.off"), Some(false));
+        assert_eq!(truth("or .Values.a.off .Values.a.list"), Some(false));
+        assert_eq!(truth("not .Values.a.list"), Some(true));
+        assert_eq!(truth("eq .Values.a.n 3"), Some(true));
+        assert_eq!(truth("ne .Values.a.b \"none\""), Some(true));
+        assert_eq!(truth(".Capabilities.APIVersions.Has \"x\""), None);
+        assert_eq!(truth("include \"x\" ."), None);
+    }
+
+    #[test]
+    fn recursive_helpers_are_bounded() {
+        let helpers = "{{- define \"a\" -}}\n{{ include \"a\" . }}{{ include \"a\" . }}{{ include \"a\" . }}\n{{- end }}\n";
+        let tpl = "kind: Pod\nspec:\n  containers:\n    - name: x\n      image: {{ include \"a\" . }}\n  {{- include \"a\" . | nindent 2 }}\n";
+        let c = chart(&[
+            ("Chart.yaml", "name: c\n"),
+            ("templates/_h.tpl", helpers),
+            ("templates/p.yaml", tpl),
+        ]);
+        assert_eq!(c.containers.len(), 1);
+        assert!(c.containers[0].image.as_ref().unwrap().value.contains("{{"));
     }
 }
