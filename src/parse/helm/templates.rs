@@ -700,6 +700,21 @@ impl<'a> Env<'a> {
                     _ => V::unknown(),
                 }
             }
+            "gt" | "lt" | "ge" | "le" => {
+                let num = |v: Option<&V<'_>>| {
+                    v.and_then(V::text)
+                        .and_then(|t| t.trim().parse::<f64>().ok())
+                };
+                match (num(args.first()), num(args.get(1))) {
+                    (Some(a), Some(b)) => V::Bool(match func {
+                        "gt" => a > b,
+                        "lt" => a < b,
+                        "ge" => a >= b,
+                        _ => a <= b,
+                    }),
+                    _ => V::unknown(),
+                }
+            }
             "empty" => match last.and_then(|v| v.truth()) {
                 Some(b) => V::Bool(!b),
                 None => V::unknown(),
@@ -1743,7 +1758,7 @@ pub fn containers(input: &Input<'_>, ctx: &Ctx<'_>) -> Vec<Container> {
                     let mut found = Vec::new();
                     find_containers(&root, &mut found, 0);
                     for (item, pod_security, init) in found {
-                        let owner = owner_of(item, file, &image_paths, input.root_name);
+                        let owner = owner_of(item, &image_paths, input.root_name);
                         let maybe = item.as_map().and_then(|m| m.first()).is_some_and(|e| {
                             uncertain.contains(&(e.key.file.display_path.clone(), e.key.span.start))
                         });
@@ -1842,12 +1857,7 @@ fn find_containers<'n>(
 
 /// Who owns a rendered container: the values component its image comes from (`api`, or the
 /// chart for the root), else its literal `name`, else its place in the template.
-fn owner_of(
-    item: &Node,
-    file: &Arc<SourceFile>,
-    image_paths: &HashMap<(String, usize), String>,
-    root_name: &str,
-) -> Owner {
+fn owner_of(item: &Node, image_paths: &HashMap<(String, usize), String>, root_name: &str) -> Owner {
     let component = item
         .entry("image")
         .and_then(|e| image_paths.get(&(e.key.file.display_path.clone(), e.key.span.start)))
@@ -1862,8 +1872,8 @@ fn owner_of(
         (Some(c), _) => c,
         (None, Some(n)) => n,
         (None, None) => {
-            let lc = file.line_col(item.span.start);
-            format!("{}:{}", file.display_path, lc.line)
+            let name = item.file.path.file_name().and_then(|f| f.to_str());
+            format!("{root_name} ({})", name.unwrap_or_default())
         }
     };
     Owner {
@@ -1921,6 +1931,8 @@ mod tests {
         assert_eq!(truth("or .Values.a.off .Values.a.list"), Some(false));
         assert_eq!(truth("not .Values.a.list"), Some(true));
         assert_eq!(truth("eq .Values.a.n 3"), Some(true));
+        assert_eq!(truth("gt (.Values.a.n | int) 0"), Some(true));
+        assert_eq!(truth("le .Values.a.n 2"), Some(false));
         assert_eq!(truth("ne .Values.a.b \"none\""), Some(true));
         assert_eq!(truth(".Capabilities.APIVersions.Has \"x\""), None);
         assert_eq!(truth("include \"x\" ."), None);
