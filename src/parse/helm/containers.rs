@@ -22,6 +22,7 @@ use crate::source::Origin;
 
 /// What every container of one environment shares.
 pub struct Ctx<'a> {
+    /// The environment the containers are read for.
     pub environment: &'a Environment,
     /// `Chart.yaml`'s `appVersion`, for images whose empty tag falls back to it.
     pub app_version: Option<&'a Node>,

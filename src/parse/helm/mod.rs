@@ -29,18 +29,23 @@ pub use values::{EnvValues, ValuesFile};
 pub struct ChartFiles {
     /// The chart directory.
     pub root: std::path::PathBuf,
+    /// `Chart.yaml` and its documents.
     pub chart: Option<(Arc<SourceFile>, Vec<yaml::Node>)>,
     /// `values.yaml` and its overlays, in path order.
     pub values: Vec<(Arc<SourceFile>, Vec<yaml::Node>)>,
+    /// Every file under `templates/` (helpers included), read as text.
     pub templates: Vec<Arc<SourceFile>>,
 }
 
 /// A chart dependency (`Chart.yaml` `dependencies[]`).
 #[derive(Debug, Clone)]
 pub struct Dependency {
+    /// The chart's name in its repository.
     pub name: Option<Spanned<String>>,
     /// The version constraint (`1.2.3`, `^1.2.0`, `7.x.x`); `None` when not given.
     pub version: Option<Spanned<String>>,
+    /// Where it is fetched from (`https://…`, `oci://…`, `@alias`, `file://…`); `None`
+    /// for a chart vendored under `charts/`.
     pub repository: Option<Spanned<String>>,
     /// The values path that enables it (`redis.enabled`).
     pub condition: Option<Spanned<String>>,
@@ -51,9 +56,13 @@ pub struct Dependency {
 /// A chart as the rules see it.
 #[derive(Debug, Clone, Default)]
 pub struct Chart {
+    /// `Chart.yaml` `name`.
     pub name: Option<Spanned<String>>,
+    /// `Chart.yaml` `version` (the chart's own version).
     pub version: Option<Spanned<String>>,
+    /// `Chart.yaml` `appVersion`, which templates often use as the default image tag.
     pub app_version: Option<Spanned<String>>,
+    /// `Chart.yaml` `dependencies`.
     pub dependencies: Vec<Dependency>,
     /// Each values file on its own (base and overlays), as written.
     pub values_files: Vec<ValuesFile>,
@@ -61,6 +70,7 @@ pub struct Chart {
     pub environments: Vec<EnvValues>,
     /// Every container of every environment.
     pub containers: Vec<Container>,
+    /// Problems of `Chart.yaml` (filled in by assembly; templates never give errors).
     pub errors: Vec<ParseError>,
 }
 

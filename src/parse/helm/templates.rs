@@ -379,8 +379,11 @@ impl Env<'_> {
 /// The `Chart.yaml` fields templates read.
 #[derive(Debug, Clone, Default)]
 pub struct ChartInfo {
+    /// `.Chart.Name`.
     pub name: Option<Node>,
+    /// `.Chart.Version`.
     pub version: Option<Node>,
+    /// `.Chart.AppVersion`.
     pub app_version: Option<Node>,
 }
 
@@ -1707,9 +1710,13 @@ fn renders_manifests(file: &SourceFile) -> bool {
 
 /// Everything one environment's render needs.
 pub struct Input<'a> {
+    /// Every file under `templates/`.
     pub templates: &'a [Arc<SourceFile>],
+    /// Their helpers.
     pub defines: &'a Defines,
+    /// The environment's merged values (`.Values`).
     pub values: &'a Node,
+    /// `.Chart`.
     pub chart: &'a ChartInfo,
     /// The name used for a component at the values root (the chart's name).
     pub root_name: &'a str,
