@@ -74,7 +74,8 @@ pub struct EnvValues {
 }
 
 /// Reads the values files (base first, as `assemble` orders them) into files and
-/// environments. Without a `values.yaml`, each overlay is merged onto empty values.
+/// environments. Without a `values.yaml`, each overlay is merged onto empty values; example
+/// files (`values.example.yaml`) are files but not environments.
 pub fn environments(
     chart_file: &Arc<SourceFile>,
     files: &[(Arc<SourceFile>, Vec<yaml::Node>)],
@@ -112,7 +113,12 @@ pub fn environments(
         values: base_values.clone(),
         files: base_files.clone(),
     }];
-    for overlay in read.iter().filter(|v| v.environment.name != "default") {
+    // An example to copy (`values.example.yaml`) is read for secrets but deploys nothing.
+    let overlays = read.iter().filter(|v| {
+        let name = v.file.path.file_name().and_then(|n| n.to_str());
+        v.environment.name != "default" && !name.is_some_and(is_example_name)
+    });
+    for overlay in overlays {
         let mut values = base_values.clone();
         if let Some(root) = &overlay.root {
             merge(&mut values, root);
@@ -222,8 +228,9 @@ mod tests {
             "api:\n  image:\n    tag: \"2.0\"\n  ports: [90]\n  debug: null\n  extra: x\n",
         );
         let chart = Arc::new(SourceFile::in_memory("Chart.yaml", Format::HelmChart, ""));
-        let (files, envs) = environments(&chart, &[base.clone(), prod.clone()]);
-        assert_eq!(files.len(), 2);
+        let example = load("values.example.yaml", "api: {debug: false}\n");
+        let (files, envs) = environments(&chart, &[base.clone(), prod.clone(), example]);
+        assert_eq!(files.len(), 3);
         assert_eq!(envs.len(), 2);
         assert_eq!(envs[0].environment.name, "default");
         let p = &envs[1];
