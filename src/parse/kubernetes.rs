@@ -240,6 +240,7 @@ fn read_container(
         resources: read_resources(c.get("resources")),
         env: read_env(c.get("env")),
         at: c.origin(),
+        unresolved: Vec::new(),
     }
 }
 

@@ -57,6 +57,50 @@ pub struct Container {
     pub env: Vec<EnvVar>,
     /// The whole container (its mapping, or for Helm the component's mapping).
     pub at: Origin,
+    /// Parts of the container that a Helm template sets through an expression plumbline
+    /// cannot resolve statically (a helper of a library chart, a `range` over a list). Their
+    /// fields above may be empty although the rendered container has them: rules must not
+    /// report such a part as missing or as disagreeing. Always empty for manifests.
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// A part of a container whose rendered value is unknown (see [`Container::unresolved`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unresolved {
+    Image,
+    Ports,
+    Probes,
+    SecurityContext,
+    Resources,
+    Env,
+}
+
+impl Container {
+    /// A container of `owner`, written at `at`, of which nothing else is known yet; parsers
+    /// and tests set the fields they read.
+    pub fn new(owner: Owner, at: Origin) -> Container {
+        Container {
+            owner,
+            environment: None,
+            name: None,
+            init: false,
+            image: None,
+            ports: Vec::new(),
+            liveness: None,
+            readiness: None,
+            startup: None,
+            security: Security::default(),
+            resources: Resources::default(),
+            env: Vec::new(),
+            at,
+            unresolved: Vec::new(),
+        }
+    }
+
+    /// Whether `part` was set by an expression that could not be resolved.
+    pub fn is_unresolved(&self, part: Unresolved) -> bool {
+        self.unresolved.contains(&part)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -216,6 +216,8 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &probe_port::compose_port_conflict::ComposeHostPortConflict,
         &secrets::compose_env::ComposeLiteralSecret,
         &resource_limits::compose_limits::ComposeMissingLimits,
+        &pinned_versions::helm_dependency::HelmDependencyUnpinned,
+        &secrets::helm_values::HelmValuesLiteralSecret,
     ];
     ALL
 }

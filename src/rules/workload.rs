@@ -152,34 +152,27 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::parse::workload::{Environment, Owner, Resources, Security, Spanned};
+    use crate::parse::workload::{Environment, Owner, Spanned};
     use crate::rules::meta;
     use crate::source::{Format, SourceFile};
 
     fn container(file: &Arc<SourceFile>, kind: &str, env: Option<&str>) -> Container {
         let at = Origin::new(file, Span::new(0, 3));
         Container {
-            owner: Owner {
-                kind: kind.into(),
-                name: "shop-api".into(),
-                pod_labels: Vec::new(),
-                at: at.clone(),
-            },
             environment: env.map(|e| Environment {
                 name: e.into(),
                 production: e == "production",
             }),
             name: Some(Spanned::new("api".into(), at.clone())),
-            init: false,
-            image: None,
-            ports: Vec::new(),
-            liveness: None,
-            readiness: None,
-            startup: None,
-            security: Security::default(),
-            resources: Resources::default(),
-            env: Vec::new(),
-            at,
+            ..Container::new(
+                Owner {
+                    kind: kind.into(),
+                    name: "shop-api".into(),
+                    pod_labels: Vec::new(),
+                    at: at.clone(),
+                },
+                at,
+            )
         }
     }
 

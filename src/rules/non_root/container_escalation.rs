@@ -1,6 +1,7 @@
 //! ROOT023 container-privilege-escalation: a Kubernetes or Helm container that does not set
 //! `allowPrivilegeEscalation: false`, so a setuid binary in the image can gain privileges.
 
+use crate::parse::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -14,6 +15,10 @@ impl Rule for ContainerPrivilegeEscalation {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::SecurityContext) {
+                continue;
+            }
             let s = &c.security;
             // A privileged container can always escalate: ROOT022 reports it.
             if s.is_unread("allowPrivilegeEscalation")

@@ -2,6 +2,7 @@
 //! does not keep from running as root: neither `runAsNonRoot: true` nor a non-zero
 //! `runAsUser` in its effective security context.
 
+use crate::parse::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -15,6 +16,10 @@ impl Rule for ContainerRunAsNonRootMissing {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::SecurityContext) {
+                continue;
+            }
             let s = &c.security;
             if s.is_unread("runAsNonRoot") || s.is_unread("runAsUser") {
                 continue;

@@ -1,6 +1,7 @@
 //! ROOT022 container-privileged: a Kubernetes or Helm container with `privileged: true`, or
 //! one that adds the capabilities that amount to it (`ALL`, `SYS_ADMIN`).
 
+use crate::parse::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -14,6 +15,10 @@ impl Rule for ContainerPrivileged {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::SecurityContext) {
+                continue;
+            }
             if let Some(p) = c.security.privileged.as_ref().filter(|p| p.value) {
                 reports.add(
                     c,

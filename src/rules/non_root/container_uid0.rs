@@ -1,6 +1,7 @@
 //! ROOT021 container-runs-as-uid-zero: a Kubernetes or Helm container whose effective
 //! `runAsUser` is `0`, root.
 
+use crate::parse::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -14,6 +15,10 @@ impl Rule for ContainerRunsAsUid0 {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::SecurityContext) {
+                continue;
+            }
             let Some(user) = c.security.run_as_user.as_ref().filter(|u| u.value == 0) else {
                 continue;
             };

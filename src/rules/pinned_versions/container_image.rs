@@ -2,6 +2,7 @@
 //! the `latest` tag.
 
 use crate::parse::dockerfile::ImageRef;
+use crate::parse::workload::Unresolved;
 use crate::parse::workload::is_templated;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
@@ -16,6 +17,10 @@ impl Rule for ContainerImageUnpinned {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::Image) {
+                continue;
+            }
             let Some(image) = &c.image else { continue };
             // `<your-image>`: a placeholder for the reader to fill in.
             if is_templated(&image.value) || image.value.contains(['<', '>']) {

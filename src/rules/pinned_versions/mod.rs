@@ -7,5 +7,6 @@ pub mod base_image;
 pub mod compose_image;
 pub mod container_image;
 pub mod digest;
+pub mod helm_dependency;
 pub mod language_packages;
 pub mod os_packages;

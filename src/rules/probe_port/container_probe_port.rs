@@ -2,6 +2,7 @@
 //! no `containerPort` has (the kubelet refuses the pod), or a number that is not one of the
 //! ports the container declares.
 
+use crate::parse::workload::Unresolved;
 use crate::parse::workload::{Container, PortRef, Probe, is_templated};
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
@@ -16,6 +17,10 @@ impl Rule for ProbePortUndeclared {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::Ports) || c.is_unresolved(Unresolved::Probes) {
+                continue;
+            }
             for (key, probe) in [
                 ("livenessProbe", &c.liveness),
                 ("readinessProbe", &c.readiness),

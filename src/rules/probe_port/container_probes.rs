@@ -1,6 +1,7 @@
 //! PORT022 container-missing-probes: a Kubernetes or Helm container that serves (declares
 //! ports) but has no readiness probe, no liveness probe, or neither.
 
+use crate::parse::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -17,6 +18,10 @@ impl Rule for ContainerMissingProbes {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::Ports) || c.is_unresolved(Unresolved::Probes) {
+                continue;
+            }
             if c.init || c.ports.is_empty() || BATCH_KINDS.contains(&c.owner.kind.as_str()) {
                 continue;
             }

@@ -2,6 +2,7 @@
 //! memory than its limit. The API server refuses such a pod.
 
 use crate::parse::workload::Spanned;
+use crate::parse::workload::Unresolved;
 use crate::rules::resource_limits::k8s_quantity;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
@@ -16,6 +17,10 @@ impl Rule for RequestsAboveLimits {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::Resources) {
+                continue;
+            }
             let r = &c.resources;
             for (what, request, limit) in [
                 ("CPU", &r.requests_cpu, &r.limits_cpu),

@@ -2,7 +2,7 @@
 //! requests and limits. For a Helm chart that has a production environment, only production
 //! environments are checked: a base `values.yaml` meant for development may leave them out.
 
-use crate::parse::workload::{Container, is_templated};
+use crate::parse::workload::{Container, Unresolved, is_templated};
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -21,6 +21,10 @@ impl Rule for ContainerMissingResources {
         let mut reports = ContainerReports::new();
         for c in containers {
             if has_production && c.environment.as_ref().is_some_and(|e| !e.production) {
+                continue;
+            }
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::Resources) {
                 continue;
             }
             check(c, &mut reports);
@@ -80,7 +84,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::parse::workload::{Environment, Owner, Resources, Security, Spanned};
+    use crate::parse::workload::{Environment, Owner, Spanned};
     use crate::parse::{Document, helm};
     use crate::rules::meta;
     use crate::source::{Format, Origin, SourceFile, Span};
@@ -97,27 +101,20 @@ mod tests {
         let containers = envs
             .iter()
             .map(|(name, production)| Container {
-                owner: Owner {
-                    kind: "values".into(),
-                    name: "api".into(),
-                    pod_labels: Vec::new(),
-                    at: at.clone(),
-                },
                 environment: Some(Environment {
                     name: (*name).into(),
                     production: *production,
                 }),
                 name: Some(Spanned::new("api".into(), at.clone())),
-                init: false,
-                image: None,
-                ports: Vec::new(),
-                liveness: None,
-                readiness: None,
-                startup: None,
-                security: Security::default(),
-                resources: Resources::default(),
-                env: Vec::new(),
-                at: at.clone(),
+                ..Container::new(
+                    Owner {
+                        kind: "values".into(),
+                        name: "api".into(),
+                        pod_labels: Vec::new(),
+                        at: at.clone(),
+                    },
+                    at.clone(),
+                )
             })
             .collect();
         let doc = Document::HelmChart(helm::Chart {

@@ -6,6 +6,7 @@ pub mod compose_env;
 pub mod container_env;
 pub mod copy_context;
 pub mod env_arg;
+pub mod helm_values;
 pub mod k8s_secret_data;
 pub mod run_credentials;
 pub mod secret_files;
