@@ -297,10 +297,13 @@ impl Config {
                 .is_ignore()
     }
 
-    /// Whether an environment name is production.
+    /// Whether an environment name is production: it, or one of its words (`eu-prod`,
+    /// `prod.eu`), is one of the production names.
     pub fn is_production(&self, env: &str) -> bool {
         let e = env.to_ascii_lowercase();
-        self.production.iter().any(|p| p.eq_ignore_ascii_case(&e))
+        std::iter::once(e.as_str())
+            .chain(e.split(['-', '.', '_']))
+            .any(|w| self.production.iter().any(|p| p.eq_ignore_ascii_case(w)))
     }
 }
 

@@ -158,7 +158,14 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         );
         push(more, &mut loaded, &mut errors);
     }
-    let files = parse::assemble::assemble(loaded);
+    let mut files = parse::assemble::assemble(loaded);
+    // Which Helm environments are production is the project's call (`[environments]`).
+    for (file, doc) in &mut files {
+        if let Document::HelmChart(chart) = doc {
+            let config = configs.for_file(&file.path)?;
+            chart.set_production(|env| config.is_production(env));
+        }
+    }
     for (file, doc) in &files {
         for e in doc.errors() {
             errors.push(FileError {

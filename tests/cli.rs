@@ -527,3 +527,55 @@ fn other_yaml_is_left_alone() {
     assert_eq!(v["summary"]["files_checked"], 0);
     assert_eq!(v["errors"].as_array().unwrap().len(), 0);
 }
+
+/// A chart's environments: without a production overlay every environment is checked for
+/// resources; `[environments] production` in `.plumbline.toml` names which overlays are
+/// production, and then only those are.
+#[test]
+fn config_names_the_production_environments_of_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 0.1.0\nappVersion: \"1.0.0\"\n",
+    );
+    write(
+        root,
+        "chart/values.yaml",
+        "api:\n  image:\n    repository: shop/api\n    tag: \"1.0.0\"\n  containerPort: 5000\n",
+    );
+    write(
+        root,
+        "chart/values.staging.yaml",
+        "api:\n  replicaCount: 2\n",
+    );
+    let res020 = |v: &serde_json::Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "RES020")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let v = json(&plumbline(&["check", ".", "--format", "json"], root));
+    assert_eq!(res020(&v).len(), 1);
+    assert!(
+        res020(&v)[0].ends_with("(environments: default, staging)"),
+        "{v}"
+    );
+    write(
+        root,
+        ".plumbline.toml",
+        "[environments]\nproduction = [\"staging\"]\n",
+    );
+    let v = json(&plumbline(&["check", ".", "--format", "json"], root));
+    assert!(res020(&v)[0].ends_with("(environment: staging)"), "{v}");
+    // A pre-commit run that names only the overlay still checks the chart it belongs to.
+    let v = json(&plumbline(
+        &["check", "chart/values.staging.yaml", "--format", "json"],
+        root,
+    ));
+    assert!(res020(&v)[0].ends_with("(environment: staging)"), "{v}");
+}

@@ -80,6 +80,21 @@ fn spanned(node: Option<&yaml::Node>) -> Option<Spanned<String>> {
 }
 
 /// Reads a chart from its files. Never fails: what cannot be read is left out.
+impl Chart {
+    /// Re-decides which environments are production (a project's `.plumbline.toml` may name
+    /// its own), for the environments and every container.
+    pub fn set_production(&mut self, is_production: impl Fn(&str) -> bool) {
+        for e in &mut self.environments {
+            e.environment.production = is_production(&e.environment.name);
+        }
+        for c in &mut self.containers {
+            if let Some(e) = &mut c.environment {
+                e.production = is_production(&e.name);
+            }
+        }
+    }
+}
+
 pub fn build(files: &ChartFiles) -> Chart {
     let Some((chart_file, chart_docs)) = &files.chart else {
         return Chart::default();
