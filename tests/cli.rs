@@ -579,3 +579,46 @@ fn config_names_the_production_environments_of_a_chart() {
     ));
     assert!(res020(&v)[0].ends_with("(environment: staging)"), "{v}");
 }
+
+/// The README's first command: the bundled showcase gives exactly the findings its README
+/// documents, and none on the clean `api` service in any layer.
+#[test]
+fn showcase_gives_its_documented_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = plumbline(&["check", "examples/showcase", "--format", "json"], root);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let mut found: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let short = path.trim_start_matches("examples/showcase/");
+            format!("{} {short}", f["rule"].as_str().unwrap())
+        })
+        .collect();
+    found.sort();
+    let expected = [
+        "PIN001 services/worker/Dockerfile",
+        "PIN002 services/worker/Dockerfile",
+        "PIN003 services/worker/Dockerfile",
+        "PIN010 compose.yaml",
+        "PIN030 deploy/chart/Chart.yaml",
+        "PORT002 services/web/Dockerfile",
+        "PORT011 compose.yaml",
+        "PORT012 compose.yaml",
+        "PORT020 deploy/chart/values.yaml",
+        "PORT021 deploy/k8s/queue.yaml",
+        "RES010 compose.yaml",
+        "RES020 deploy/chart/templates/worker.yaml",
+        "ROOT001 services/worker/Dockerfile",
+        "SEC001 services/worker/Dockerfile",
+        "SEC005 services/worker/Dockerfile",
+        "SEC010 compose.yaml",
+        "SEC021 deploy/k8s/queue.yaml",
+        "SEC030 deploy/chart/values.yaml",
+    ];
+    assert_eq!(found, expected);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0);
+}
