@@ -119,3 +119,56 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
     };
     assert_eq!(key(&report), key(&again));
 }
+
+/// Every Compose file, Kubernetes manifest and Helm chart file the corpus manifest lists is
+/// read as that format, except for the documented differences (values files that belong to
+/// no chart are another tool's input to us, and are left alone).
+#[test]
+fn corpus_yaml_files_are_classified_as_the_manifest_says() {
+    use plumbline::source::Format;
+    let Some(dir) = corpus() else {
+        eprintln!("../shared/corpus not present: corpus smoke test skipped");
+        return;
+    };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let opts = Options {
+        paths: vec![dir.clone()],
+        cwd: dir.clone(),
+        ..Options::default()
+    };
+    let report = engine::check(&opts).unwrap();
+    let ours: std::collections::BTreeMap<&str, Format> = report
+        .checked
+        .iter()
+        .map(|(p, f)| (p.as_str(), *f))
+        .collect();
+    let mut wrong = Vec::new();
+    let mut counted = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+    for line in manifest.lines().skip(1) {
+        let mut cols = line.split('\t');
+        let (Some(path), Some(kind)) = (cols.next(), cols.next()) else {
+            continue;
+        };
+        let want = match kind {
+            "compose" => Format::Compose,
+            "k8s" => Format::Kubernetes,
+            "helm-chart" => Format::HelmChart,
+            "helm-values" => Format::HelmValues,
+            "helm-template" => Format::HelmTemplate,
+            _ => continue,
+        };
+        let got = ours.get(path).copied();
+        let slot = counted.entry(kind).or_default();
+        slot.0 += 1;
+        if got == Some(want) {
+            slot.1 += 1;
+        } else {
+            wrong.push(format!("{path}: manifest {kind}, read as {got:?}"));
+        }
+    }
+    eprintln!("{counted:?}");
+    // Values files outside any chart (e.g. `examples/*/values.yaml`, inputs for a chart that
+    // lives elsewhere) are not ours to judge on their own.
+    wrong.retain(|w| !(w.contains("manifest helm-values, read as None")));
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
