@@ -622,3 +622,46 @@ fn showcase_gives_its_documented_findings() {
     assert_eq!(found, expected);
     assert_eq!(v["errors"].as_array().unwrap().len(), 0);
 }
+
+/// SARIF for code scanning from the built binary: a scan run inside a subdirectory with
+/// `--sarif-root` at the repository root gives repository-relative paths, the rule's help
+/// link, a category, and fingerprints that do not change when lines move.
+#[test]
+fn sarif_for_code_scanning() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    write(repo, "svc/api/Dockerfile", "FROM alpine\nUSER 10001\n");
+    let sarif = |cwd: &Path, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["check", ".", "--format", "sarif"];
+        args.extend_from_slice(extra);
+        json(&plumbline(&args, cwd))
+    };
+    let v = sarif(&repo.join("svc"), &["--sarif-root", ".."]);
+    let run = &v["runs"][0];
+    assert_eq!(run["automationDetails"]["id"], "plumbline/");
+    let result = &run["results"][0];
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "svc/api/Dockerfile"
+    );
+    let rule = &run["tool"]["driver"]["rules"][result["ruleIndex"].as_u64().unwrap() as usize];
+    assert!(
+        rule["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with("/docs/rules/PIN001.md")
+    );
+    assert!(rule["properties"]["security-severity"].is_string());
+    let fp = result["partialFingerprints"].clone();
+    write(
+        repo,
+        "svc/api/Dockerfile",
+        "# base image\n\nFROM alpine\nUSER 10001\n",
+    );
+    let again = sarif(&repo.join("svc"), &["--sarif-root", ".."]);
+    assert_eq!(again["runs"][0]["results"][0]["partialFingerprints"], fp);
+    assert_eq!(
+        again["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
+}

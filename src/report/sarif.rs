@@ -453,7 +453,10 @@ pub(super) fn write(
     let cwd = std::env::current_dir().unwrap_or_default();
     let rebase = sarif_root.map(|root| Rebase {
         cwd: cwd.clone(),
-        root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
+        // Canonical, so `..` and symbolic links compare equal to the working directory.
+        root: std::fs::canonicalize(root)
+            .or_else(|_| std::path::absolute(root))
+            .unwrap_or_else(|_| root.to_path_buf()),
     });
     let rb = rebase.as_ref();
     let base = srcroot_uri(rb.map_or(cwd.as_path(), |r| r.root.as_path()));
