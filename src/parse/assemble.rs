@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::parse::{Document, ParseError, Parsed, compose, helm, kubernetes};
+use crate::parse::{Document, ParseError, Parsed, bicep, compose, helm, kubernetes, terraform};
 use crate::source::{Format, SourceFile, detect};
 
 type Loaded = (Arc<SourceFile>, Parsed);
@@ -30,6 +30,24 @@ pub fn missing_siblings(loaded: &[Loaded]) -> Vec<PathBuf> {
     for (f, _) in loaded.iter().filter(|(f, _)| f.format == Format::Compose) {
         want.extend(compose_partners(&f.path));
     }
+    // A Terraform module is its whole directory; a parameter file needs its template.
+    let mut tf_dirs: Vec<&Path> = loaded
+        .iter()
+        .filter(|(f, _)| matches!(f.format, Format::Terraform | Format::TerraformVars))
+        .map(|(f, _)| f.dir())
+        .collect();
+    tf_dirs.sort();
+    tf_dirs.dedup();
+    for dir in tf_dirs {
+        want.extend(terraform_files(dir));
+    }
+    for (f, p) in loaded {
+        if let Parsed::Bicep(b) = p
+            && let Some(using) = &b.using
+        {
+            want.push(normalize(&f.dir().join(using)));
+        }
+    }
     want.sort();
     want.dedup();
     want.retain(|p| !have.contains(p.as_path()) && p.is_file());
@@ -42,12 +60,28 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
     let mut charts: BTreeMap<PathBuf, helm::ChartFiles> = BTreeMap::new();
     let mut composes: BTreeMap<PathBuf, (Option<usize>, Vec<usize>)> = BTreeMap::new();
     let mut docs: Vec<Option<Document>> = Vec::with_capacity(loaded.len());
+    let mut bicep_params: Vec<usize> = Vec::new();
+    let mut bicep_mains: Vec<usize> = Vec::new();
+    let mut tf_modules: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
 
     for (i, (file, parsed)) in loaded.iter().enumerate() {
         let (yaml_docs, errors) = match parsed {
             Parsed::Yaml(s) => (s.docs.as_slice(), s.errors.clone()),
+            Parsed::Bicep(b) => (&[][..], b.errors.clone()),
+            Parsed::Terraform(t) => (&[][..], t.errors.clone()),
             _ => (&[][..], Vec::new()),
         };
+        match file.format {
+            Format::Bicep => bicep_mains.push(i),
+            Format::BicepParams => bicep_params.push(i),
+            Format::Terraform | Format::TerraformVars => {
+                tf_modules
+                    .entry(file.dir().to_path_buf())
+                    .or_default()
+                    .push(i);
+            }
+            _ => {}
+        }
         let doc = match (file.format, parsed) {
             (_, Parsed::Dockerfile(d)) => Some(Document::Dockerfile(d.clone())),
             (Format::Kubernetes, _) => {
@@ -84,6 +118,10 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
             {
                 None
             }
+            (
+                Format::Bicep | Format::BicepParams | Format::Terraform | Format::TerraformVars,
+                _,
+            ) => Some(Document::Part { errors }),
             (Format::Compose, _) => {
                 let (key, is_override) = compose_key(&file.path);
                 let slot = composes.entry(key).or_default();
@@ -162,6 +200,53 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
         docs[idx] = Some(Document::HelmChart(chart));
     }
 
+    for main in bicep_mains {
+        let (file, Parsed::Bicep(parsed)) = &loaded[main] else {
+            continue;
+        };
+        let params: Vec<(&Arc<SourceFile>, &bicep::Parsed)> = bicep_params
+            .iter()
+            .filter_map(|i| match &loaded[*i] {
+                (f, Parsed::Bicep(p))
+                    if p.using
+                        .as_ref()
+                        .is_some_and(|u| normalize(&f.dir().join(u)) == normalize(&file.path)) =>
+                {
+                    Some((f, p))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut doc = bicep::build((file, parsed), &params);
+        doc.errors.splice(0..0, parsed.errors.iter().cloned());
+        docs[main] = Some(Document::Bicep(doc));
+    }
+
+    for (_, mut members) in tf_modules {
+        members.sort_by(|a, b| loaded[*a].0.path.cmp(&loaded[*b].0.path));
+        let Some(primary) = members
+            .iter()
+            .copied()
+            .find(|i| loaded[*i].0.format == Format::Terraform)
+        else {
+            continue;
+        };
+        let files: Vec<(&Arc<SourceFile>, &terraform::Parsed)> = members
+            .iter()
+            .filter_map(|i| match &loaded[*i] {
+                (f, Parsed::Terraform(p)) => Some((f, p)),
+                _ => None,
+            })
+            .collect();
+        let mut module = terraform::build(&files);
+        let own: Vec<ParseError> = docs[primary]
+            .take()
+            .map(|d| d.errors().to_vec())
+            .unwrap_or_default();
+        module.errors.splice(0..0, own);
+        docs[primary] = Some(Document::Terraform(module));
+    }
+
     loaded
         .into_iter()
         .zip(docs)
@@ -180,6 +265,42 @@ fn looks_like_compose(docs: &[crate::parse::yaml::Node]) -> bool {
                 .iter()
                 .all(|e| e.value.as_map().is_some() || e.value.is_null())
         })
+}
+
+/// The `.tf` and `.tfvars` files of a directory (a module).
+fn terraform_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            matches!(
+                detect::by_name(p),
+                Some(Format::Terraform | Format::TerraformVars)
+            )
+        })
+        .collect()
+}
+
+/// A path with `.` and `..` components folded away, without touching the file system
+/// (`using '../main.bicep'`).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `values.yaml` first, then overlays by name.

@@ -3,11 +3,13 @@
 //! cannot be read becomes a located [`ParseError`], and what can be read is kept.
 
 pub mod assemble;
+pub mod bicep;
 pub mod compose;
 pub mod dockerfile;
 pub mod helm;
 pub mod kubernetes;
 pub mod shell;
+pub mod terraform;
 pub mod text;
 pub mod workload;
 pub mod yaml;
@@ -56,6 +58,10 @@ pub enum Document {
     Kubernetes(kubernetes::Manifests),
     /// A chart's `Chart.yaml`, holding the whole chart.
     HelmChart(helm::Chart),
+    /// A Bicep template, with the values of the `.bicepparam` files that use it.
+    Bicep(bicep::Document),
+    /// A Terraform module, on the first `.tf` file of its directory (in path order).
+    Terraform(terraform::Module),
     /// A file read as part of another file's document (a Compose override, Helm values, a
     /// template): its findings come from that document; it keeps only its own errors.
     Part {
@@ -70,16 +76,19 @@ impl Document {
             Document::Compose(p) => &p.errors,
             Document::Kubernetes(m) => &m.errors,
             Document::HelmChart(c) => &c.errors,
+            Document::Bicep(b) => &b.errors,
+            Document::Terraform(m) => &m.errors,
             Document::Part { errors } => errors,
         }
     }
 
-    /// The workload containers a Kubernetes manifest or a Helm chart (every environment)
-    /// declares.
+    /// The workload containers a Kubernetes manifest, a Helm chart (every environment) or a
+    /// Terraform module's `kubernetes_*` resources declare.
     pub fn containers(&self) -> &[workload::Container] {
         match self {
             Document::Kubernetes(m) => &m.containers,
             Document::HelmChart(c) => &c.containers,
+            Document::Terraform(m) => &m.containers,
             _ => &[],
         }
     }
@@ -94,6 +103,8 @@ pub enum Parsed {
     Template,
     /// Read but left alone (YAML that is none of our formats).
     Ignored,
+    Bicep(bicep::Parsed),
+    Terraform(terraform::Parsed),
 }
 
 /// Parses one file according to its format.
@@ -105,5 +116,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Parsed {
         }
         Format::HelmTemplate => Parsed::Template,
         Format::OtherYaml => Parsed::Ignored,
+        Format::Bicep | Format::BicepParams => Parsed::Bicep(bicep::parse(file)),
+        Format::Terraform | Format::TerraformVars => Parsed::Terraform(terraform::parse(file)),
     }
 }

@@ -22,6 +22,14 @@ pub enum Format {
     HelmTemplate,
     /// YAML (or a `.tpl`) that is none of the above: left alone.
     OtherYaml,
+    /// Azure Bicep (`*.bicep`).
+    Bicep,
+    /// Bicep parameters (`*.bicepparam`): values for the file their `using` names.
+    BicepParams,
+    /// Terraform (`*.tf`): one module per directory.
+    Terraform,
+    /// Terraform variable values (`*.tfvars`, `*.auto.tfvars`).
+    TerraformVars,
 }
 
 impl Format {
@@ -34,6 +42,8 @@ impl Format {
             Format::Kubernetes => "kubernetes",
             Format::HelmChart | Format::HelmValues | Format::HelmTemplate => "helm",
             Format::OtherYaml => "yaml",
+            Format::Bicep | Format::BicepParams => "bicep",
+            Format::Terraform | Format::TerraformVars => "terraform",
         }
     }
 }
@@ -84,6 +94,18 @@ pub fn by_name(path: &Path) -> Option<Format> {
     }
     if lower.ends_with(".tpl") {
         return Some(Format::OtherYaml);
+    }
+    if lower.ends_with(".bicep") {
+        return Some(Format::Bicep);
+    }
+    if lower.ends_with(".bicepparam") {
+        return Some(Format::BicepParams);
+    }
+    if lower.ends_with(".tf") {
+        return Some(Format::Terraform);
+    }
+    if lower.ends_with(".tfvars") {
+        return Some(Format::TerraformVars);
     }
     for base in ["dockerfile", "containerfile"] {
         if lower == base {
