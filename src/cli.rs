@@ -39,6 +39,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show the services: which files describe each, what each says, and why they were
+    /// linked.
+    Graph(GraphArgs),
     /// Record today's findings so that `check --baseline` reports only new ones.
     Baseline(BaselineArgs),
     /// Write a commented starter `.plumbline.toml` in the current directory.
@@ -133,6 +136,29 @@ pub struct CheckArgs {
     pub sarif_root: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    Text,
+    Json,
+    Dot,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Files and directories to read (default: the current directory).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// `text` for people, `json` for scripts, `dot` for Graphviz (`| dot -Tsvg > graph.svg`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: GraphFormat,
+    /// Leave out paths matching this glob. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Use this configuration instead of each file's nearest `.plumbline.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct BaselineArgs {
     #[command(flatten)]
@@ -153,6 +179,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Baseline(args) => baseline(args),
+        Command::Graph(args) => graph(args),
         Command::Init { force } => init(force),
         Command::Rules { json } => list_rules(json),
         Command::Explain { rule } => explain(&rule),
@@ -219,6 +246,43 @@ fn baseline(args: BaselineArgs) -> i32 {
         EXIT_ERROR
     } else {
         EXIT_OK
+    }
+}
+
+fn graph(args: GraphArgs) -> i32 {
+    let opts = Options {
+        paths: args.paths,
+        excludes: args.exclude,
+        cwd: std::env::current_dir().unwrap_or_default(),
+        config: args.config,
+        ..Options::default()
+    };
+    let docs = match engine::documents(&opts) {
+        Ok(d) => d,
+        Err(message) => {
+            eprintln!("plumbline: error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    for e in &docs.errors {
+        eprintln!("plumbline: {}: {}", e.path, e.message);
+    }
+    let g = crate::graph::build(&docs.files);
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    let written = match args.format {
+        GraphFormat::Text => crate::graph::render::text(&g, &mut w),
+        GraphFormat::Json => crate::graph::render::json(&g, &mut w),
+        GraphFormat::Dot => crate::graph::render::dot(&g, &mut w),
+    }
+    .and_then(|()| w.flush());
+    match written {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("plumbline: error: {e}");
+            EXIT_ERROR
+        }
     }
 }
 

@@ -87,12 +87,21 @@ pub fn enabled_rules(enable: &[String]) -> Result<Vec<&'static str>, String> {
         .collect()
 }
 
-/// Runs a check. Errors in individual files are part of the report; only invalid options
-/// (an unknown rule, a broken config file) fail the whole run.
-pub fn check(opts: &Options) -> Result<Report, String> {
-    let enabled = enabled_rules(&opts.enable)?;
+/// The files of a run, read, parsed and assembled into documents, with the errors met on
+/// the way (files that could not be read or parsed).
+pub struct Documents {
+    pub files: Vec<(Arc<SourceFile>, Document)>,
+    pub errors: Vec<FileError>,
+}
+
+/// Discovers, reads, parses and assembles, without running rules (`plumbline graph`).
+pub fn documents(opts: &Options) -> Result<Documents, String> {
     let given = opts.config.as_deref().map(Config::load).transpose()?;
     let mut configs = Resolver::new(given);
+    load_documents(opts, &mut configs)
+}
+
+fn load_documents(opts: &Options, configs: &mut Resolver) -> Result<Documents, String> {
     let (mut candidates, walk_errors) = discover::discover(&opts.paths, &opts.excludes);
     let mut kept = Vec::with_capacity(candidates.len());
     for c in candidates {
@@ -102,13 +111,6 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         }
     }
     candidates = kept;
-    // Every rule that runs under some config in play; each file's findings are then filtered
-    // by its own config.
-    let active: Vec<&'static RuleMeta> = rules::catalogue()
-        .iter()
-        .filter(|m| configs.all().iter().any(|c| c.runs(m, &enabled)))
-        .collect();
-
     let mut errors: Vec<FileError> = walk_errors
         .into_iter()
         .map(|e| FileError {
@@ -177,6 +179,23 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         }
     }
 
+    Ok(Documents { files, errors })
+}
+
+/// Runs a check. Errors in individual files are part of the report; only invalid options
+/// (an unknown rule, a broken config file) fail the whole run.
+pub fn check(opts: &Options) -> Result<Report, String> {
+    let enabled = enabled_rules(&opts.enable)?;
+    let given = opts.config.as_deref().map(Config::load).transpose()?;
+    let mut configs = Resolver::new(given);
+    let Documents { files, mut errors } = load_documents(opts, &mut configs)?;
+    // Every rule that runs under some config in play; each file's findings are then filtered
+    // by its own config.
+    let active: Vec<&'static RuleMeta> = rules::catalogue()
+        .iter()
+        .filter(|m| configs.all().iter().any(|c| c.runs(m, &enabled)))
+        .collect();
+
     // The .dockerignore of each Dockerfile's directory (the build context we assume).
     let dockerignores = read_dockerignores(&files, &opts.cwd);
 
@@ -204,6 +223,14 @@ pub fn check(opts: &Options) -> Result<Report, String> {
             out
         })
         .collect();
+
+    // Cross-file rules: one graph of services for the whole run.
+    let graph = crate::graph::build(&files);
+    for (meta, rule) in &rule_impls {
+        let mut sink = rules::GraphSink::new(meta);
+        rule.check_graph(&graph, &mut sink);
+        findings.extend(sink.into_findings());
+    }
 
     sort_findings(&mut findings);
     findings.dedup_by(|a, b| {

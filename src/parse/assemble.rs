@@ -286,7 +286,7 @@ fn terraform_files(dir: &Path) -> Vec<PathBuf> {
 
 /// A path with `.` and `..` components folded away, without touching the file system
 /// (`using '../main.bicep'`).
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {

@@ -168,13 +168,51 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// One check. Implementations are unit structs registered in [`registry`].
+/// One check. Implementations are unit structs registered in [`registry`]. A rule reads one
+/// document at a time (`check_file`), or the service graph of the whole run
+/// (`check_graph`, for rules that compare a service's layers across files), or both.
 pub trait Rule: Send + Sync {
     /// The stable id, matching `rules/<ID>.toml`.
     fn id(&self) -> &'static str;
 
     /// Checks one parsed file.
-    fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>);
+    fn check_file(&self, _ctx: &FileContext<'_>, _sink: &mut Sink<'_>) {}
+
+    /// Checks the services of the run, each linked across its files.
+    fn check_graph(&self, _graph: &crate::graph::Graph, _sink: &mut GraphSink) {}
+}
+
+/// Collects a cross-file rule's findings: each at the layer that disagrees, with the layers
+/// it disagrees with as related locations.
+pub struct GraphSink {
+    meta: &'static RuleMeta,
+    findings: Vec<Finding>,
+}
+
+impl GraphSink {
+    pub fn new(meta: &'static RuleMeta) -> Self {
+        Self {
+            meta,
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn report_at(&mut self, at: &Location, message: impl Into<String>) -> &mut Finding {
+        self.findings.push(Finding {
+            rule: self.meta,
+            severity: self.meta.severity,
+            message: message.into(),
+            location: at.clone(),
+            related: Vec::new(),
+            secrets: Vec::new(),
+            fingerprint: String::new(),
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
 }
 
 /// Every rule, in id order.
@@ -216,6 +254,9 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &probe_port::compose_port_conflict::ComposeHostPortConflict,
         &secrets::compose_env::ComposeLiteralSecret,
         &resource_limits::compose_limits::ComposeMissingLimits,
+        &probe_port::service_ports::ServicePortsDisagree,
+        &non_root::run_as_non_root_unverifiable::RunAsNonRootUnverifiable,
+        &pinned_versions::image_tag_drift::ImageTagDrift,
         &pinned_versions::helm_dependency::HelmDependencyUnpinned,
         &secrets::helm_values::HelmValuesLiteralSecret,
     ];

@@ -9,4 +9,5 @@ pub mod container_non_root;
 pub mod container_privileged;
 pub mod container_uid0;
 pub mod final_user;
+pub mod run_as_non_root_unverifiable;
 pub mod sudo;

@@ -8,5 +8,6 @@ pub mod compose_image;
 pub mod container_image;
 pub mod digest;
 pub mod helm_dependency;
+pub mod image_tag_drift;
 pub mod language_packages;
 pub mod os_packages;

@@ -1,0 +1,385 @@
+//! Documents → layers: what each Dockerfile, Compose service and workload container says
+//! about the service it describes, each fact with its origin.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::graph::model::{Fact, ImageName, Layer, LayerKind, ProbeFact};
+use crate::parse::Document;
+use crate::parse::assemble::normalize;
+use crate::parse::compose::{self, HealthTest};
+use crate::parse::dockerfile::{CommandLine, Dockerfile, InstructionKind, substitute};
+use crate::parse::workload::{Container, PortRef, Probe, ProbeAction, Unresolved};
+use crate::rules::docker::final_instructions;
+use crate::rules::probe_port::{exposed_ports, final_with_vars, local_url_port};
+use crate::source::{Origin, SourceFile, Span};
+
+/// Every layer the documents describe, in file order.
+pub fn layers(files: &[(Arc<SourceFile>, Document)]) -> Vec<Layer> {
+    let mut out = Vec::new();
+    for (file, doc) in files {
+        match doc {
+            Document::Dockerfile(df) => out.extend(dockerfile(file, df)),
+            Document::Compose(p) => out.extend(p.services.iter().map(compose_service)),
+            Document::Kubernetes(_) | Document::HelmChart(_) | Document::Terraform(_) => {
+                let kind = match doc {
+                    Document::Kubernetes(_) => LayerKind::Kubernetes,
+                    Document::HelmChart(_) => LayerKind::Helm,
+                    _ => LayerKind::Terraform,
+                };
+                out.extend(
+                    doc.containers()
+                        .iter()
+                        .filter(|c| !c.init)
+                        .map(|c| container(kind, c)),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The names a Dockerfile's path gives its service: the directory of `Dockerfile` or
+/// `Containerfile`, the suffix of `Dockerfile.api`, the prefix of `api.Dockerfile`.
+pub fn dockerfile_names(path: &Path) -> Vec<String> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut names = Vec::new();
+    for base in ["dockerfile", "containerfile"] {
+        if name == base {
+            if let Some(dir) = path
+                .parent()
+                .and_then(|d| d.file_name())
+                .and_then(|n| n.to_str())
+            {
+                names.push(dir.to_ascii_lowercase());
+            }
+        } else if let Some(rest) = name.strip_prefix(&format!("{base}.")) {
+            names.push(rest.to_string());
+        } else if let Some(stem) = name.strip_suffix(&format!(".{base}")) {
+            names.push(stem.to_string());
+        }
+    }
+    names
+}
+
+fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
+    let (instructions, vars) = final_with_vars(df);
+    let from = instructions
+        .iter()
+        .find(|i| matches!(i.kind, InstructionKind::From(_)))?;
+    let exposed = exposed_ports(&instructions, &vars);
+    let ports = exposed
+        .as_ref()
+        .map(|ps| {
+            ps.iter()
+                .map(|(p, e)| Fact {
+                    value: *p,
+                    at: Origin::new(file, e.word.span),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut probes = Vec::new();
+    if let Some((ins, h)) = instructions.iter().rev().find_map(|i| match &i.kind {
+        InstructionKind::Healthcheck(h) => Some((i, h)),
+        _ => None,
+    }) && let Some(command) = &h.command
+    {
+        let words: Vec<(String, Span)> = match command {
+            CommandLine::Exec(w) => w.iter().map(|w| (w.text.clone(), w.span)).collect(),
+            CommandLine::Shell(s) => s
+                .commands
+                .iter()
+                .flat_map(|c| c.words.iter().map(|w| (w.text.clone(), w.span)))
+                .collect(),
+        };
+        let words: Vec<(String, Span)> = words
+            .into_iter()
+            .filter_map(|(t, s)| Some((substitute(&t, &vars)?, s)))
+            .collect();
+        let (port, path) = probe_target(words.iter().map(|(t, _)| t.as_str()));
+        probes.push(ProbeFact {
+            kind: "HEALTHCHECK",
+            port,
+            path,
+            at: Origin::new(file, ins.span),
+        });
+    }
+    let user = final_instructions(df)
+        .iter()
+        .rev()
+        .find_map(|i| match &i.kind {
+            InstructionKind::User { user, .. } => Some(Fact {
+                value: substitute(&user.text, &vars).unwrap_or_else(|| user.text.clone()),
+                at: Origin::new(file, user.span),
+            }),
+            _ => None,
+        });
+    Some(Layer {
+        kind: LayerKind::Dockerfile,
+        label: format!("Dockerfile {}", file.display_path),
+        names: dockerfile_names(&file.path),
+        environment: None,
+        image: None,
+        builds: None,
+        ports,
+        ports_known: exposed.is_some(),
+        probes,
+        user,
+        run_as_non_root: None,
+        run_as_user: None,
+        at: Origin::new(file, from.span),
+    })
+}
+
+/// The local port and HTTP path a health command probes: the first local URL among its
+/// words (`http://localhost:5000/api/health`, or curl's scheme-less `localhost:5000/x`).
+pub fn probe_target<'a>(words: impl Iterator<Item = &'a str>) -> (Option<u16>, Option<String>) {
+    for w in words {
+        let url = if w.contains("://") {
+            w.to_string()
+        } else if (w.starts_with("localhost") || w.starts_with("127.")) && w.contains([':', '/']) {
+            format!("http://{w}")
+        } else {
+            continue;
+        };
+        if let Some(port) = local_url_port(&url) {
+            let path = url
+                .split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+                .map(|p| p.split(['?', '#']).next().unwrap_or_default().to_string())
+                .filter(|p| !p.is_empty());
+            return (Some(port), path.or_else(|| Some("/".into())));
+        }
+    }
+    (None, None)
+}
+
+fn compose_service(s: &compose::Service) -> Layer {
+    let image = s.image.as_ref().and_then(|i| {
+        Some(Fact {
+            value: ImageName::parse(i.value()?)?,
+            at: i.at.clone(),
+        })
+    });
+    let builds = s.build.as_ref().and_then(|b| {
+        let context = b.context.as_ref()?;
+        let ctx = context.value()?;
+        if ctx.contains("://") || ctx.starts_with("git@") {
+            return None;
+        }
+        let dockerfile = b
+            .dockerfile
+            .as_ref()
+            .and_then(|d| d.value())
+            .unwrap_or("Dockerfile");
+        let path = normalize(&context.at.file.dir().join(ctx).join(dockerfile));
+        Some(Fact {
+            value: path,
+            at: context.at.clone(),
+        })
+    });
+    let mut ports: Vec<Fact<u16>> = Vec::new();
+    for p in &s.ports {
+        for port in p.container.start..=p.container.end.max(p.container.start) {
+            ports.push(Fact {
+                value: port,
+                at: p.at.clone(),
+            });
+        }
+    }
+    for e in &s.expose {
+        for port in e.ports.start..=e.ports.end.max(e.ports.start) {
+            ports.push(Fact {
+                value: port,
+                at: e.at.clone(),
+            });
+        }
+    }
+    let mut probes = Vec::new();
+    if let Some(h) = &s.healthcheck
+        && !h.disabled
+    {
+        let words: Vec<String> = match &h.test {
+            HealthTest::Exec(w) => w
+                .iter()
+                .filter_map(|s| s.value().map(String::from))
+                .collect(),
+            HealthTest::Shell(s) => s
+                .value()
+                .map(|v| v.split_whitespace().map(String::from).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let (port, path) = probe_target(words.iter().map(String::as_str));
+        probes.push(ProbeFact {
+            kind: "healthcheck",
+            port,
+            path,
+            at: h.at.clone(),
+        });
+    }
+    Layer {
+        kind: LayerKind::Compose,
+        label: format!("Compose service `{}`", s.name.value),
+        names: vec![s.name.value.to_ascii_lowercase()],
+        environment: None,
+        image,
+        builds,
+        ports,
+        ports_known: s.ports_known,
+        probes,
+        user: None,
+        run_as_non_root: None,
+        run_as_user: None,
+        at: s.name.at.clone(),
+    }
+}
+
+fn container(kind: LayerKind, c: &Container) -> Layer {
+    // The workload (or Helm component) first: it names the service; the container name
+    // is often generic (`server`, `app`).
+    let mut names: Vec<String> = Vec::new();
+    if !c.owner.name.is_empty() && !crate::parse::workload::is_templated(&c.owner.name) {
+        names.push(c.owner.name.to_ascii_lowercase());
+    }
+    if let Some(n) = &c.name {
+        names.push(n.value.to_ascii_lowercase());
+    }
+    names.dedup();
+    let image = (!c.is_unresolved(Unresolved::Image))
+        .then_some(c.image.as_ref())
+        .flatten()
+        .and_then(|i| {
+            Some(Fact {
+                value: ImageName::parse(&i.value)?,
+                at: i.at.clone(),
+            })
+        });
+    let ports_known = !c.is_unresolved(Unresolved::Ports);
+    let ports = c
+        .ports
+        .iter()
+        .filter_map(|p| {
+            let n = p.number.as_ref()?;
+            Some(Fact {
+                value: n.value,
+                at: n.at.clone(),
+            })
+        })
+        .collect();
+    let mut probes = Vec::new();
+    if !c.is_unresolved(Unresolved::Probes) {
+        for (kind, p) in [
+            ("liveness", &c.liveness),
+            ("readiness", &c.readiness),
+            ("startup", &c.startup),
+        ] {
+            if let Some(p) = p {
+                probes.push(probe(kind, p, c));
+            }
+        }
+    }
+    let (run_as_non_root, run_as_user) = if c.is_unresolved(Unresolved::SecurityContext) {
+        (None, None)
+    } else {
+        (
+            c.security.run_as_non_root.as_ref().map(|s| Fact {
+                value: s.value,
+                at: s.at.clone(),
+            }),
+            c.security.run_as_user.as_ref().map(|s| Fact {
+                value: s.value,
+                at: s.at.clone(),
+            }),
+        )
+    };
+    let what = match kind {
+        LayerKind::Helm => "Helm container",
+        LayerKind::Terraform => "Terraform container",
+        _ => "Kubernetes container",
+    };
+    let name = c.name.as_ref().map_or("?", |n| n.value.as_str());
+    let env = c.environment.as_ref().map(|e| e.name.clone());
+    Layer {
+        kind,
+        label: match &env {
+            Some(_) => format!("{what} `{name}`"),
+            None => format!("{what} `{name}` of {} `{}`", c.owner.kind, c.owner.name),
+        },
+        names,
+        environment: env,
+        image,
+        builds: None,
+        ports,
+        ports_known,
+        probes,
+        user: None,
+        run_as_non_root,
+        run_as_user,
+        at: c.at.clone(),
+    }
+}
+
+fn probe(kind: &'static str, p: &Probe, c: &Container) -> ProbeFact {
+    let port_of = |r: &PortRef| match r {
+        PortRef::Number(n) => Some(*n),
+        PortRef::Name(name) => c.ports.iter().find_map(|cp| {
+            (cp.name.as_ref()?.value == *name).then(|| cp.number.as_ref().map(|n| n.value))?
+        }),
+    };
+    let (port, path) = match &p.action {
+        ProbeAction::Http { path, port } => (
+            port.as_ref().and_then(|s| port_of(&s.value)),
+            path.as_ref().map(|s| s.value.clone()),
+        ),
+        ProbeAction::Tcp { port } | ProbeAction::Grpc { port } => {
+            (port.as_ref().and_then(|s| port_of(&s.value)), None)
+        }
+        ProbeAction::Exec { command } => probe_target(command.iter().map(String::as_str)),
+        ProbeAction::Unknown => (None, None),
+    };
+    ProbeFact {
+        kind,
+        port,
+        path,
+        at: p.at.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_dockerfile_paths() {
+        assert_eq!(
+            dockerfile_names(Path::new("services/api/Dockerfile")),
+            ["api"]
+        );
+        assert_eq!(
+            dockerfile_names(Path::new("x/Dockerfile.worker")),
+            ["worker"]
+        );
+        assert_eq!(dockerfile_names(Path::new("web.Dockerfile")), ["web"]);
+    }
+
+    #[test]
+    fn probe_targets() {
+        let w = ["curl", "-fsS", "http://localhost:5000/api/health?x=1"];
+        assert_eq!(
+            probe_target(w.into_iter()),
+            (Some(5000), Some("/api/health".into()))
+        );
+        assert_eq!(
+            probe_target(["wget", "-qO-", "localhost:8080"].into_iter()),
+            (Some(8080), Some("/".into()))
+        );
+        assert_eq!(probe_target(["pg_isready"].into_iter()), (None, None));
+    }
+}

@@ -1,0 +1,66 @@
+//! PORT090 service-ports-disagree: a deployment layer (Compose, Kubernetes, Helm,
+//! Terraform) declares container ports none of which the image it runs exposes. The image's
+//! `EXPOSE` is taken as what the service listens on; the layer that disagrees is reported,
+//! with the `EXPOSE` lines as related locations.
+
+use crate::graph::Graph;
+use crate::graph::model::{Fact, Layer, LayerKind};
+use crate::rules::{GraphSink, Rule};
+
+pub struct ServicePortsDisagree;
+
+fn list(ports: &[Fact<u16>]) -> String {
+    let mut p: Vec<u16> = ports.iter().map(|f| f.value).collect();
+    p.sort_unstable();
+    p.dedup();
+    p.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+}
+
+impl Rule for ServicePortsDisagree {
+    fn id(&self) -> &'static str {
+        "PORT090"
+    }
+
+    fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
+        for svc in &graph.services {
+            let images: Vec<&Layer> = graph
+                .layers_of(svc)
+                .map(|(_, l)| l)
+                .filter(|l| l.kind == LayerKind::Dockerfile && l.ports_known && !l.ports.is_empty())
+                .collect();
+            // Two Dockerfiles that disagree with each other are not ours to arbitrate.
+            let [image] = images.as_slice() else { continue };
+            for (_, layer) in graph.layers_of(svc) {
+                if !layer.kind.deploys() || !layer.ports_known || layer.ports.is_empty() {
+                    continue;
+                }
+                if layer
+                    .ports
+                    .iter()
+                    .any(|p| image.ports.iter().any(|e| e.value == p.value))
+                {
+                    continue;
+                }
+                // Helm environments that share the value share the origin: one finding.
+                let finding = sink.report_at(
+                    &layer.ports[0].at,
+                    format!(
+                        "{} declares port {}, but the image it runs ({}) exposes {}: one of the two is stale",
+                        layer.label,
+                        list(&layer.ports),
+                        image.at.file.display_path,
+                        list(&image.ports)
+                    ),
+                );
+                finding.related = image
+                    .ports
+                    .iter()
+                    .map(|e| crate::finding::Related {
+                        location: e.at.clone(),
+                        message: format!("`EXPOSE {}` in the image", e.value),
+                    })
+                    .collect();
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `plumbline graph` from the built binary: the showcase's services are linked across every
+//! layer with the reason for each link, and names that could mean two services are left
+//! unlinked and shown as ambiguous.
+
+use std::path::Path;
+use std::process::Command;
+
+fn graph(path: &str) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["graph", path, "--format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(0));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn service<'a>(g: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    g["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no service {name}: {g}"))
+}
+
+fn kinds(s: &serde_json::Value) -> Vec<String> {
+    s["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let env = l["environment"]
+                .as_str()
+                .map_or(String::new(), |e| format!("/{e}"));
+            format!("{}{env}", l["kind"].as_str().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn showcase_services_are_linked_across_layers_with_reasons() {
+    let g = graph("examples/showcase");
+    let api = service(&g, "api");
+    assert_eq!(
+        kinds(api),
+        ["dockerfile", "compose", "helm/default", "helm/production"]
+    );
+    let reasons: Vec<&str> = api["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("builds examples/showcase/services/api/Dockerfile")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("runs image `shop/api`, built by Compose service `api`")),
+        "{reasons:?}"
+    );
+    // The queue runs from Compose and plain manifests: linked by name, images agreeing.
+    assert_eq!(kinds(service(&g, "queue")), ["compose", "kubernetes"]);
+    // A public image with no Dockerfile and no namesake stays on its own.
+    assert_eq!(kinds(service(&g, "db")), ["compose"]);
+    assert_eq!(g["ambiguous"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_name_shared_by_two_services_is_not_guessed() {
+    let g = graph("tests/graph/ambiguous");
+    for s in g["services"].as_array().unwrap() {
+        assert_eq!(
+            s["layers"].as_array().unwrap().len(),
+            1,
+            "nothing linked: {s}"
+        );
+    }
+    let amb = g["ambiguous"].as_array().unwrap();
+    assert_eq!(amb.len(), 1, "{g}");
+    assert_eq!(amb[0]["candidates"].as_array().unwrap().len(), 2);
+    assert!(amb[0]["reason"].as_str().unwrap().contains("named `api`"));
+}
+
+#[test]
+fn dot_output_is_a_graphviz_digraph_with_every_layer() {
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["graph", "examples/showcase", "--format", "dot"])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .unwrap();
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.starts_with("digraph plumbline {"));
+    assert!(dot.trim_end().ends_with('}'));
+    assert_eq!(dot.matches("subgraph cluster_").count(), 5);
+    assert!(dot.contains("label=\"build:\""));
+}
