@@ -255,6 +255,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &secrets::compose_env::ComposeLiteralSecret,
         &resource_limits::compose_limits::ComposeMissingLimits,
         &probe_port::service_ports::ServicePortsDisagree,
+        &probe_port::probe_vs_image::ProbeDisagreesWithImage,
         &non_root::run_as_non_root_unverifiable::RunAsNonRootUnverifiable,
         &pinned_versions::image_tag_drift::ImageTagDrift,
         &pinned_versions::helm_dependency::HelmDependencyUnpinned,

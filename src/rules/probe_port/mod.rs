@@ -11,6 +11,7 @@ pub mod container_probes;
 pub mod healthcheck_port;
 pub mod k8s_service_target_port;
 pub mod missing_healthcheck;
+pub mod probe_vs_image;
 pub mod service_ports;
 
 use crate::parse::dockerfile::{

@@ -1,0 +1,94 @@
+//! PORT091 probe-disagrees-with-image: a deployment's health check or probe (Compose
+//! `healthcheck`, Kubernetes/Helm liveness, readiness or startup probe) targets a port the
+//! image does not `EXPOSE`, or an HTTP path other than the one the image's own `HEALTHCHECK`
+//! uses on that port. The layer that disagrees is reported at its probe, with the image's
+//! `EXPOSE` or `HEALTHCHECK` as related.
+
+use crate::finding::Related;
+use crate::graph::Graph;
+use crate::graph::model::{Layer, LayerKind};
+use crate::rules::{GraphSink, Rule};
+
+pub struct ProbeDisagreesWithImage;
+
+impl Rule for ProbeDisagreesWithImage {
+    fn id(&self) -> &'static str {
+        "PORT091"
+    }
+
+    fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
+        for svc in &graph.services {
+            let images: Vec<&Layer> = graph
+                .layers_of(svc)
+                .map(|(_, l)| l)
+                .filter(|l| l.kind == LayerKind::Dockerfile)
+                .collect();
+            let [image] = images.as_slice() else { continue };
+            let image_check = image.probes.first();
+            for (_, layer) in graph.layers_of(svc) {
+                if !layer.kind.deploys() {
+                    continue;
+                }
+                // A probe on a port the layer itself declares is PORT090's to judge (the
+                // layer's ports disagree with the image): one finding per problem.
+                let exposes = |p: u16| image.ports.iter().any(|e| e.value == p);
+                for probe in &layer.probes {
+                    let Some(port) = probe.port else { continue };
+                    let own = layer.ports.iter().any(|p| p.value == port);
+                    if image.ports_known && !image.ports.is_empty() && !exposes(port) && !own {
+                        let finding = sink.report_at(
+                            &probe.at,
+                            format!(
+                                "The {} probe of {} targets port {port}, which its image ({}) does not expose (it exposes {})",
+                                probe.kind,
+                                layer.label,
+                                image.at.file.display_path,
+                                ports(image)
+                            ),
+                        );
+                        finding.related = image
+                            .ports
+                            .iter()
+                            .map(|e| Related {
+                                location: e.at.clone(),
+                                message: format!("`EXPOSE {}`", e.value),
+                            })
+                            .collect();
+                        continue;
+                    }
+                    let Some(check) = image_check else { continue };
+                    let (Some(path), Some(check_path), Some(check_port)) =
+                        (&probe.path, &check.path, check.port)
+                    else {
+                        continue;
+                    };
+                    if check_port == port && !same_path(path, check_path) {
+                        let finding = sink.report_at(
+                            &probe.at,
+                            format!(
+                                "The {} probe of {} checks `{path}`, but the image's `HEALTHCHECK` checks `{check_path}` on the same port",
+                                probe.kind, layer.label
+                            ),
+                        );
+                        finding.related.push(Related {
+                            location: check.at.clone(),
+                            message: format!("the image's `HEALTHCHECK` checks `{check_path}`"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn ports(l: &Layer) -> String {
+    let mut p: Vec<u16> = l.ports.iter().map(|f| f.value).collect();
+    p.sort_unstable();
+    p.dedup();
+    p.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// `/health` and `/health/` are one endpoint.
+fn same_path(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
