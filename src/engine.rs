@@ -92,6 +92,8 @@ pub fn enabled_rules(enable: &[String]) -> Result<Vec<&'static str>, String> {
 pub struct Documents {
     pub files: Vec<(Arc<SourceFile>, Document)>,
     pub errors: Vec<FileError>,
+    /// Services stated in the `.plumbline.toml` files in use.
+    pub explicit: Vec<crate::graph::link::Explicit>,
 }
 
 /// Discovers, reads, parses and assembles, without running rules (`plumbline graph`).
@@ -179,7 +181,12 @@ fn load_documents(opts: &Options, configs: &mut Resolver) -> Result<Documents, S
         }
     }
 
-    Ok(Documents { files, errors })
+    let explicit = crate::graph::explicit_services(&configs.all());
+    Ok(Documents {
+        files,
+        errors,
+        explicit,
+    })
 }
 
 /// Runs a check. Errors in individual files are part of the report; only invalid options
@@ -188,7 +195,11 @@ pub fn check(opts: &Options) -> Result<Report, String> {
     let enabled = enabled_rules(&opts.enable)?;
     let given = opts.config.as_deref().map(Config::load).transpose()?;
     let mut configs = Resolver::new(given);
-    let Documents { files, mut errors } = load_documents(opts, &mut configs)?;
+    let Documents {
+        files,
+        mut errors,
+        explicit,
+    } = load_documents(opts, &mut configs)?;
     // Every rule that runs under some config in play; each file's findings are then filtered
     // by its own config.
     let active: Vec<&'static RuleMeta> = rules::catalogue()
@@ -225,7 +236,7 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         .collect();
 
     // Cross-file rules: one graph of services for the whole run.
-    let graph = crate::graph::build(&files);
+    let graph = crate::graph::build(&files, &explicit);
     for (meta, rule) in &rule_impls {
         let mut sink = rules::GraphSink::new(meta);
         rule.check_graph(&graph, &mut sink);

@@ -100,3 +100,53 @@ fn dot_output_is_a_graphviz_digraph_with_every_layer() {
     assert_eq!(dot.matches("subgraph cluster_").count(), 5);
     assert!(dot.contains("label=\"build:\""));
 }
+
+#[test]
+fn explicit_services_in_the_config_settle_an_ambiguity() {
+    let g = graph("tests/graph/explicit");
+    assert_eq!(g["ambiguous"].as_array().unwrap().len(), 0, "{g}");
+    let linked: Vec<&serde_json::Value> = g["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["layers"].as_array().unwrap().len() > 1)
+        .collect();
+    assert_eq!(linked.len(), 1, "{g}");
+    let images: Vec<&str> = linked[0]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["image"].as_str().unwrap())
+        .collect();
+    assert_eq!(images, ["team-a/api:1.0.0", "api:3.0.0"]);
+    let reason = linked[0]["links"][0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("[services.api] in "), "{reason}");
+}
+
+#[test]
+fn not_in_an_explicit_service_forbids_a_link_the_evidence_would_make() {
+    // Without the config, the Deployment runs the image Compose builds: one service.
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph/forbid");
+    for rel in ["web/Dockerfile", "compose.yaml", "k8s/worker.yaml"] {
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(rel), to).unwrap();
+    }
+    let g = graph(dir.path().to_str().unwrap());
+    assert_eq!(g["services"].as_array().unwrap().len(), 1, "{g}");
+    std::fs::write(
+        dir.path().join(".plumbline.toml"),
+        "[services.web]\ncompose = \"web\"\nnot = [\"web-worker\"]\n",
+    )
+    .unwrap();
+    let g = graph(dir.path().to_str().unwrap());
+    let sizes: Vec<usize> = g["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["layers"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 3);
+    assert!(sizes.contains(&1) && sizes.contains(&2), "{g}");
+}

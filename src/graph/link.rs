@@ -11,24 +11,111 @@
 //!
 //! Never a guess: when the evidence names two candidates that are not already one service,
 //! neither link is made and the ambiguity is recorded for `plumbline graph` to show.
+//!
+//! Explicit links in `.plumbline.toml` (`[services.api] dockerfile = …, images = […]`) come
+//! before all of these and win: layers they name are one service, layers of two explicit
+//! services are never joined, and `not = [names]` forbids joining layers of those names.
 
 use std::collections::BTreeMap;
 
 use crate::graph::model::{Ambiguity, Graph, Layer, LayerKind, Link, Service};
 use crate::parse::assemble::normalize;
 
-/// Union-find over layers, recording the reason of each union that joined two sets.
+/// A service stated in `.plumbline.toml`, with paths made absolute.
+#[derive(Debug, Clone, Default)]
+pub struct Explicit {
+    pub name: String,
+    /// The config file, for the link's reason.
+    pub config: String,
+    pub dockerfile: Option<std::path::PathBuf>,
+    /// Repository paths (`shop/api`).
+    pub images: Vec<String>,
+    pub compose: Option<String>,
+    pub helm: Option<String>,
+    pub kubernetes: Vec<String>,
+    pub terraform: Vec<String>,
+    pub not: Vec<String>,
+}
+
+impl Explicit {
+    fn matches(&self, l: &Layer) -> bool {
+        let named = |kind: LayerKind, names: &[String]| {
+            l.kind == kind
+                && names
+                    .iter()
+                    .any(|n| l.names.contains(&n.to_ascii_lowercase()))
+        };
+        (l.kind == LayerKind::Dockerfile
+            && self
+                .dockerfile
+                .as_ref()
+                .is_some_and(|d| normalize(&absolute(&l.at.file.path)) == *d))
+            || l.image
+                .as_ref()
+                .is_some_and(|i| self.images.contains(&i.value.repository))
+            || named(LayerKind::Compose, self.compose.as_slice())
+            || named(LayerKind::Helm, self.helm.as_slice())
+            || named(LayerKind::Kubernetes, &self.kubernetes)
+            || named(LayerKind::Terraform, &self.terraform)
+    }
+}
+
+fn absolute(p: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Union-find over layers, recording the reason of each union that joined two sets, and
+/// refusing unions the explicit services forbid.
 struct Sets {
     parent: Vec<usize>,
     links: Vec<Link>,
+    /// The explicit service each layer was named by.
+    owner: Vec<Option<usize>>,
+    /// Per explicit service: the names it must never be joined with.
+    forbid: Vec<Vec<String>>,
+    /// Names of each layer.
+    names: Vec<Vec<String>>,
 }
 
 impl Sets {
-    fn new(n: usize) -> Self {
+    fn new(layers: &[Layer]) -> Self {
+        let n = layers.len();
         Sets {
             parent: (0..n).collect(),
             links: Vec::new(),
+            owner: vec![None; n],
+            forbid: Vec::new(),
+            names: layers.iter().map(|l| l.names.clone()).collect(),
         }
+    }
+
+    /// Whether joining the sets of `a` and `b` is forbidden by an explicit service.
+    fn forbidden(&mut self, a: usize, b: usize) -> bool {
+        if self.forbid.is_empty() {
+            return false;
+        }
+        let (ra, rb) = (self.root(a), self.root(b));
+        let members = |sets: &mut Sets, r: usize| -> Vec<usize> {
+            (0..sets.parent.len())
+                .filter(|i| sets.root(*i) == r)
+                .collect()
+        };
+        let (ma, mb) = (members(self, ra), members(self, rb));
+        let owners = |m: &[usize], sets: &Sets| -> Vec<usize> {
+            m.iter().filter_map(|i| sets.owner[*i]).collect()
+        };
+        let (oa, ob) = (owners(&ma, self), owners(&mb, self));
+        if oa.iter().any(|x| ob.iter().any(|y| x != y)) {
+            return true;
+        }
+        let clashes = |own: &[usize], other: &[usize], sets: &Sets| {
+            own.iter().any(|o| {
+                other
+                    .iter()
+                    .any(|m| sets.names[*m].iter().any(|n| sets.forbid[*o].contains(n)))
+            })
+        };
+        clashes(&oa, &mb, self) || clashes(&ob, &ma, self)
     }
 
     fn root(&mut self, mut i: usize) -> usize {
@@ -41,7 +128,7 @@ impl Sets {
 
     fn join(&mut self, a: usize, b: usize, reason: String) {
         let (ra, rb) = (self.root(a), self.root(b));
-        if ra != rb {
+        if ra != rb && !self.forbidden(a, b) {
             self.parent[ra.max(rb)] = ra.min(rb);
             self.links.push(Link { a, b, reason });
         }
@@ -61,10 +148,29 @@ impl Sets {
 }
 
 /// Links the layers into services.
-pub fn link(layers: Vec<Layer>) -> Graph {
+pub fn link(layers: Vec<Layer>, explicit: &[Explicit]) -> Graph {
     let n = layers.len();
-    let mut sets = Sets::new(n);
+    let mut sets = Sets::new(&layers);
     let mut ambiguous = Vec::new();
+
+    // 0. Explicit services from `.plumbline.toml`.
+    for (e, svc) in explicit.iter().enumerate() {
+        sets.forbid
+            .push(svc.not.iter().map(|x| x.to_ascii_lowercase()).collect());
+        let matched: Vec<usize> = (0..n).filter(|i| svc.matches(&layers[*i])).collect();
+        for m in &matched {
+            if sets.owner[*m].is_none() {
+                sets.owner[*m] = Some(e);
+            }
+        }
+        for w in matched.windows(2) {
+            sets.join(
+                w[0],
+                w[1],
+                format!("[services.{}] in {} names both", svc.name, svc.config),
+            );
+        }
+    }
 
     // 1. A Helm container across its chart's environments.
     let mut by_origin: BTreeMap<(String, usize, usize, Vec<String>), Vec<usize>> = BTreeMap::new();
@@ -174,7 +280,8 @@ pub fn link(layers: Vec<Layer>) -> Graph {
     // 4. Equal names across kinds of deploy layer, images permitting.
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, l) in layers.iter().enumerate() {
-        if l.kind.deploys() {
+        // Layers an explicit service names are settled.
+        if l.kind.deploys() && sets.owner[i].is_none() {
             for name in &l.names {
                 by_name.entry(name.as_str()).or_default().push(i);
             }

@@ -19,7 +19,39 @@ pub use model::{Graph, Layer, LayerKind, Service};
 use crate::parse::Document;
 use crate::source::SourceFile;
 
-/// Builds and links the graph of a run's documents.
-pub fn build(files: &[(Arc<SourceFile>, Document)]) -> Graph {
-    link::link(build::layers(files))
+/// Builds and links the graph of a run's documents, with the services stated in
+/// `.plumbline.toml` files.
+pub fn build(files: &[(Arc<SourceFile>, Document)], explicit: &[link::Explicit]) -> Graph {
+    link::link(build::layers(files), explicit)
+}
+
+/// The explicit services of the configs in use, paths resolved against each config's
+/// directory.
+pub fn explicit_services(configs: &[Arc<crate::config::Config>]) -> Vec<link::Explicit> {
+    let mut out = Vec::new();
+    for c in configs {
+        for (name, s) in &c.services {
+            out.push(link::Explicit {
+                name: name.clone(),
+                config: c.path.display().to_string(),
+                dockerfile: s.dockerfile.as_ref().map(|d| {
+                    let p = c.dir.join(d);
+                    crate::parse::assemble::normalize(&std::path::absolute(&p).unwrap_or(p))
+                }),
+                images: s
+                    .images
+                    .iter()
+                    .filter_map(|i| model::ImageName::parse(i).map(|n| n.repository))
+                    .collect(),
+                compose: s.compose.clone(),
+                helm: s.helm.clone(),
+                kubernetes: s.kubernetes.clone(),
+                terraform: s.terraform.clone(),
+                not: s.not.clone(),
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.config, &a.name).cmp(&(&b.config, &b.name)));
+    out.dedup_by(|a, b| a.config == b.config && a.name == b.name);
+    out
 }
