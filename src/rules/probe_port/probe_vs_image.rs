@@ -29,13 +29,16 @@ impl Rule for ProbeDisagreesWithImage {
                 if !layer.kind.deploys() {
                     continue;
                 }
-                // A probe on a port the layer itself declares is PORT090's to judge (the
-                // layer's ports disagree with the image): one finding per problem.
                 let exposes = |p: u16| image.ports.iter().any(|e| e.value == p);
                 for probe in &layer.probes {
                     let Some(port) = probe.port else { continue };
-                    let own = layer.ports.iter().any(|p| p.value == port);
-                    if image.ports_known && !image.ports.is_empty() && !exposes(port) && !own {
+                    // A layer that declares ports has its probe ports judged against them
+                    // (PORT020) and its ports against the image (PORT090).
+                    if image.ports_known
+                        && !image.ports.is_empty()
+                        && layer.ports.is_empty()
+                        && !exposes(port)
+                    {
                         let finding = sink.report_at(
                             &probe.at,
                             format!(
