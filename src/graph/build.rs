@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::graph::model::{Fact, ImageName, Layer, LayerKind, ProbeFact};
+use crate::graph::model::{EnvFact, EnvHandling, Fact, ImageName, Layer, LayerKind, ProbeFact};
 use crate::parse::Document;
 use crate::parse::assemble::normalize;
 use crate::parse::compose::{self, HealthTest};
@@ -131,6 +131,12 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
         ports_known: exposed.is_some(),
         probes,
         user,
+        runs_as_root: crate::rules::non_root::final_user::runs_as_root(df).map(|r| Fact {
+            value: r.message,
+            at: Origin::new(file, r.span),
+        }),
+        user_override: None,
+        env: Vec::new(),
         run_as_non_root: None,
         run_as_user: None,
         at: Origin::new(file, from.span),
@@ -235,6 +241,31 @@ fn compose_service(s: &compose::Service) -> Layer {
         ports_known: s.ports_known,
         probes,
         user: None,
+        runs_as_root: None,
+        user_override: s.user.as_ref().and_then(|u| {
+            Some(Fact {
+                value: u.value()?.to_string(),
+                at: u.at.clone(),
+            })
+        }),
+        env: s
+            .environment
+            .iter()
+            .map(|e| EnvFact {
+                name: e.name.value.clone(),
+                handling: match &e.value {
+                    // Interpolated from the shell or `.env`: not written in this file.
+                    Some(v) if !v.raw.contains('$') => {
+                        EnvHandling::Literal(v.value().unwrap_or_default().to_string())
+                    }
+                    _ => EnvHandling::Reference,
+                },
+                at: e
+                    .value
+                    .as_ref()
+                    .map_or_else(|| e.name.at.clone(), |v| v.at.clone()),
+            })
+            .collect(),
         run_as_non_root: None,
         run_as_user: None,
         at: s.name.at.clone(),
@@ -320,6 +351,31 @@ fn container(kind: LayerKind, c: &Container) -> Layer {
         ports_known,
         probes,
         user: None,
+        runs_as_root: None,
+        user_override: None,
+        env: if c.is_unresolved(Unresolved::Env) {
+            Vec::new()
+        } else {
+            c.env
+                .iter()
+                .map(|e| EnvFact {
+                    name: e.name.value.clone(),
+                    handling: match &e.value {
+                        _ if e.secret_ref => EnvHandling::Secret,
+                        Some(v)
+                            if !e.from_ref && !crate::parse::workload::is_templated(&v.value) =>
+                        {
+                            EnvHandling::Literal(v.value.clone())
+                        }
+                        _ => EnvHandling::Reference,
+                    },
+                    at: e
+                        .value
+                        .as_ref()
+                        .map_or_else(|| e.name.at.clone(), |v| v.at.clone()),
+                })
+                .collect()
+        },
         run_as_non_root,
         run_as_user,
         at: c.at.clone(),

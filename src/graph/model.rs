@@ -82,6 +82,24 @@ pub struct ProbeFact {
     pub at: Origin,
 }
 
+/// How a layer sets an environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvHandling {
+    /// A value written in the file.
+    Literal(String),
+    /// Read from a secret store (`secretKeyRef`, a Key Vault reference, a `@secure()` param).
+    Secret,
+    /// Set from elsewhere (a variable, a ConfigMap, a field) or templated: unknown here.
+    Reference,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvFact {
+    pub name: String,
+    pub handling: EnvHandling,
+    pub at: Origin,
+}
+
 /// One file's description of one service.
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -108,6 +126,12 @@ pub struct Layer {
     pub probes: Vec<ProbeFact>,
     /// Dockerfile: the final `USER`, as written (`None`: no `USER`, so the base's user).
     pub user: Option<Fact<String>>,
+    /// Dockerfile: why the image runs as root, when it does (as ROOT001 decides).
+    pub runs_as_root: Option<Fact<String>>,
+    /// Compose: `user:` (overrides the image's `USER`).
+    pub user_override: Option<Fact<String>>,
+    /// Environment variables the layer sets.
+    pub env: Vec<EnvFact>,
     /// Deploy layers: effective `runAsNonRoot`.
     pub run_as_non_root: Option<Fact<bool>>,
     /// Deploy layers: effective `runAsUser`.

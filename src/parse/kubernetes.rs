@@ -349,6 +349,7 @@ fn read_env(env: Option<&yaml::Node>) -> Vec<EnvVar> {
                 name: e.get("name").and_then(text)?,
                 value: e.get("value").and_then(text),
                 from_ref: e.get("valueFrom").is_some_and(|v| !v.is_null()),
+                secret_ref: e.at(&["valueFrom", "secretKeyRef"]).is_some(),
             })
         })
         .collect()

@@ -201,6 +201,8 @@ pub struct EnvVar {
     pub value: Option<Spanned<String>>,
     /// Set from elsewhere (`valueFrom`: a Secret, a ConfigMap, a field).
     pub from_ref: bool,
+    /// Set from a Secret (`valueFrom.secretKeyRef`): handled as a secret.
+    pub secret_ref: bool,
 }
 
 /// Whether a value is filled in at deploy time and so unknown here: Go/Helm/azd templates

@@ -258,6 +258,10 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &probe_port::probe_vs_image::ProbeDisagreesWithImage,
         &non_root::run_as_non_root_unverifiable::RunAsNonRootUnverifiable,
         &pinned_versions::image_tag_drift::ImageTagDrift,
+        &probe_port::healthcheck_not_deployed::HealthcheckNotDeployed,
+        &non_root::compose_runs_image_as_root::ComposeRunsImageAsRoot,
+        &non_root::run_as_user_differs::RunAsUserDiffers,
+        &secrets::secret_handling_drift::SecretHandlingDrift,
         &pinned_versions::helm_dependency::HelmDependencyUnpinned,
         &secrets::helm_values::HelmValuesLiteralSecret,
     ];

@@ -333,6 +333,7 @@ fn read_env(node: Option<&Node>, unresolved: &mut Vec<Unresolved>) -> Vec<EnvVar
                     name: spanned_str(item.get("name")?)?,
                     value: item.get("value").and_then(spanned_str),
                     from_ref: item.get("valueFrom").is_some(),
+                    secret_ref: item.at(&["valueFrom", "secretKeyRef"]).is_some(),
                 })
             })
             .collect();
@@ -343,6 +344,7 @@ fn read_env(node: Option<&Node>, unresolved: &mut Vec<Unresolved>) -> Vec<EnvVar
             name: Spanned::new(k.to_string(), e.key.origin()),
             value: spanned_str(&e.value),
             from_ref: false,
+            secret_ref: false,
         })
         .collect()
 }

@@ -63,65 +63,69 @@ impl Rule for FinalStageRunsAsRoot {
 
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(df) = dockerfile(ctx) else { return };
-        let chain = final_chain(df);
-        let Some(first) = chain.first() else { return };
-        let Some(base) = df.from_of(first) else {
-            return;
-        };
-        let base_name = base
-            .resolved
-            .clone()
-            .unwrap_or_else(|| base.image.text.clone());
-        if is_windows(&base_name) {
-            return;
-        }
-        let instructions = final_instructions(df);
-        let last_user = instructions.iter().rev().find_map(|ins| match &ins.kind {
-            InstructionKind::User { user, .. } => Some(user),
-            _ => None,
-        });
-        match last_user {
-            Some(user) => {
-                if is_root_user(&user.text) {
-                    sink.report(
-                        user.span,
-                        format!(
-                            "The image's last `USER` is `{}`, so its containers run as root",
-                            user.text
-                        ),
-                    );
-                }
-            }
-            None => {
-                if base_is_non_root(&base_name) {
-                    return;
-                }
-                let keeps_entrypoint = !instructions.iter().any(|i| i.keyword == "ENTRYPOINT");
-                if keeps_entrypoint
-                    && ImageRef::parse(&base_name)
-                        .is_some_and(|r| DROPPING_BASES.contains(&r.short_name().as_str()))
-                {
-                    return;
-                }
-                // An entrypoint that drops privileges (the docker-library pattern) runs its
-                // service as another user even though the image starts as root.
-                let drops = instructions.iter().any(|ins| {
-                    let text = ins.rest.text.as_str();
-                    PRIVILEGE_DROPPERS.iter().any(|p| text.contains(p))
-                });
-                if drops {
-                    return;
-                }
-                let Some(last) = chain.last().and_then(|s| df.from_of(s)) else {
-                    return;
-                };
-                sink.report(
-                    last.image.span,
-                    format!(
-                        "No `USER` in the final stage: the image runs as root unless its base `{base_name}` sets a user"
-                    ),
-                );
-            }
+        if let Some(root) = runs_as_root(df) {
+            sink.report(root.span, root.message);
         }
     }
+}
+
+/// Why an image runs as root, and where that is decided.
+pub struct RunsAsRoot {
+    pub span: crate::source::Span,
+    pub message: String,
+}
+
+/// Whether the image a Dockerfile builds runs as root: its final stage's last `USER` is root,
+/// or it has none and nothing suggests the base or the entrypoint switches user. Shared by
+/// ROOT001 and the cross-file rules that deploy the image.
+pub fn runs_as_root(df: &crate::parse::dockerfile::Dockerfile) -> Option<RunsAsRoot> {
+    let chain = final_chain(df);
+    let base = df.from_of(chain.first()?)?;
+    let base_name = base
+        .resolved
+        .clone()
+        .unwrap_or_else(|| base.image.text.clone());
+    if is_windows(&base_name) {
+        return None;
+    }
+    let instructions = final_instructions(df);
+    let last_user = instructions.iter().rev().find_map(|ins| match &ins.kind {
+        InstructionKind::User { user, .. } => Some(user),
+        _ => None,
+    });
+    if let Some(user) = last_user {
+        return is_root_user(&user.text).then(|| RunsAsRoot {
+            span: user.span,
+            message: format!(
+                "The image's last `USER` is `{}`, so its containers run as root",
+                user.text
+            ),
+        });
+    }
+    if base_is_non_root(&base_name) {
+        return None;
+    }
+    let keeps_entrypoint = !instructions.iter().any(|i| i.keyword == "ENTRYPOINT");
+    if keeps_entrypoint
+        && ImageRef::parse(&base_name)
+            .is_some_and(|r| DROPPING_BASES.contains(&r.short_name().as_str()))
+    {
+        return None;
+    }
+    // An entrypoint that drops privileges (the docker-library pattern) runs its service as
+    // another user even though the image starts as root.
+    let drops = instructions.iter().any(|ins| {
+        let text = ins.rest.text.as_str();
+        PRIVILEGE_DROPPERS.iter().any(|p| text.contains(p))
+    });
+    if drops {
+        return None;
+    }
+    let last = chain.last().and_then(|s| df.from_of(s))?;
+    Some(RunsAsRoot {
+        span: last.image.span,
+        message: format!(
+            "No `USER` in the final stage: the image runs as root unless its base `{base_name}` sets a user"
+        ),
+    })
 }

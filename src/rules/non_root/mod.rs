@@ -3,6 +3,7 @@
 
 pub mod compose_capabilities;
 pub mod compose_privileged;
+pub mod compose_runs_image_as_root;
 pub mod compose_user;
 pub mod container_escalation;
 pub mod container_non_root;
@@ -10,4 +11,5 @@ pub mod container_privileged;
 pub mod container_uid0;
 pub mod final_user;
 pub mod run_as_non_root_unverifiable;
+pub mod run_as_user_differs;
 pub mod sudo;

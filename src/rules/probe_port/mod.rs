@@ -8,6 +8,7 @@ pub mod compose_healthcheck_port;
 pub mod compose_port_conflict;
 pub mod container_probe_port;
 pub mod container_probes;
+pub mod healthcheck_not_deployed;
 pub mod healthcheck_port;
 pub mod k8s_service_target_port;
 pub mod missing_healthcheck;

@@ -10,6 +10,7 @@ pub mod helm_values;
 pub mod k8s_secret_data;
 pub mod run_credentials;
 pub mod secret_files;
+pub mod secret_handling_drift;
 pub mod token_formats;
 
 /// Whether a variable or key name says it holds a secret: `DB_PASSWORD`, `apiKey`,
