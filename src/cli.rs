@@ -267,7 +267,7 @@ fn graph(args: GraphArgs) -> i32 {
     for e in &docs.errors {
         eprintln!("plumbline: {}: {}", e.path, e.message);
     }
-    let g = crate::graph::build(&docs.files, &docs.explicit);
+    let g = crate::graph::build(&docs.files, &docs.explicit, &opts.paths);
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {

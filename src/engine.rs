@@ -236,7 +236,7 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         .collect();
 
     // Cross-file rules: one graph of services for the whole run.
-    let graph = crate::graph::build(&files, &explicit);
+    let graph = crate::graph::build(&files, &explicit, &opts.paths);
     for (meta, rule) in &rule_impls {
         let mut sink = rules::GraphSink::new(meta);
         rule.check_graph(&graph, &mut sink);

@@ -150,3 +150,32 @@ fn not_in_an_explicit_service_forbids_a_link_the_evidence_would_make() {
     assert_eq!(sizes.iter().sum::<usize>(), 3);
     assert!(sizes.contains(&1) && sizes.contains(&2), "{g}");
 }
+
+#[test]
+fn names_link_only_within_a_project() {
+    // Two projects of one monorepo each have a `db`: b's Compose and manifest are one
+    // service; a's is another, and its different tag is not drift.
+    let g = graph("tests/graph/projects");
+    let mut sizes: Vec<usize> = g["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["layers"].as_array().unwrap().len())
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, [1, 2], "{g}");
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["check", "tests/graph/projects", "--format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "PIN090"),
+        "{v}"
+    );
+}

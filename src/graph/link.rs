@@ -16,7 +16,8 @@
 //! before all of these and win: layers they name are one service, layers of two explicit
 //! services are never joined, and `not = [names]` forbids joining layers of those names.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use crate::graph::model::{Ambiguity, Graph, Layer, LayerKind, Link, Service};
 use crate::parse::assemble::normalize;
@@ -148,8 +149,9 @@ impl Sets {
 }
 
 /// Links the layers into services.
-pub fn link(layers: Vec<Layer>, explicit: &[Explicit]) -> Graph {
+pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Graph {
     let n = layers.len();
+    let projects = projects(&layers, roots);
     let mut sets = Sets::new(&layers);
     let mut ambiguous = Vec::new();
 
@@ -242,16 +244,36 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit]) -> Graph {
                     .is_some_and(|bi| bi.value.repository == image.value.repository)
             })
             .collect();
-        let (candidates, how) = if by_tag.is_empty() {
-            let name = image.value.last_segment().to_ascii_lowercase();
-            let by_path: Vec<usize> = dockerfiles
-                .iter()
-                .copied()
-                .filter(|d| layers[*d].names.contains(&name))
-                .collect();
+        let name = image.value.last_segment().to_ascii_lowercase();
+        let by_path: Vec<usize> = dockerfiles
+            .iter()
+            .copied()
+            .filter(|d| layers[*d].names.contains(&name))
+            .collect();
+        // Compose tags what it builds `<project>-<service>` (`<project>_<service>` before
+        // Compose v2): `examplevotingapp_vote` is service `vote`'s image.
+        let by_compose_name: Vec<usize> = match name.rfind(['_', '-']) {
+            Some(i) if i + 1 < name.len() => {
+                let service = &name[i + 1..];
+                (0..n)
+                    .filter(|b| {
+                        layers[*b].kind == LayerKind::Compose
+                            && layers[*b].builds.is_some()
+                            && layers[*b].names.iter().any(|x| x == service)
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let (candidates, how) = if !by_tag.is_empty() {
+            (by_tag, "a Compose service that builds")
+        } else if !by_path.is_empty() {
             (by_path, "a Dockerfile whose path names")
         } else {
-            (by_tag, "a Compose service that builds")
+            (
+                by_compose_name,
+                "a Compose service whose default image name is",
+            )
         };
         let distinct = sets.distinct(&candidates);
         match distinct.as_slice() {
@@ -277,17 +299,20 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit]) -> Graph {
         }
     }
 
-    // 4. Equal names across kinds of deploy layer, images permitting.
-    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // 4. Equal names across kinds of deploy layer, images permitting, within one project.
+    let mut by_name: BTreeMap<(&Path, &str), Vec<usize>> = BTreeMap::new();
     for (i, l) in layers.iter().enumerate() {
         // Layers an explicit service names are settled.
         if l.kind.deploys() && sets.owner[i].is_none() {
             for name in &l.names {
-                by_name.entry(name.as_str()).or_default().push(i);
+                by_name
+                    .entry((projects[i].as_path(), name.as_str()))
+                    .or_default()
+                    .push(i);
             }
         }
     }
-    for (name, members) in by_name {
+    for ((_, name), members) in by_name {
         let mut kinds: BTreeMap<LayerKind, Vec<usize>> = BTreeMap::new();
         for m in members {
             kinds.entry(layers[m].kind).or_default().push(m);
@@ -302,6 +327,21 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit]) -> Graph {
         for group in kinds.values() {
             let distinct = sets.distinct(group);
             if distinct.len() == 1 {
+                reps.push(distinct[0]);
+            } else if let Some(repo) = one_image(&layers, group) {
+                // Alternative files of one project (`docker-compose.yml` and
+                // `docker-compose.images.yml`) declaring the same name with the same image.
+                for w in distinct.windows(2) {
+                    sets.join(
+                        w[0],
+                        w[1],
+                        format!(
+                            "{} and {} are both named `{name}` and both run `{repo}`",
+                            layers[w[0]].title(),
+                            layers[w[1]].title()
+                        ),
+                    );
+                }
                 reps.push(distinct[0]);
             } else {
                 unclear.push(distinct);
@@ -362,6 +402,68 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit]) -> Graph {
         links: sets.links,
         ambiguous,
     }
+}
+
+/// The project of each layer, for name-based links: two services named `db` in two projects
+/// of one monorepo are not one service. A project is the nearest directory above the file
+/// that holds `.git`, `.plumbline.toml` or a Compose file; failing that, the first directory
+/// below the scan root the file is in.
+fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<PathBuf> {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(&absolute(r))).collect();
+    let mut marked: HashMap<PathBuf, bool> = HashMap::new();
+    let mut is_marked = |dir: &Path| -> bool {
+        *marked.entry(dir.to_path_buf()).or_insert_with(|| {
+            dir.join(".git").exists()
+                || dir.join(".plumbline.toml").is_file()
+                || std::fs::read_dir(dir).is_ok_and(|entries| {
+                    entries.flatten().any(|e| {
+                        e.file_name().to_str().is_some_and(|n| {
+                            crate::source::detect::by_name(Path::new(n))
+                                == Some(crate::source::Format::Compose)
+                        })
+                    })
+                })
+        })
+    };
+    layers
+        .iter()
+        .map(|l| {
+            let file = normalize(&absolute(&l.at.file.path));
+            let mut dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+            loop {
+                if is_marked(&dir) {
+                    return dir;
+                }
+                if let Some(root) = roots.iter().find(|r| **r == dir) {
+                    // Unmarked up to the scan root: the first directory below it.
+                    let below = file
+                        .strip_prefix(root)
+                        .ok()
+                        .and_then(|rel| rel.components().next())
+                        .filter(|_| file.parent() != Some(root.as_path()));
+                    return below.map_or(root.clone(), |c| root.join(c));
+                }
+                match dir.parent() {
+                    Some(p) => dir = p.to_path_buf(),
+                    None => return file.parent().unwrap_or(Path::new("/")).to_path_buf(),
+                }
+            }
+        })
+        .collect()
+}
+
+/// The image repository every layer of `group` runs, when they all run one (and say so).
+fn one_image(layers: &[Layer], group: &[usize]) -> Option<String> {
+    let mut repo: Option<&str> = None;
+    for g in group {
+        let r = layers[*g].image.as_ref()?.value.repository.as_str();
+        match repo {
+            None => repo = Some(r),
+            Some(x) if x == r => {}
+            Some(_) => return None,
+        }
+    }
+    repo.map(str::to_string)
 }
 
 /// Two layers whose images are both known and name different repositories (by last path

@@ -21,8 +21,15 @@ use crate::source::SourceFile;
 
 /// Builds and links the graph of a run's documents, with the services stated in
 /// `.plumbline.toml` files.
-pub fn build(files: &[(Arc<SourceFile>, Document)], explicit: &[link::Explicit]) -> Graph {
-    link::link(build::layers(files), explicit)
+///
+/// `roots` are the paths the run was given: name-based links stay within one project below
+/// them (see `link.rs`).
+pub fn build(
+    files: &[(Arc<SourceFile>, Document)],
+    explicit: &[link::Explicit],
+    roots: &[std::path::PathBuf],
+) -> Graph {
+    link::link(build::layers(files), explicit, roots)
 }
 
 /// The explicit services of the configs in use, paths resolved against each config's
