@@ -40,8 +40,33 @@ pub fn layers(files: &[(Arc<SourceFile>, Document)]) -> Vec<Layer> {
     out
 }
 
-/// The names a Dockerfile's path gives its service: the directory of `Dockerfile` or
-/// `Containerfile`, the suffix of `Dockerfile.api`, the prefix of `api.Dockerfile`.
+/// Directory names that say where a Dockerfile sits, not what it builds: the service is the
+/// directory above (`src/cartservice/src/Dockerfile` builds `cartservice`).
+const GENERIC_DIRS: &[&str] = &[
+    "src",
+    "app",
+    "docker",
+    "build",
+    "image",
+    "container",
+    "deploy",
+];
+
+/// `Dockerfile.<x>` suffixes that name a variant of the same image, not another service.
+pub const VARIANTS: &[&str] = &[
+    "dev",
+    "debug",
+    "prod",
+    "production",
+    "test",
+    "ci",
+    "local",
+    "release",
+];
+
+/// The names a Dockerfile's path gives its service: the suffix of `Dockerfile.api`, the prefix
+/// of `api.Dockerfile`, and the directory it is in (the one above, when that directory is a
+/// generic `src/`, `app/` or `docker/`).
 pub fn dockerfile_names(path: &Path) -> Vec<String> {
     let name = path
         .file_name()
@@ -50,18 +75,29 @@ pub fn dockerfile_names(path: &Path) -> Vec<String> {
         .to_ascii_lowercase();
     let mut names = Vec::new();
     for base in ["dockerfile", "containerfile"] {
-        if name == base {
-            if let Some(dir) = path
-                .parent()
-                .and_then(|d| d.file_name())
-                .and_then(|n| n.to_str())
-            {
-                names.push(dir.to_ascii_lowercase());
-            }
-        } else if let Some(rest) = name.strip_prefix(&format!("{base}.")) {
+        if let Some(rest) = name.strip_prefix(&format!("{base}.")) {
             names.push(rest.to_string());
         } else if let Some(stem) = name.strip_suffix(&format!(".{base}")) {
             names.push(stem.to_string());
+        }
+    }
+    let named_variant = names.iter().all(|n| VARIANTS.contains(&n.as_str()));
+    if names.is_empty() || named_variant {
+        names.retain(|n| !VARIANTS.contains(&n.as_str()));
+        let mut dirs = path
+            .parent()
+            .into_iter()
+            .flat_map(|d| d.ancestors())
+            .filter_map(|d| d.file_name().and_then(|n| n.to_str()))
+            .map(str::to_ascii_lowercase);
+        if let Some(dir) = dirs.next() {
+            if GENERIC_DIRS.contains(&dir.as_str()) {
+                if let Some(up) = dirs.next() {
+                    names.push(up);
+                }
+            } else {
+                names.push(dir);
+            }
         }
     }
     names
@@ -423,6 +459,14 @@ mod tests {
             ["worker"]
         );
         assert_eq!(dockerfile_names(Path::new("web.Dockerfile")), ["web"]);
+        assert_eq!(
+            dockerfile_names(Path::new("src/cartservice/src/Dockerfile")),
+            ["cartservice"]
+        );
+        assert_eq!(
+            dockerfile_names(Path::new("src/cartservice/src/Dockerfile.debug")),
+            ["cartservice"]
+        );
     }
 
     #[test]

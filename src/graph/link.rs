@@ -245,10 +245,14 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
             })
             .collect();
         let name = image.value.last_segment().to_ascii_lowercase();
+        // A one-word image (`nginx`, `redis`) names a Dockerfile of this project only: in
+        // another project it is most likely the public image of that name.
+        let one_word = !image.value.repository.contains('/');
         let by_path: Vec<usize> = dockerfiles
             .iter()
             .copied()
             .filter(|d| layers[*d].names.contains(&name))
+            .filter(|d| !one_word || projects[*d] == projects[i])
             .collect();
         // Compose tags what it builds `<project>-<service>` (`<project>_<service>` before
         // Compose v2): `examplevotingapp_vote` is service `vote`'s image.
@@ -260,22 +264,35 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
                         layers[*b].kind == LayerKind::Compose
                             && layers[*b].builds.is_some()
                             && layers[*b].names.iter().any(|x| x == service)
+                            && projects[*b] == projects[i]
                     })
                     .collect()
             }
             _ => Vec::new(),
         };
         let (candidates, how) = if !by_tag.is_empty() {
-            (by_tag, "a Compose service that builds")
+            (by_tag, "Compose service that builds it")
         } else if !by_path.is_empty() {
-            (by_path, "a Dockerfile whose path names")
+            (by_path, "Dockerfile whose path names it")
         } else {
             (
                 by_compose_name,
-                "a Compose service whose default image name is",
+                "Compose service whose default image name it is",
             )
         };
-        let distinct = sets.distinct(&candidates);
+        let mut distinct = sets.distinct(&candidates);
+        // `Dockerfile` beside `Dockerfile.debug`: the variant is not what is deployed.
+        if distinct.len() > 1 {
+            let main: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|c| !is_variant(&layers[*c]))
+                .collect();
+            let main = sets.distinct(&main);
+            if main.len() == 1 {
+                distinct = main;
+            }
+        }
         match distinct.as_slice() {
             [] => {}
             [one] => sets.join(
@@ -292,7 +309,7 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
                 layer: i,
                 candidates: many.to_vec(),
                 reason: format!(
-                    "image `{}` matches more than one {how} it",
+                    "image `{}` matches more than one {how}",
                     image.value.repository
                 ),
             }),
@@ -406,23 +423,25 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
 
 /// The project of each layer, for name-based links: two services named `db` in two projects
 /// of one monorepo are not one service. A project is the nearest directory above the file
-/// that holds `.git`, `.plumbline.toml` or a Compose file; failing that, the first directory
-/// below the scan root the file is in.
+/// (up to the scan root) that holds `.git` or `.plumbline.toml`; failing that, the outermost
+/// one that holds a Compose file; failing that, the scan root.
 fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<PathBuf> {
     let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(&absolute(r))).collect();
-    let mut marked: HashMap<PathBuf, bool> = HashMap::new();
-    let mut is_marked = |dir: &Path| -> bool {
-        *marked.entry(dir.to_path_buf()).or_insert_with(|| {
-            dir.join(".git").exists()
-                || dir.join(".plumbline.toml").is_file()
-                || std::fs::read_dir(dir).is_ok_and(|entries| {
-                    entries.flatten().any(|e| {
-                        e.file_name().to_str().is_some_and(|n| {
-                            crate::source::detect::by_name(Path::new(n))
-                                == Some(crate::source::Format::Compose)
-                        })
+    // Per directory: whether it marks a repository (`.git`, `.plumbline.toml`), and whether
+    // it holds a Compose file.
+    let mut seen: HashMap<PathBuf, (bool, bool)> = HashMap::new();
+    let mut marks = |dir: &Path| -> (bool, bool) {
+        *seen.entry(dir.to_path_buf()).or_insert_with(|| {
+            let repo = dir.join(".git").exists() || dir.join(".plumbline.toml").is_file();
+            let compose = std::fs::read_dir(dir).is_ok_and(|entries| {
+                entries.flatten().any(|e| {
+                    e.file_name().to_str().is_some_and(|n| {
+                        crate::source::detect::by_name(Path::new(n))
+                            == Some(crate::source::Format::Compose)
                     })
                 })
+            });
+            (repo, compose)
         })
     };
     layers
@@ -430,26 +449,42 @@ fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<PathBuf> {
         .map(|l| {
             let file = normalize(&absolute(&l.at.file.path));
             let mut dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+            // The outermost directory with a Compose file: a per-service dev Compose file
+            // (`src/api/docker-compose.yml`) does not split a repository whose root has one.
+            let mut outermost_compose: Option<PathBuf> = None;
             loop {
-                if is_marked(&dir) {
+                let (repo, compose) = marks(&dir);
+                if repo {
                     return dir;
                 }
-                if let Some(root) = roots.iter().find(|r| **r == dir) {
-                    // Unmarked up to the scan root: the first directory below it.
-                    let below = file
-                        .strip_prefix(root)
-                        .ok()
-                        .and_then(|rel| rel.components().next())
-                        .filter(|_| file.parent() != Some(root.as_path()));
-                    return below.map_or(root.clone(), |c| root.join(c));
+                if compose {
+                    outermost_compose = Some(dir.clone());
                 }
+                let at_root = roots.iter().any(|r| *r == dir);
                 match dir.parent() {
-                    Some(p) => dir = p.to_path_buf(),
-                    None => return file.parent().unwrap_or(Path::new("/")).to_path_buf(),
+                    Some(p) if !at_root => dir = p.to_path_buf(),
+                    _ => return outermost_compose.unwrap_or(dir),
                 }
             }
         })
         .collect()
+}
+
+/// A Dockerfile for a variant of an image (`Dockerfile.debug`, `Dockerfile.dev`).
+fn is_variant(l: &Layer) -> bool {
+    l.kind == LayerKind::Dockerfile
+        && l.at
+            .file
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                ["dockerfile.", "containerfile."].iter().any(|b| {
+                    n.strip_prefix(b)
+                        .is_some_and(|v| crate::graph::build::VARIANTS.contains(&v))
+                })
+            })
 }
 
 /// The image repository every layer of `group` runs, when they all run one (and say so).
@@ -478,13 +513,13 @@ fn images_disagree(a: &Layer, b: &Layer) -> bool {
     }
 }
 
-/// A Compose service name, else a Helm component, else any deploy name, else the
-/// Dockerfile's.
+/// A Compose service name, else a Kubernetes workload, else a Helm component, else any
+/// deploy name, else the Dockerfile's.
 fn service_name(layers: &[Layer], members: &[usize]) -> String {
     for kind in [
         LayerKind::Compose,
-        LayerKind::Helm,
         LayerKind::Kubernetes,
+        LayerKind::Helm,
         LayerKind::Terraform,
         LayerKind::Dockerfile,
     ] {
