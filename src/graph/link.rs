@@ -460,7 +460,7 @@ fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<PathBuf> {
                 if compose {
                     outermost_compose = Some(dir.clone());
                 }
-                let at_root = roots.iter().any(|r| *r == dir);
+                let at_root = roots.contains(&dir);
                 match dir.parent() {
                     Some(p) if !at_root => dir = p.to_path_buf(),
                     _ => return outermost_compose.unwrap_or(dir),
