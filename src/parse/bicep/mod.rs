@@ -310,6 +310,30 @@ impl<'d> Scope<'d> {
             .map(|(n, v)| (n, v, &pf.file))
     }
 
+    /// The value a param has in this scope (the parameter file's, else its default), followed
+    /// to what decides it; `None` when it has neither.
+    pub fn param_value_of(&self, name: &str) -> Option<Resolved<'d>> {
+        let (expr, file) = match self.param_value(name) {
+            Some((_, v, f)) => (v, f),
+            None => (self.doc.param(name)?.default?, self.file),
+        };
+        let mut r = if Arc::ptr_eq(file, self.file) {
+            self.follow(expr)
+        } else {
+            Resolved {
+                expr,
+                file: Arc::clone(file),
+                via: Vec::new(),
+                secure_param: None,
+                unset_param: None,
+            }
+        };
+        if self.doc.param(name).is_some_and(|p| p.is_secure()) {
+            r.secure_param = Some(name.to_string());
+        }
+        Some(r)
+    }
+
     /// Follows `var`s, `param`s, parentheses and `!` from an expression written in the
     /// template to the expression that decides its value.
     pub fn follow(&self, expr: &'d Expr) -> Resolved<'d> {
@@ -405,8 +429,14 @@ impl<'d> Scope<'d> {
 
     /// An object or array followed through references (so rules can read a container list
     /// held in a var or param default).
+    /// Only values written in the template are followed, so spans stay in the template.
     pub fn value(&self, expr: &'d Expr) -> &'d Expr {
-        self.follow(expr).expr
+        let r = self.follow(expr);
+        if Arc::ptr_eq(&r.file, self.file) {
+            r.expr
+        } else {
+            expr
+        }
     }
 
     /// The items of an array value (through references and `[for ...]`, whose body counts as
