@@ -6,6 +6,7 @@
 //! severity live in `rules/<ID>.toml` at the repository root, embedded at build time; a test
 //! fails when a rule lacks its catalogue entry, docs page or fixtures.
 
+pub mod bicep;
 mod catalogue;
 pub mod compose;
 pub mod docker;
@@ -264,6 +265,14 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &secrets::secret_handling_drift::SecretHandlingDrift,
         &pinned_versions::helm_dependency::HelmDependencyUnpinned,
         &secrets::helm_values::HelmValuesLiteralSecret,
+        &pinned_versions::bicep_image::BicepImageUnpinned,
+        &probe_port::bicep_probe_port::BicepProbePort,
+        &secrets::bicep_param_secure::BicepParamNotSecure,
+        &secrets::bicep_output_secret::BicepOutputSecret,
+        &secrets::bicep_literal_secret::BicepLiteralSecret,
+        &secrets::bicep_registry_admin::BicepRegistryAdminUser,
+        &resource_limits::bicep_container_app_resources::BicepContainerAppResources,
+        &resource_limits::bicep_container_group_resources::BicepContainerGroupResources,
     ];
     ALL
 }

@@ -4,6 +4,7 @@
 
 pub mod add_url;
 pub mod base_image;
+pub mod bicep_image;
 pub mod compose_image;
 pub mod container_image;
 pub mod digest;

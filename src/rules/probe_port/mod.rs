@@ -2,6 +2,7 @@
 //! health check probes must be the same port. When they drift, health checks fail (and
 //! orchestrators restart healthy containers) or pass while the service is unreachable.
 
+pub mod bicep_probe_port;
 pub mod cmd_bind;
 pub mod compose_depends_healthy;
 pub mod compose_healthcheck_port;

@@ -2,6 +2,8 @@
 //! which the scheduler places it by) and may use (limits). Without them one runaway process
 //! starves its neighbours or gets the node's OOM killer to pick a victim at random.
 
+pub mod bicep_container_app_resources;
+pub mod bicep_container_group_resources;
 pub mod compose_limits;
 pub mod container_requests_limits;
 pub mod container_resources;

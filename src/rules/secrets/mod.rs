@@ -2,6 +2,10 @@
 //! image layers, where anyone who can pull the image can read them back (`docker history`,
 //! `docker save`), long after the value was rotated in the source.
 
+pub mod bicep_literal_secret;
+pub mod bicep_output_secret;
+pub mod bicep_param_secure;
+pub mod bicep_registry_admin;
 pub mod compose_env;
 pub mod container_env;
 pub mod copy_context;

@@ -1,0 +1,148 @@
+//! SEC042 bicep-literal-secret: a secret written as a literal into a Bicep template or its
+//! `.bicepparam` file: a secret-named property (`administratorLoginPassword`, `clientSecret`,
+//! `connectionString`, `accessKey`), a `{ name: 'DB_PASSWORD', value: '…' }` pair, a container
+//! app secret's `value`, a `@secure()` param's default or its `.bicepparam` value. Values from
+//! a `@secure()` param without a literal, `getSecret()`, Key Vault references, `newGuid()` or
+//! `uniqueString()` are expressions, not literals, and are not findings.
+
+use crate::finding::mask_secret;
+use crate::parse::bicep::syntax::{Expr, ExprKind};
+use crate::parse::bicep::{Resolved, Scope};
+use crate::rules::bicep::is_secret_name;
+use crate::rules::bicep::{Once, document};
+use crate::rules::secrets::container_env::is_substitution_marker;
+use crate::rules::secrets::is_placeholder;
+use crate::rules::secrets::token_formats::contains_token;
+use crate::rules::{FileContext, Rule, Sink};
+
+pub struct BicepLiteralSecret;
+
+/// The literal a value resolves to, when it is a plain string that could be a real secret.
+fn literal<'d>(scope: &Scope<'d>, expr: &'d Expr) -> Option<(Resolved<'d>, String)> {
+    let r = scope.follow(expr);
+    let text = r.expr.as_plain_str()?;
+    if text.len() < 4
+        || is_placeholder(&text)
+        || is_substitution_marker(&text)
+        || contains_token(&text)
+    {
+        return None;
+    }
+    Some((r, text))
+}
+
+fn report(once: &mut Once, sink: &mut Sink<'_>, r: &Resolved<'_>, text: &str, what: &str) {
+    let related: Vec<_> = r
+        .via
+        .iter()
+        .map(|o| sink.related(o, format!("`{}` takes the value from there", o.text())))
+        .collect();
+    let at = r.origin();
+    let message = format!(
+        "{what} is the literal `{}`: anyone who can read the repository has it",
+        mask_secret(text)
+    );
+    if let Some(f) = once.report(sink, &at, message) {
+        f.related = related;
+        f.secrets.push(at.span);
+    }
+}
+
+/// Looks for secret-named properties and name/value pairs in `expr`.
+fn scan<'d>(scope: &Scope<'d>, expr: &'d Expr, owner: &str, once: &mut Once, sink: &mut Sink<'_>) {
+    expr.walk(&mut |e| {
+        let ExprKind::Object(props) = &e.kind else {
+            return;
+        };
+        // `{ name: 'DB_PASSWORD', value: '…' }` (env, app settings) and container app secrets.
+        if let (Some(n), Some(v)) = (e.get("name"), e.get("value"))
+            && let Some(name) = scope.text(n).and_then(|t| t.literal())
+            && is_secret_name(&name)
+            && let Some((r, text)) = literal(scope, v)
+        {
+            report(once, sink, &r, &text, &format!("`{name}` in {owner}"));
+        }
+        for p in props {
+            let Some(key) = p.key.as_ref().and_then(|k| k.name.as_deref()) else {
+                continue;
+            };
+            if key.eq_ignore_ascii_case("value") || !is_secret_name(key) {
+                continue;
+            }
+            if let Some((r, text)) = literal(scope, &p.value) {
+                report(once, sink, &r, &text, &format!("`{key}` of {owner}"));
+            }
+        }
+    });
+}
+
+impl Rule for BicepLiteralSecret {
+    fn id(&self) -> &'static str {
+        "SEC042"
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
+        let Some(doc) = document(ctx) else { return };
+        let mut once = Once::default();
+        for scope in doc.scopes() {
+            for r in doc.resources().filter(|r| !r.existing) {
+                if let Some(props) = r.body.get("properties") {
+                    let owner = format!("resource `{}`", r.symbol.name);
+                    scan(&scope, props, &owner, &mut once, sink);
+                    if r.is("Microsoft.App/containerApps") || r.is("Microsoft.App/jobs") {
+                        let Some(secrets) = props.at(&["configuration", "secrets"]) else {
+                            continue;
+                        };
+                        for s in scope.items(secrets) {
+                            if s.get("keyVaultUrl").is_some() {
+                                continue;
+                            }
+                            let (Some(n), Some(v)) = (s.get("name"), s.get("value")) else {
+                                continue;
+                            };
+                            let name = scope.text(n).and_then(|t| t.literal()).unwrap_or_default();
+                            if let Some((res, text)) = literal(&scope, v) {
+                                let what =
+                                    format!("Secret `{name}` of container app `{}`", r.symbol.name);
+                                report(&mut once, sink, &res, &text, &what);
+                            }
+                        }
+                    }
+                }
+            }
+            for s in &doc.statements {
+                if let crate::parse::bicep::syntax::StmtKind::Module { name, value, .. } = &s.kind
+                    && let Some(params) = value.body().get("params")
+                {
+                    scan(
+                        &scope,
+                        params,
+                        &format!("module `{}`", name.name),
+                        &mut once,
+                        sink,
+                    );
+                }
+            }
+            for p in doc.params().filter(|p| p.is_secure()) {
+                let Some(r) = scope.param_value_of(&p.name.name) else {
+                    continue;
+                };
+                let text = r.expr.as_plain_str().unwrap_or_default();
+                if text.len() < 4
+                    || is_placeholder(&text)
+                    || is_substitution_marker(&text)
+                    || contains_token(&text)
+                {
+                    continue;
+                }
+                report(
+                    &mut once,
+                    sink,
+                    &r,
+                    &text,
+                    &format!("The value of the `@secure()` param `{}`", p.name.name),
+                );
+            }
+        }
+    }
+}
