@@ -611,6 +611,7 @@ fn showcase_gives_its_documented_findings() {
         "PORT020 deploy/chart/values.yaml",
         "PORT021 deploy/k8s/queue.yaml",
         "PORT090 compose.yaml",
+        "PORT090 infra/main.bicep",
         "RES010 compose.yaml",
         "RES020 deploy/chart/templates/worker.yaml",
         "ROOT001 services/worker/Dockerfile",

@@ -34,8 +34,131 @@ pub fn layers(files: &[(Arc<SourceFile>, Document)]) -> Vec<Layer> {
                         .map(|c| container(kind, c)),
                 );
             }
+            Document::Bicep(b) => out.extend(bicep_containers(b)),
             _ => {}
         }
+    }
+    out
+}
+
+/// The containers of a Bicep template's container apps, jobs and container groups, as the
+/// template's defaults (or its first parameter file) resolve them: image, the ingress
+/// `targetPort` (apps) or container ports (groups), and probes.
+fn bicep_containers(doc: &crate::parse::bicep::Document) -> Vec<Layer> {
+    use crate::parse::bicep::syntax::ExprKind;
+    use crate::rules::bicep::{Kind, containers};
+    let scopes = doc.scopes();
+    let Some(scope) = scopes.first() else {
+        return Vec::new();
+    };
+    let int = |e: &crate::parse::bicep::syntax::Expr| -> Option<Fact<u16>> {
+        let r = scope.follow(e);
+        match r.expr.kind {
+            ExprKind::Int(i) => Some(Fact {
+                value: u16::try_from(i).ok()?,
+                at: Origin::new(&r.file, r.expr.span),
+            }),
+            _ => None,
+        }
+    };
+    let mut out = Vec::new();
+    for c in containers(scope).into_iter().filter(|c| !c.init) {
+        let name = c
+            .object
+            .get("name")
+            .and_then(|n| scope.text(n))
+            .and_then(|t| t.literal());
+        let mut names: Vec<String> = vec![c.resource.symbol.name.to_ascii_lowercase()];
+        if let Some(n) = &name {
+            names.push(n.to_ascii_lowercase());
+        }
+        names.dedup();
+        let image = c.spec.get("image").and_then(|i| {
+            let r = scope.follow(i);
+            let text = scope.text(i)?.literal()?;
+            Some(Fact {
+                value: ImageName::parse(&text)?,
+                at: Origin::new(&r.file, r.expr.span),
+            })
+        });
+        let mut ports: Vec<Fact<u16>> = Vec::new();
+        let mut ports_known = true;
+        match c.kind {
+            Kind::ContainerApp => {
+                if let Some(t) = c.resource.prop(&["configuration", "ingress", "targetPort"]) {
+                    match int(t) {
+                        Some(f) => ports.push(f),
+                        None => ports_known = false,
+                    }
+                }
+            }
+            Kind::ContainerGroup => {
+                for p in c
+                    .spec
+                    .get("ports")
+                    .map(|l| scope.items(l))
+                    .unwrap_or_default()
+                {
+                    match p.get("port").and_then(int) {
+                        Some(f) => ports.push(f),
+                        None => ports_known = false,
+                    }
+                }
+            }
+            Kind::Job => {}
+        }
+        let mut probes = Vec::new();
+        for p in c
+            .spec
+            .get("probes")
+            .map(|l| scope.items(l))
+            .unwrap_or_default()
+        {
+            let kind = match p
+                .get("type")
+                .and_then(|t| scope.text(t))
+                .and_then(|t| t.literal())
+                .map(|t| t.to_ascii_lowercase())
+                .as_deref()
+            {
+                Some("liveness") => "liveness",
+                Some("readiness") => "readiness",
+                Some("startup") => "startup",
+                _ => continue,
+            };
+            let action = p.get("httpGet").or_else(|| p.get("tcpSocket"));
+            probes.push(ProbeFact {
+                kind,
+                port: action
+                    .and_then(|a| a.get("port"))
+                    .and_then(int)
+                    .map(|f| f.value),
+                path: p
+                    .get("httpGet")
+                    .and_then(|h| h.get("path"))
+                    .and_then(|x| scope.text(x))
+                    .and_then(|t| t.literal()),
+                at: Origin::new(scope.file, p.span),
+            });
+        }
+        out.push(Layer {
+            kind: LayerKind::Bicep,
+            label: c.describe(scope),
+            names,
+            environment: None,
+            image,
+            builds: None,
+            ports,
+            ports_known,
+            probes,
+            user: None,
+            runs_as_root: None,
+            user_override: None,
+            env: Vec::new(),
+            run_as_non_root: None,
+            run_as_user: None,
+            at: c.anchor(scope),
+        });
     }
     out
 }

@@ -521,6 +521,7 @@ fn service_name(layers: &[Layer], members: &[usize]) -> String {
         LayerKind::Kubernetes,
         LayerKind::Helm,
         LayerKind::Terraform,
+        LayerKind::Bicep,
         LayerKind::Dockerfile,
     ] {
         if let Some(name) = members

@@ -13,6 +13,7 @@ pub enum LayerKind {
     Kubernetes,
     Helm,
     Terraform,
+    Bicep,
 }
 
 impl LayerKind {
@@ -23,6 +24,7 @@ impl LayerKind {
             LayerKind::Kubernetes => "kubernetes",
             LayerKind::Helm => "helm",
             LayerKind::Terraform => "terraform",
+            LayerKind::Bicep => "bicep",
         }
     }
 

@@ -165,6 +165,7 @@ pub fn dot(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
                 crate::graph::LayerKind::Kubernetes => "#fdf3e1",
                 crate::graph::LayerKind::Helm => "#f3e9fa",
                 crate::graph::LayerKind::Terraform => "#fbe9ea",
+                crate::graph::LayerKind::Bicep => "#e6f4f7",
             };
             let mut label = format!("{}\\n{}", dot_escape(&l.title()), dot_escape(&at(&l.at)));
             for f in facts(l) {
