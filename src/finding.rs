@@ -109,6 +109,21 @@ pub struct Finding {
     pub fingerprint: String,
 }
 
+impl Finding {
+    /// A finding of `rule` at its default severity, with no related locations yet.
+    pub fn new(rule: &'static RuleMeta, location: Location, message: String) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity,
+            message,
+            location,
+            related: Vec::new(),
+            secrets: Vec::new(),
+            fingerprint: String::new(),
+        }
+    }
+}
+
 /// Shows a secret as its first few characters followed by a mask, never in full.
 pub fn mask_secret(value: &str) -> String {
     let shown: String = value

@@ -234,15 +234,7 @@ pub fn apply(
 }
 
 fn finding(meta: &'static RuleMeta, at: &Location, message: String) -> Finding {
-    Finding {
-        rule: meta,
-        severity: meta.severity,
-        message,
-        location: at.clone(),
-        related: Vec::new(),
-        secrets: Vec::new(),
-        fingerprint: String::new(),
-    }
+    Finding::new(meta, at.clone(), message)
 }
 
 /// The comment lines that may carry an ignore for a finding at `offset`: its own line and

@@ -187,6 +187,17 @@ impl Layer {
 }
 
 impl Graph {
+    /// The one Dockerfile that builds a service's image: `None` when there is none, or more
+    /// than one (cross-file rules do not arbitrate between two Dockerfiles).
+    pub fn image_of<'a>(&'a self, s: &'a Service) -> Option<&'a Layer> {
+        let mut dockerfiles = self
+            .layers_of(s)
+            .map(|(_, l)| l)
+            .filter(|l| l.kind == LayerKind::Dockerfile);
+        let first = dockerfiles.next()?;
+        dockerfiles.next().is_none().then_some(first)
+    }
+
     /// The layers of a service.
     pub fn layers_of<'a>(&'a self, s: &'a Service) -> impl Iterator<Item = (usize, &'a Layer)> {
         s.layers.iter().map(|i| (*i, &self.layers[*i]))

@@ -115,33 +115,22 @@ impl<'a> Sink<'a> {
     /// Reports a finding at `span` of the current file and returns it for adding related
     /// locations or secret spans.
     pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Finding {
-        self.findings.push(Finding {
-            rule: self.meta,
-            severity: self.meta.severity,
-            message: message.into(),
-            location: Location {
+        self.findings.push(Finding::new(
+            self.meta,
+            Location {
                 file: Arc::clone(self.file),
                 span,
             },
-            related: Vec::new(),
-            secrets: Vec::new(),
-            fingerprint: String::new(),
-        });
+            message.into(),
+        ));
         self.findings.last_mut().expect("just pushed")
     }
 
     /// Reports a finding at a value's origin, which may be in another file of the document
     /// (a Compose override, a Helm values overlay).
     pub fn report_at(&mut self, at: &Location, message: impl Into<String>) -> &mut Finding {
-        self.findings.push(Finding {
-            rule: self.meta,
-            severity: self.meta.severity,
-            message: message.into(),
-            location: at.clone(),
-            related: Vec::new(),
-            secrets: Vec::new(),
-            fingerprint: String::new(),
-        });
+        self.findings
+            .push(Finding::new(self.meta, at.clone(), message.into()));
         self.findings.last_mut().expect("just pushed")
     }
 
@@ -199,15 +188,8 @@ impl GraphSink {
     }
 
     pub fn report_at(&mut self, at: &Location, message: impl Into<String>) -> &mut Finding {
-        self.findings.push(Finding {
-            rule: self.meta,
-            severity: self.meta.severity,
-            message: message.into(),
-            location: at.clone(),
-            related: Vec::new(),
-            secrets: Vec::new(),
-            fingerprint: String::new(),
-        });
+        self.findings
+            .push(Finding::new(self.meta, at.clone(), message.into()));
         self.findings.last_mut().expect("just pushed")
     }
 

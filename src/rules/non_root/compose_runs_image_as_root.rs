@@ -17,12 +17,9 @@ impl Rule for ComposeRunsImageAsRoot {
 
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
-            let images: Vec<_> = graph
-                .layers_of(svc)
-                .map(|(_, l)| l)
-                .filter(|l| l.kind == LayerKind::Dockerfile)
-                .collect();
-            let [image] = images.as_slice() else { continue };
+            let Some(image) = graph.image_of(svc) else {
+                continue;
+            };
             let Some(root) = &image.runs_as_root else {
                 continue;
             };

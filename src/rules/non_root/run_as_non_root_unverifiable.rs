@@ -5,7 +5,6 @@
 //! non-numeric user`), and an image that runs as root fails the check outright.
 
 use crate::graph::Graph;
-use crate::graph::model::LayerKind;
 use crate::rules::docker::is_root_user;
 use crate::rules::{GraphSink, Rule};
 
@@ -18,12 +17,9 @@ impl Rule for RunAsNonRootUnverifiable {
 
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
-            let images: Vec<_> = graph
-                .layers_of(svc)
-                .map(|(_, l)| l)
-                .filter(|l| l.kind == LayerKind::Dockerfile)
-                .collect();
-            let [image] = images.as_slice() else { continue };
+            let Some(image) = graph.image_of(svc) else {
+                continue;
+            };
             for (_, layer) in graph.layers_of(svc) {
                 let Some(non_root) = &layer.run_as_non_root else {
                     continue;

@@ -4,7 +4,6 @@
 
 use crate::finding::Related;
 use crate::graph::Graph;
-use crate::graph::model::LayerKind;
 use crate::rules::{GraphSink, Rule};
 
 pub struct RunAsUserDiffers;
@@ -16,12 +15,9 @@ impl Rule for RunAsUserDiffers {
 
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
-            let images: Vec<_> = graph
-                .layers_of(svc)
-                .map(|(_, l)| l)
-                .filter(|l| l.kind == LayerKind::Dockerfile)
-                .collect();
-            let [image] = images.as_slice() else { continue };
+            let Some(image) = graph.image_of(svc) else {
+                continue;
+            };
             let Some(user) = &image.user else { continue };
             let Ok(uid) = user
                 .value

@@ -6,7 +6,7 @@
 
 use crate::finding::Related;
 use crate::graph::Graph;
-use crate::graph::model::{Layer, LayerKind};
+use crate::graph::model::Layer;
 use crate::rules::{GraphSink, Rule};
 
 pub struct ProbeDisagreesWithImage;
@@ -18,12 +18,9 @@ impl Rule for ProbeDisagreesWithImage {
 
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
-            let images: Vec<&Layer> = graph
-                .layers_of(svc)
-                .map(|(_, l)| l)
-                .filter(|l| l.kind == LayerKind::Dockerfile)
-                .collect();
-            let [image] = images.as_slice() else { continue };
+            let Some(image) = graph.image_of(svc) else {
+                continue;
+            };
             let image_check = image.probes.first();
             for (_, layer) in graph.layers_of(svc) {
                 if !layer.kind.deploys() {

@@ -4,7 +4,7 @@
 //! with the `EXPOSE` lines as related locations.
 
 use crate::graph::Graph;
-use crate::graph::model::{Fact, Layer, LayerKind};
+use crate::graph::model::Fact;
 use crate::rules::{GraphSink, Rule};
 
 pub struct ServicePortsDisagree;
@@ -23,13 +23,12 @@ impl Rule for ServicePortsDisagree {
 
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
-            let images: Vec<&Layer> = graph
-                .layers_of(svc)
-                .map(|(_, l)| l)
-                .filter(|l| l.kind == LayerKind::Dockerfile && l.ports_known && !l.ports.is_empty())
-                .collect();
-            // Two Dockerfiles that disagree with each other are not ours to arbitrate.
-            let [image] = images.as_slice() else { continue };
+            let Some(image) = graph
+                .image_of(svc)
+                .filter(|l| l.ports_known && !l.ports.is_empty())
+            else {
+                continue;
+            };
             for (_, layer) in graph.layers_of(svc) {
                 if !layer.kind.deploys() || !layer.ports_known || layer.ports.is_empty() {
                     continue;
