@@ -44,7 +44,13 @@ fn showcase_services_are_linked_across_layers_with_reasons() {
     let api = service(&g, "api");
     assert_eq!(
         kinds(api),
-        ["dockerfile", "compose", "helm/default", "helm/production"]
+        [
+            "dockerfile",
+            "compose",
+            "helm/default",
+            "helm/production",
+            "bicep"
+        ]
     );
     let reasons: Vec<&str> = api["links"]
         .as_array()
