@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Benchmark plumbline against hadolint, Trivy and Checkov on the same inputs, in one run.
+
+Inputs (from ../shared/corpus, never copied into the repository):
+  corpus       the whole corpus
+  monorepo     the corpus replicated into a temporary directory until it holds ~50,000 files
+  precommit    5 files, as a pre-commit hook passes them
+  dockerfiles  only the corpus's Dockerfiles
+
+Each measurement is repeated (--repeat, default 5; Checkov once: it takes minutes) and the
+median wall time, CPU time (user + system) and peak memory (max RSS) are reported, with the
+ratio peer / plumbline. Peers are used when ../shared/tools/peers-setup.sh has installed them
+into /tmp/peers (or $PEERS); missing peers are reported as such, not failed.
+
+Usage: python3 bench/compare.py [--repeat N] [--skip-checkov] [--write-readme]
+The table goes to bench/results.md (and, with --write-readme, into README.md's performance
+section). Build first: cargo build --release.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+PEERS = Path(os.environ.get("PEERS", "/tmp/peers"))
+PLUMBLINE = ROOT / "target" / "release" / "plumbline"
+TIME = shutil.which("time") or "/usr/bin/time"
+
+
+def run_timed(cmd, cwd=None):
+    """Runs cmd under /usr/bin/time; returns (wall s, cpu s, max rss MB, exit code)."""
+    with tempfile.NamedTemporaryFile(mode="r", suffix=".time") as t:
+        proc = subprocess.run(
+            [TIME, "-f", "%e %U %S %M", "-o", t.name, *cmd],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        fields = Path(t.name).read_text().split()
+    wall, user, system, rss_kb = (float(x) for x in fields[-4:])
+    return wall, user + system, rss_kb / 1024, proc.returncode
+
+
+def measure(cmd, repeat, cwd=None):
+    runs = [run_timed(cmd, cwd) for _ in range(repeat)]
+    return {
+        "wall": statistics.median(r[0] for r in runs),
+        "cpu": statistics.median(r[1] for r in runs),
+        "rss": max(r[2] for r in runs),
+        "runs": repeat,
+    }
+
+
+def files_under(path):
+    return [p for p in Path(path).rglob("*") if p.is_file()]
+
+
+def make_monorepo(target_files):
+    """Copies the corpus N times into a temporary directory (hard links where possible)."""
+    base = files_under(CORPUS)
+    copies = max(1, round(target_files / len(base)))
+    tmp = Path(tempfile.mkdtemp(prefix="plumbline-monorepo-"))
+    for i in range(copies):
+        dest = tmp / f"copy{i:03}"
+        shutil.copytree(CORPUS, dest, copy_function=os.link if i else shutil.copy2)
+    return tmp, copies
+
+
+def dockerfiles():
+    lines = (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]
+    return [str(CORPUS / l.split("\t")[0]) for l in lines if l.split("\t")[1] == "dockerfile"]
+
+
+def fmt(m):
+    if m is None:
+        return "not installed"
+    return f"{m['wall']:.3f} s wall, {m['cpu']:.2f} s CPU, {m['rss']:.0f} MB"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--skip-checkov", action="store_true")
+    ap.add_argument("--write-readme", action="store_true")
+    args = ap.parse_args()
+    if not PLUMBLINE.exists():
+        sys.exit("build first: cargo build --release")
+    if not CORPUS.is_dir():
+        sys.exit(f"no corpus at {CORPUS}")
+
+    corpus_files = files_under(CORPUS)
+    corpus_mb = sum(p.stat().st_size for p in corpus_files) / 1e6
+    dfs = dockerfiles()
+    five = [str(CORPUS / p) for p in [
+        "Azure-Samples__aks-store-demo/src/order-service/Dockerfile",
+        "Azure-Samples__aks-store-demo/docker-compose.yml",
+        "Azure-Samples__aks-store-demo/charts/aks-store-demo/values.yaml",
+        "dockersamples__example-voting-app/k8s-specifications/vote-deployment.yaml",
+        "Azure-Samples__todo-nodejs-mongo-aca/infra/main.bicep",
+    ] if (CORPUS / p).exists()]
+    pl = lambda *paths: [str(PLUMBLINE), "check", *paths, "--format", "json", "--fail-on", "never"]
+
+    results = []  # (input, tool, measurement, ratio_base)
+
+    def row(name, tool, m, base=None):
+        results.append((name, tool, m, base))
+        print(f"{name:12} {tool:22} {fmt(m)}", flush=True)
+
+    # (a) the whole corpus
+    a = measure(pl(str(CORPUS)), args.repeat)
+    row("corpus", "plumbline", a)
+    a1 = measure(pl(str(CORPUS)) + ["--threads", "1"], args.repeat)
+    row("corpus", "plumbline --threads 1", a1)
+    same = subprocess.run(pl(str(CORPUS)), capture_output=True).stdout == subprocess.run(
+        pl(str(CORPUS)) + ["--threads", "1"], capture_output=True).stdout
+    trivy = PEERS / "bin" / "trivy"
+    if trivy.exists():
+        row("corpus", "trivy config", measure(
+            [str(trivy), "config", "--skip-check-update", "--quiet", str(CORPUS)],
+            max(1, args.repeat // 2)), a)
+    else:
+        row("corpus", "trivy config", None, a)
+    checkov = PEERS / "bin" / "checkov"
+    if checkov.exists() and not args.skip_checkov:
+        row("corpus", "checkov -d", measure(
+            [str(checkov), "-d", str(CORPUS), "--quiet", "--compact", "-o", "json"], 1), a)
+    else:
+        row("corpus", "checkov -d", None, a)
+
+    # (d) the Dockerfiles only
+    d = measure(pl(*dfs), args.repeat)
+    row("dockerfiles", "plumbline", d)
+    hadolint = PEERS / "bin" / "hadolint"
+    if hadolint.exists():
+        row("dockerfiles", "hadolint", measure([str(hadolint), "--no-fail", *dfs],
+                                               args.repeat), d)
+    else:
+        row("dockerfiles", "hadolint", None, d)
+
+    # (c) a pre-commit-sized input
+    c = measure(pl(*five), args.repeat * 2)
+    row("precommit", "plumbline (5 files)", c)
+
+    # (b) the monorepo
+    mono, copies = make_monorepo(50_000)
+    try:
+        mono_files = len(files_under(mono))
+        b = measure(pl(str(mono)), max(1, args.repeat // 2))
+        row("monorepo", f"plumbline ({mono_files} files)", b)
+    finally:
+        shutil.rmtree(mono, ignore_errors=True)
+
+    # The table.
+    cores = os.cpu_count()
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    today = datetime.date.today().isoformat()
+    out = [f"Measured {today} on {platform.machine()}, {cores} cores, {mem_gb:.0f} GiB "
+           f"(`python3 bench/compare.py`, median of {args.repeat} runs; Checkov once).", "",
+           "| input | tool | wall | CPU | peak RSS | peer / plumbline (wall) |",
+           "|---|---|---:|---:|---:|---:|"]
+    for name, tool, m, base in results:
+        if m is None:
+            out.append(f"| {name} | {tool} | not installed | | | |")
+            continue
+        ratio = f"{m['wall'] / base['wall']:.0f}×" if base else ""
+        out.append(f"| {name} | {tool} | {m['wall']:.3f} s | {m['cpu']:.2f} s | "
+                   f"{m['rss']:.0f} MB | {ratio} |")
+    out += ["",
+            f"- corpus: {len(corpus_files)} files, {corpus_mb:.1f} MB: "
+            f"{len(corpus_files) / a['wall']:.0f} files/s, {corpus_mb / a['wall']:.0f} MB/s; "
+            f"CPU/wall {a['cpu'] / a['wall']:.2f} on {cores} cores",
+            f"- monorepo: {copies}× the corpus, {mono_files} files: {b['wall']:.2f} s, "
+            f"{b['rss']:.0f} MB; wall time grew {b['wall'] / a['wall']:.1f}× for "
+            f"{mono_files / len(corpus_files):.1f}× the files",
+            f"- output with `--threads 1` identical to the parallel run: {'yes' if same else 'NO'}",
+            ""]
+    table = "\n".join(out)
+    (ROOT / "bench" / "results.md").write_text(table)
+    print("\n" + table)
+    if args.write_readme:
+        readme = (ROOT / "README.md").read_text()
+        start = readme.index("<!-- bench:start -->") + len("<!-- bench:start -->")
+        end = readme.index("<!-- bench:end -->")
+        (ROOT / "README.md").write_text(readme[:start] + "\n" + table + readme[end:])
+
+
+if __name__ == "__main__":
+    main()
