@@ -65,6 +65,9 @@ pub struct Module {
     pub containers: Vec<crate::parse::workload::Container>,
     /// `kubernetes_service(_v1)` resources, in the Kubernetes model.
     pub services: Vec<Service>,
+    /// Whether a `.terraform.lock.hcl` (the dependency lock file, which pins each provider's
+    /// exact release) is beside the module's files.
+    pub lock_file: bool,
     pub errors: Vec<ParseError>,
 }
 
@@ -180,6 +183,9 @@ pub fn build(files: &[(&Arc<SourceFile>, &Parsed)]) -> Module {
     for (_, p) in vars {
         m.tfvars.extend(p.body.attributes.iter().cloned());
     }
+    m.lock_file = files
+        .first()
+        .is_some_and(|(f, _)| f.dir().join(".terraform.lock.hcl").is_file());
     for (f, p) in files {
         if f.format != Format::Terraform {
             continue;

@@ -10,3 +10,4 @@ pub mod container_privileged;
 pub mod container_uid0;
 pub mod final_user;
 pub mod sudo;
+pub mod terraform_container_group_privileged;

@@ -1,6 +1,6 @@
 //! PORT021 service-target-port-unmatched: a Kubernetes Service whose `targetPort` (a number,
 //! a name, or by default its `port`) matches no port of the containers of the pods it selects
-//! in the same file. Traffic to the Service then goes nowhere.
+//! in the same file (for Terraform, the same module). Traffic to the Service then goes nowhere.
 
 use crate::parse::Document;
 use crate::parse::kubernetes::{Service, TargetPort};
@@ -15,11 +15,14 @@ impl Rule for ServiceTargetPortUnmatched {
     }
 
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
-        let Document::Kubernetes(m) = ctx.doc else {
-            return;
+        let (services, containers) = match ctx.doc {
+            Document::Kubernetes(m) => (&m.services, &m.containers),
+            // `kubernetes_service(_v1)` and the `kubernetes_*` workloads of one module.
+            Document::Terraform(m) => (&m.services, &m.containers),
+            _ => return,
         };
-        for svc in &m.services {
-            check(svc, &m.containers, sink);
+        for svc in services {
+            check(svc, containers, sink);
         }
     }
 }

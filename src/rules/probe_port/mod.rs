@@ -11,6 +11,7 @@ pub mod container_probes;
 pub mod healthcheck_port;
 pub mod k8s_service_target_port;
 pub mod missing_healthcheck;
+pub mod terraform_container_app_probe;
 
 use crate::parse::dockerfile::{
     Dockerfile, ExposedPort, Instruction, InstructionKind, Vars, substitute,
