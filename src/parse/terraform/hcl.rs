@@ -309,9 +309,16 @@ impl Converter<'_> {
                         .labels
                         .iter()
                         .map(|l| {
+                            // A quoted label is located without its quotes.
                             let span = match l {
                                 BlockLabel::Ident(i) => i.span(),
-                                BlockLabel::String(s) => s.span(),
+                                BlockLabel::String(s) => s.span().map(|r| {
+                                    if r.end >= r.start + 2 {
+                                        r.start + 1..r.end - 1
+                                    } else {
+                                        r
+                                    }
+                                }),
                             };
                             Spanned::new(l.as_str().to_string(), self.origin(span))
                         })
@@ -463,7 +470,7 @@ mod tests {
         let block = &body.blocks[0];
         assert_eq!(block.kind.value, "resource");
         assert_eq!(block.label(0), Some("a"));
-        assert_eq!(block.labels[1].at.text(), "\"b\"");
+        assert_eq!(block.labels[1].at.text(), "b");
         let image = block.body.get("image").unwrap();
         assert_eq!(image.value.at.text(), "\"nginx:${var.tag}\"");
         let Expr::Template(pieces) = &image.value.expr else {
