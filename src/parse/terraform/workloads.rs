@@ -18,18 +18,22 @@ use crate::parse::workload::{
     Spanned, Unresolved,
 };
 
-/// Where each workload kind keeps its pod spec, below the resource's body.
-fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
+/// The Kubernetes kind of a workload resource type, and where it keeps its pod spec below
+/// the resource's body.
+fn workload(kind: &str) -> Option<(&'static str, &'static [&'static str])> {
+    const TEMPLATE: &[&str] = &["spec", "template", "spec"];
     let base = kind.strip_suffix("_v1").unwrap_or(kind);
     match base {
-        "kubernetes_pod" => Some(&["spec"]),
-        "kubernetes_deployment"
-        | "kubernetes_stateful_set"
-        | "kubernetes_daemon_set"
-        | "kubernetes_daemonset"
-        | "kubernetes_job"
-        | "kubernetes_replication_controller" => Some(&["spec", "template", "spec"]),
-        "kubernetes_cron_job" => Some(&["spec", "job_template", "spec", "template", "spec"]),
+        "kubernetes_pod" => Some(("Pod", &["spec"])),
+        "kubernetes_deployment" => Some(("Deployment", TEMPLATE)),
+        "kubernetes_stateful_set" => Some(("StatefulSet", TEMPLATE)),
+        "kubernetes_daemon_set" | "kubernetes_daemonset" => Some(("DaemonSet", TEMPLATE)),
+        "kubernetes_job" => Some(("Job", TEMPLATE)),
+        "kubernetes_replication_controller" => Some(("ReplicationController", TEMPLATE)),
+        "kubernetes_cron_job" => Some((
+            "CronJob",
+            &["spec", "job_template", "spec", "template", "spec"],
+        )),
         _ => None,
     }
 }
@@ -44,7 +48,7 @@ pub fn read(m: &mut Module) {
             services.push(read_service(m, r));
             continue;
         }
-        let Some(path) = pod_spec_path(kind) else {
+        let Some((k8s_kind, path)) = workload(kind) else {
             continue;
         };
         let Some(spec) = descend(r.body(), path) else {
@@ -60,9 +64,11 @@ pub fn read(m: &mut Module) {
             .and_then(|b| b.body.get("labels"))
             .map(|a| string_map(&m.resolve(&a.value)))
             .unwrap_or_default();
+        // Named by the Kubernetes kind (rules tell batch workloads by it) and the resource's
+        // address, which is how a Terraform user finds it: "Job `kubernetes_job.migrate`".
         let owner = Owner {
-            kind: kind.to_string(),
-            name: r.name.value.clone(),
+            kind: k8s_kind.to_string(),
+            name: format!("{kind}.{}", r.name.value),
             pod_labels,
             at: r.name.at.clone(),
         };
@@ -480,7 +486,8 @@ resource "kubernetes_service_v1" "api" {
 "#,
         )]);
         let c = &m.containers[0];
-        assert_eq!(c.owner.kind, "kubernetes_deployment_v1");
+        assert_eq!(c.owner.kind, "Deployment");
+        assert_eq!(c.owner.name, "kubernetes_deployment_v1.api");
         assert_eq!(c.owner.pod_labels, [("app".to_string(), "api".to_string())]);
         assert_eq!(c.image.as_ref().unwrap().value, "ghcr.io/acme/api:1.2.3");
         assert_eq!(c.ports[0].number.as_ref().unwrap().value, 8080);

@@ -5,6 +5,7 @@
 use crate::parse::Document;
 use crate::parse::kubernetes::{Service, TargetPort};
 use crate::parse::workload::{Container, PortRef, Spanned, is_templated};
+use crate::rules::workload::spelled_for;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct ServiceTargetPortUnmatched;
@@ -93,8 +94,11 @@ fn check(svc: &Service, containers: &[Container], sink: &mut Sink<'_>) {
         };
         let f = sink.report_at(
             &target.at,
-            format!(
-                "{name} sends traffic to {what}{via}, but no container of {workloads} declares it (declared: {declared})"
+            spelled_for(
+                &svc.at,
+                format!(
+                    "{name} sends traffic to {what}{via}, but no container of {workloads} declares it (declared: {declared})"
+                ),
             ),
         );
         for p in &ports {
