@@ -23,13 +23,10 @@ pub fn report_resolved<'s>(
     value: &Resolved,
     message: String,
 ) -> &'s mut Finding {
-    let elsewhere = value.at.span != attr.value.at.span || value.at.file.path != attr.value.at.file.path;
-    let related = elsewhere.then(|| {
-        sink.related(
-            &attr.value.at,
-            format!("used by `{}` here", attr.key.value),
-        )
-    });
+    let elsewhere =
+        value.at.span != attr.value.at.span || value.at.file.path != attr.value.at.file.path;
+    let related = elsewhere
+        .then(|| sink.related(&attr.value.at, format!("used by `{}` here", attr.key.value)));
     let f = sink.report_at(&value.at, message);
     f.related.extend(related);
     f

@@ -146,7 +146,10 @@ impl ContainerReports {
 /// Kubernetes field names as the manifest writes them and as Terraform's Kubernetes provider
 /// does.
 const TERRAFORM_SPELLING: &[(&str, &str)] = &[
-    ("allowPrivilegeEscalation: ", "allow_privilege_escalation = "),
+    (
+        "allowPrivilegeEscalation: ",
+        "allow_privilege_escalation = ",
+    ),
     ("allowPrivilegeEscalation", "allow_privilege_escalation"),
     ("runAsNonRoot: ", "run_as_non_root = "),
     ("runAsNonRoot", "run_as_non_root"),

@@ -9,8 +9,8 @@
 //! resource attribute, a module output, or another expression. Rules use the provenance to
 //! tell, say, a literal password from one read from Key Vault.
 
-use crate::parse::terraform::hcl::{Expr, Node, Piece, Step};
 use crate::parse::terraform::Module;
+use crate::parse::terraform::hcl::{Expr, Node, Piece, Step};
 use crate::source::Origin;
 
 /// A resolved value and where it was written.
@@ -262,9 +262,10 @@ impl Module {
             let sensitive = current.sensitive;
             let next = match (step, &current.value) {
                 (_, Value::Unknown(_)) => return current,
-                (Step::Attr(key), Value::Map(entries)) => {
-                    entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-                }
+                (Step::Attr(key), Value::Map(entries)) => entries
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone()),
                 (Step::Index(i), Value::Map(entries)) => {
                     let key = self.eval(i, depth + 1);
                     key.as_str()
@@ -405,7 +406,8 @@ resource "x" "y" {
 
     #[test]
     fn cycles_end() {
-        let main = "locals {\n  a = local.b\n  b = local.a\n}\nresource \"x\" \"y\" { v = local.a }\n";
+        let main =
+            "locals {\n  a = local.b\n  b = local.a\n}\nresource \"x\" \"y\" { v = local.a }\n";
         assert!(resolve(&[("main.tf", main)], "v").is_unknown());
     }
 }

@@ -498,7 +498,13 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for text in ["{{{", "resource \"x\" {", "a = [1, 2", "\u{feff}x = \"é", "}}}\n\n\t"] {
+        for text in [
+            "{{{",
+            "resource \"x\" {",
+            "a = [1, 2",
+            "\u{feff}x = \"é",
+            "}}}\n\n\t",
+        ] {
             let parsed = parse(text);
             assert!(!parsed.errors.is_empty(), "{text:?}");
         }

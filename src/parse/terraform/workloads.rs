@@ -145,7 +145,11 @@ fn read_container(m: &Module, c: &Block, owner: &Owner, init: bool, pod: &Block)
         unresolved.push(Unresolved::Probes);
     }
     let probe = |key: &str| body.block(key).map(|b| read_probe(m, b));
-    let security = read_security(m, body.block("security_context"), pod.body.block("security_context"));
+    let security = read_security(
+        m,
+        body.block("security_context"),
+        pod.body.block("security_context"),
+    );
     if body.has_dynamic("security_context") || pod.body.has_dynamic("security_context") {
         unresolved.push(Unresolved::SecurityContext);
     }
@@ -259,11 +263,16 @@ fn read_security(m: &Module, container: Option<&Block>, pod: Option<&Block>) -> 
         }
         None
     };
-    let boolean = |r: Option<Resolved>| r.and_then(|r| Some(Spanned::new(r.as_bool()?, r.at.clone())));
+    let boolean =
+        |r: Option<Resolved>| r.and_then(|r| Some(Spanned::new(r.as_bool()?, r.at.clone())));
     let non_root = lookup("run_as_non_root", "runAsNonRoot", true);
     let user = lookup("run_as_user", "runAsUser", true);
     let privileged = lookup("privileged", "privileged", false);
-    let escalation = lookup("allow_privilege_escalation", "allowPrivilegeEscalation", false);
+    let escalation = lookup(
+        "allow_privilege_escalation",
+        "allowPrivilegeEscalation",
+        false,
+    );
     s.run_as_non_root = boolean(non_root);
     s.run_as_user = user.and_then(|r| Some(Spanned::new(r.as_i64()?, r.at.clone())));
     s.privileged = boolean(privileged);
@@ -356,12 +365,11 @@ fn read_service(m: &Module, r: &Resource) -> Service {
                             .body
                             .get("name")
                             .map(|a| m.resolve(&a.value))
-                            .and_then(|v| Some(Spanned::new(v.as_str()?.to_string(), v.at.clone()))),
+                            .and_then(|v| {
+                                Some(Spanned::new(v.as_str()?.to_string(), v.at.clone()))
+                            }),
                         port: port.and_then(|v| {
-                            Some(Spanned::new(
-                                u16::try_from(v.as_i64()?).ok()?,
-                                v.at.clone(),
-                            ))
+                            Some(Spanned::new(u16::try_from(v.as_i64()?).ok()?, v.at.clone()))
                         }),
                         target: match p.body.get("target_port") {
                             None => TargetPort::Default,
@@ -496,8 +504,8 @@ resource "kubernetes_service_v1" "api" {
             &probe.action,
             ProbeAction::Http { port: Some(p), .. } if p.value == PortRef::Name("http".into())
         ));
-        assert_eq!(c.security.run_as_non_root.as_ref().unwrap().value, true);
-        assert_eq!(c.security.privileged.as_ref().unwrap().value, false);
+        assert!(c.security.run_as_non_root.as_ref().unwrap().value);
+        assert!(!c.security.privileged.as_ref().unwrap().value);
         assert_eq!(c.resources.limits_memory.as_ref().unwrap().value, "256Mi");
         assert_eq!(c.env[0].value.as_ref().unwrap().value, "prod");
         assert!(c.is_unresolved(Unresolved::Env));

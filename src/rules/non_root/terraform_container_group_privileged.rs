@@ -28,7 +28,9 @@ impl Rule for TerraformContainerGroupPrivileged {
                     .and_then(|a| m.resolve(&a.value).as_str().map(str::to_string))
                     .unwrap_or_default();
                 for sec in c.body.blocks_of("security") {
-                    let Some(attr) = sec.body.get("privilege_enabled") else { continue };
+                    let Some(attr) = sec.body.get("privilege_enabled") else {
+                        continue;
+                    };
                     let v = m.resolve(&attr.value);
                     if v.as_bool() == Some(true) {
                         report_resolved(

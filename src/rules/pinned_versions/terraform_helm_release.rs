@@ -18,15 +18,21 @@ impl Rule for TerraformHelmReleaseUnpinned {
             if r.body().get("version").is_some() {
                 continue;
             }
-            let Some(chart) = r.body().get("chart") else { continue };
+            let Some(chart) = r.body().get("chart") else {
+                continue;
+            };
             let value = m.resolve(&chart.value);
-            let Value::Str(text) = &value.value else { continue };
+            let Value::Str(text) = &value.value else {
+                continue;
+            };
             // A chart in a local directory or a packaged `.tgz` is versioned by its files.
             let local = text.starts_with("./")
                 || text.starts_with("../")
                 || text.starts_with('/')
                 || text.ends_with(".tgz")
-                || (r.body().get("repository").is_none() && !text.starts_with("oci://") && !text.contains('/'));
+                || (r.body().get("repository").is_none()
+                    && !text.starts_with("oci://")
+                    && !text.contains('/'));
             if local {
                 continue;
             }

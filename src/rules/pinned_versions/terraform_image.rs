@@ -41,23 +41,29 @@ fn images(r: &Resource) -> Vec<(&Attribute, Option<&Attribute>)> {
             .flat_map(containers)
             .map(|a| (a, None))
             .collect(),
-        "azurerm_container_group" => containers(&r.block).into_iter().map(|a| (a, None)).collect(),
+        "azurerm_container_group" => containers(&r.block)
+            .into_iter()
+            .map(|a| (a, None))
+            .collect(),
         // With `build`, `name` is the tag of the image Docker builds, not one it pulls.
         "docker_image" if body.block("build").is_none() => {
             body.get("name").map(|a| (a, None)).into_iter().collect()
         }
         "docker_container" => body.get("image").map(|a| (a, None)).into_iter().collect(),
-        "azurerm_linux_web_app" | "azurerm_linux_web_app_slot" | "azurerm_linux_function_app" => body
-            .blocks_of("site_config")
-            .flat_map(|s| s.body.blocks_of("application_stack"))
-            .filter_map(|st| {
-                if let Some(a) = st.body.get("docker_image_name") {
-                    Some((a, None))
-                } else {
-                    st.body.get("docker_image").map(|a| (a, st.body.get("docker_image_tag")))
-                }
-            })
-            .collect(),
+        "azurerm_linux_web_app" | "azurerm_linux_web_app_slot" | "azurerm_linux_function_app" => {
+            body.blocks_of("site_config")
+                .flat_map(|s| s.body.blocks_of("application_stack"))
+                .filter_map(|st| {
+                    if let Some(a) = st.body.get("docker_image_name") {
+                        Some((a, None))
+                    } else {
+                        st.body
+                            .get("docker_image")
+                            .map(|a| (a, st.body.get("docker_image_tag")))
+                    }
+                })
+                .collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -74,11 +80,15 @@ fn containers(b: &Block) -> Vec<&Attribute> {
 
 fn check(m: &Module, r: &Resource, attr: &Attribute, tag: Option<&Attribute>, sink: &mut Sink<'_>) {
     let value = m.resolve(&attr.value);
-    let Value::Str(image) = &value.value else { return };
+    let Value::Str(image) = &value.value else {
+        return;
+    };
     if image.is_empty() || is_templated(image) || image.contains(['<', '>']) {
         return;
     }
-    let Some(reference) = ImageRef::parse(image) else { return };
+    let Some(reference) = ImageRef::parse(image) else {
+        return;
+    };
     if reference.digest.is_some() {
         return;
     }
@@ -91,15 +101,21 @@ fn check(m: &Module, r: &Resource, attr: &Attribute, tag: Option<&Attribute>, si
                 sink,
                 tag,
                 &t,
-                format!("{what} runs image `{image}` with the `latest` tag, which moves with every release"),
+                format!(
+                    "{what} runs image `{image}` with the `latest` tag, which moves with every release"
+                ),
             );
         }
         return;
     }
     let message = match reference.tag.as_deref() {
-        None => format!("{what} runs image `{image}` with no tag, so it pulls whatever `latest` is at deploy time"),
+        None => format!(
+            "{what} runs image `{image}` with no tag, so it pulls whatever `latest` is at deploy time"
+        ),
         Some(t) if t.eq_ignore_ascii_case("latest") => {
-            format!("{what} runs image `{image}` with the `latest` tag, which moves with every release")
+            format!(
+                "{what} runs image `{image}` with the `latest` tag, which moves with every release"
+            )
         }
         Some(_) => return,
     };

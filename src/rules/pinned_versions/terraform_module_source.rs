@@ -65,7 +65,8 @@ fn problem(call: &ModuleCall, source: &str) -> Option<String> {
     // A registry address: `[host/]namespace/name/provider`, optionally `//subdir`.
     let address = s.split("//").next().unwrap_or(s);
     let parts = address.split('/').filter(|p| !p.is_empty()).count();
-    let registry = parts == 3 || (parts == 4 && address.split('/').next().is_some_and(|h| h.contains('.')));
+    let registry =
+        parts == 3 || (parts == 4 && address.split('/').next().is_some_and(|h| h.contains('.')));
     if registry && call.version.is_none() {
         return Some(format!(
             "Registry module `{name}` (`{s}`) has no `version`, so each `terraform init` takes the newest release"

@@ -60,7 +60,9 @@ pub(crate) fn only_lower_bound(constraint: &str) -> bool {
         .filter(|p| !p.is_empty())
         .collect();
     !parts.is_empty()
-        && parts.iter().all(|p| p.starts_with('>') || p.starts_with("!="))
+        && parts
+            .iter()
+            .all(|p| p.starts_with('>') || p.starts_with("!="))
         && parts.iter().any(|p| p.starts_with('>'))
 }
 

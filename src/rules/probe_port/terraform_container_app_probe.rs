@@ -18,13 +18,23 @@ impl Rule for TerraformContainerAppProbePort {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(m) = module(ctx) else { return };
         'apps: for r in m.resources_of(&["azurerm_container_app"]) {
-            let Some(ingress) = r.body().block("ingress") else { continue };
-            let Some(target_attr) = ingress.body.get("target_port") else { continue };
+            let Some(ingress) = r.body().block("ingress") else {
+                continue;
+            };
+            let Some(target_attr) = ingress.body.get("target_port") else {
+                continue;
+            };
             let target = m.resolve(&target_attr.value);
-            let Some(target_port) = target.as_i64() else { continue };
+            let Some(target_port) = target.as_i64() else {
+                continue;
+            };
             let mut allowed = vec![target_port];
             for mapping in ingress.body.blocks_of("additional_port_mappings") {
-                match mapping.body.get("target_port").map(|a| m.resolve(&a.value).as_i64()) {
+                match mapping
+                    .body
+                    .get("target_port")
+                    .map(|a| m.resolve(&a.value).as_i64())
+                {
                     Some(Some(p)) => allowed.push(p),
                     _ => continue 'apps,
                 }
@@ -38,7 +48,9 @@ impl Rule for TerraformContainerAppProbePort {
                 .blocks_of("template")
                 .flat_map(|t| t.body.blocks_of("container"))
                 .collect();
-            let [container] = containers.as_slice() else { continue };
+            let [container] = containers.as_slice() else {
+                continue;
+            };
             let name = container
                 .body
                 .get("name")
@@ -46,13 +58,18 @@ impl Rule for TerraformContainerAppProbePort {
                 .unwrap_or_default();
             for kind in ["liveness_probe", "readiness_probe", "startup_probe"] {
                 for probe in container.body.blocks_of(kind) {
-                    let Some(port_attr) = probe.body.get("port") else { continue };
+                    let Some(port_attr) = probe.body.get("port") else {
+                        continue;
+                    };
                     let port = m.resolve(&port_attr.value);
                     let Some(p) = port.as_i64() else { continue };
                     if allowed.contains(&p) {
                         continue;
                     }
-                    let related = sink.related(&target.at, format!("ingress `target_port` is {target_port}"));
+                    let related = sink.related(
+                        &target.at,
+                        format!("ingress `target_port` is {target_port}"),
+                    );
                     sink.report_at(
                         &port.at,
                         format!(

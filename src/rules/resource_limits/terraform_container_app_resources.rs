@@ -27,7 +27,9 @@ impl Rule for TerraformContainerAppResources {
                 continue;
             }
             for template in r.body().blocks_of("template") {
-                if template.body.has_dynamic("container") || template.body.has_dynamic("init_container") {
+                if template.body.has_dynamic("container")
+                    || template.body.has_dynamic("init_container")
+                {
                     continue;
                 }
                 let containers: Vec<&Block> = template.body.blocks_of("container").collect();
@@ -38,14 +40,17 @@ impl Rule for TerraformContainerAppResources {
                 for c in &containers {
                     let c_cpu = c.body.get("cpu").map(|a| m.resolve(&a.value));
                     let c_mem = c.body.get("memory").map(|a| m.resolve(&a.value));
-                    let cpu_v = c_cpu.as_ref().and_then(|v| v.as_str()?.trim().parse::<f64>().ok());
+                    let cpu_v = c_cpu
+                        .as_ref()
+                        .and_then(|v| v.as_str()?.trim().parse::<f64>().ok());
                     let mem_v = c_mem.as_ref().and_then(|v| gib(v.as_str()?));
                     match (cpu_v, mem_v) {
                         (Some(a), Some(b)) => {
                             cpu += a;
                             memory += b;
                             if first_memory.is_none() {
-                                first_memory = c_mem.map(|v| (v.at.clone(), c_cpu.map(|v| v.at.clone())));
+                                first_memory =
+                                    c_mem.map(|v| (v.at.clone(), c_cpu.map(|v| v.at.clone())));
                             }
                         }
                         _ => readable = false,
@@ -54,7 +59,9 @@ impl Rule for TerraformContainerAppResources {
                 if !readable || accepted(cpu, memory) {
                     continue;
                 }
-                let Some((mem_at, cpu_at)) = first_memory else { continue };
+                let Some((mem_at, cpu_at)) = first_memory else {
+                    continue;
+                };
                 let which = if containers.len() == 1 {
                     "its container requests".to_string()
                 } else {

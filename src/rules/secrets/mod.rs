@@ -10,10 +10,10 @@ pub mod helm_values;
 pub mod k8s_secret_data;
 pub mod run_credentials;
 pub mod secret_files;
-pub mod token_formats;
 pub mod terraform_literal_secret;
 pub mod terraform_registry_admin;
 pub mod terraform_sensitive;
+pub mod token_formats;
 
 /// Whether a variable or key name says it holds a secret: `DB_PASSWORD`, `apiKey`,
 /// `GITHUB_TOKEN`, `client_secret`. Names that only point at a secret (`*_FILE`, `*_PATH`) or

@@ -43,7 +43,13 @@ impl Rule for TerraformLiteralSecret {
 }
 
 /// Checks every attribute of a body and of its nested blocks.
-fn body(m: &Module, b: &Body, what: &str, sink: &mut Sink<'_>, seen: &mut Vec<crate::source::Origin>) {
+fn body(
+    m: &Module,
+    b: &Body,
+    what: &str,
+    sink: &mut Sink<'_>,
+    seen: &mut Vec<crate::source::Origin>,
+) {
     for a in &b.attributes {
         attribute(m, a, what, sink, seen);
     }
@@ -112,14 +118,10 @@ fn check(
                 }
             } else if let Some(pw) = url_password(text) {
                 let secret = &text[pw.start..pw.end];
-                let span = value
-                    .at
-                    .text()
-                    .find(secret)
-                    .map_or(value.at.span, |i| {
-                        let start = value.at.span.start + i;
-                        crate::source::Span::new(start, start + secret.len())
-                    });
+                let span = value.at.text().find(secret).map_or(value.at.span, |i| {
+                    let start = value.at.span.start + i;
+                    crate::source::Span::new(start, start + secret.len())
+                });
                 seen.push(value.at.clone());
                 let f = sink.report_at(
                     &value.at,

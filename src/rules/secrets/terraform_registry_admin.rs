@@ -16,7 +16,9 @@ impl Rule for TerraformRegistryAdminEnabled {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(m) = module(ctx) else { return };
         for r in m.resources_of(&["azurerm_container_registry"]) {
-            let Some(attr) = r.body().get("admin_enabled") else { continue };
+            let Some(attr) = r.body().get("admin_enabled") else {
+                continue;
+            };
             let v = m.resolve(&attr.value);
             if v.as_bool() == Some(true) {
                 report_resolved(

@@ -21,7 +21,10 @@ impl Rule for TerraformSecretNotSensitive {
         let mut carriers: Vec<&str> = Vec::new();
         for v in &m.variables {
             let name = v.name.value.as_str();
-            let fed = feeding.iter().find(|(var, _)| var == name).map(|(_, attr)| attr.as_str());
+            let fed = feeding
+                .iter()
+                .find(|(var, _)| var == name)
+                .map(|(_, attr)| attr.as_str());
             if !(is_secret_name(name) || fed.is_some()) || !holds_text(v) {
                 continue;
             }
@@ -80,8 +83,16 @@ fn holds_text(v: &Variable) -> bool {
         })
         .unwrap_or_default();
     const NOT_A_VALUE: &[&str] = &[
-        "name of", "names of", "file", "path", "arn", "id of", "key of", "resource name",
-        "suffix", "prefix",
+        "name of",
+        "names of",
+        "file",
+        "path",
+        "arn",
+        "id of",
+        "key of",
+        "resource name",
+        "suffix",
+        "prefix",
     ];
     let pointer = NOT_A_VALUE.iter().any(|w| description.contains(w));
     typed_text && !scalar_default && !pointer
@@ -147,8 +158,13 @@ fn exposed(o: &Output, carriers: &[&str]) -> Option<String> {
             ["var", name, ..] if carriers.contains(name) => {
                 return Some(format!("the secret variable `{name}`"));
             }
-            ["data" | "var" | "local" | "module" | "each" | "count" | "path", ..] => {}
-            [kind, name, attr, ..] if is_secret_name(attr) || (*kind == "random_password" && *attr == "result") => {
+            [
+                "data" | "var" | "local" | "module" | "each" | "count" | "path",
+                ..,
+            ] => {}
+            [kind, name, attr, ..]
+                if is_secret_name(attr) || (*kind == "random_password" && *attr == "result") =>
+            {
                 return Some(format!("`{kind}.{name}.{attr}`"));
             }
             _ => {}
