@@ -60,6 +60,10 @@ pub struct Module {
     pub outputs: Vec<Output>,
     /// Values from the auto-loaded `.tfvars` files, in load order (a later one wins).
     pub tfvars: Vec<Attribute>,
+    /// Values from the other `.tfvars` files (`prod.tfvars`, read with `-var-file`): each is
+    /// one way the module may be deployed, so rules may check what they set, but they do not
+    /// decide a variable's value.
+    pub var_files: Vec<Attribute>,
     /// The containers of `kubernetes_*` workload resources, in the shared model, so the
     /// container rules check them as they check manifests.
     pub containers: Vec<crate::parse::workload::Container>,
@@ -183,6 +187,11 @@ pub fn build(files: &[(&Arc<SourceFile>, &Parsed)]) -> Module {
     for (_, p) in vars {
         m.tfvars.extend(p.body.attributes.iter().cloned());
     }
+    m.var_files = files
+        .iter()
+        .filter(|(f, _)| f.format == Format::TerraformVars && !auto_loaded(f))
+        .flat_map(|(_, p)| p.body.attributes.iter().cloned())
+        .collect();
     m.lock_file = files
         .first()
         .is_some_and(|(f, _)| f.dir().join(".terraform.lock.hcl").is_file());

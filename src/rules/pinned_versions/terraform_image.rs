@@ -3,7 +3,9 @@
 //! `azurerm_container_group`, `azurerm_linux_web_app` (`application_stack`),
 //! `docker_container` and `docker_image`. The image may come through a variable or a local;
 //! the finding is then at the literal (a `default`, a `.tfvars` value), with the attribute
-//! as a related location. `kubernetes_*` workloads are PIN020's.
+//! as a related location. Values that other `.tfvars` files (read with `-var-file`) give
+//! the variable an image attribute uses directly are checked too. `kubernetes_*` workloads
+//! are PIN020's.
 
 use crate::parse::dockerfile::ImageRef;
 use crate::parse::terraform::{Attribute, Block, Module, Resource, Value};
@@ -79,7 +81,25 @@ fn containers(b: &Block) -> Vec<&Attribute> {
 }
 
 fn check(m: &Module, r: &Resource, attr: &Attribute, tag: Option<&Attribute>, sink: &mut Sink<'_>) {
-    let value = m.resolve(&attr.value);
+    check_value(m, r, attr, &m.resolve(&attr.value), tag, sink);
+    // `image = var.x`: each `-var-file` value of `x` is a deployment of this resource.
+    if tag.is_none()
+        && let Some(["var", name]) = attr.value.ref_names().as_deref()
+    {
+        for v in m.var_files.iter().filter(|v| v.key.value == *name) {
+            check_value(m, r, attr, &m.resolve(&v.value), None, sink);
+        }
+    }
+}
+
+fn check_value(
+    m: &Module,
+    r: &Resource,
+    attr: &Attribute,
+    value: &crate::parse::terraform::Resolved,
+    tag: Option<&Attribute>,
+    sink: &mut Sink<'_>,
+) {
     let Value::Str(image) = &value.value else {
         return;
     };
@@ -119,5 +139,5 @@ fn check(m: &Module, r: &Resource, attr: &Attribute, tag: Option<&Attribute>, si
         }
         Some(_) => return,
     };
-    report_resolved(sink, attr, &value, message);
+    report_resolved(sink, attr, value, message);
 }
