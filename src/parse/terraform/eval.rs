@@ -51,6 +51,19 @@ pub enum Provenance {
     Expression,
 }
 
+impl Provenance {
+    /// A secret read from Azure Key Vault: the `azurerm_key_vault_secret` data source or
+    /// resource.
+    pub fn is_key_vault(&self) -> bool {
+        match self {
+            Provenance::Data(kind) | Provenance::Resource { kind, .. } => {
+                kind == "azurerm_key_vault_secret"
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Resolved {
     /// The text of a string or number.
     pub fn as_str(&self) -> Option<&str> {
@@ -387,9 +400,7 @@ resource "x" "y" {
         let pw = resolve(&files, "a");
         assert!(pw.sensitive && matches!(pw.value, Value::Unknown(Provenance::Variable(_))));
         let kv = resolve(&files, "b");
-        assert!(
-            matches!(&kv.value, Value::Unknown(Provenance::Data(k)) if k == "azurerm_key_vault_secret")
-        );
+        assert!(matches!(&kv.value, Value::Unknown(p) if p.is_key_vault()));
         let rp = resolve(&files, "c");
         assert!(
             matches!(&rp.value, Value::Unknown(Provenance::Resource { kind, attribute }) if kind == "random_password" && attribute == "result")

@@ -201,9 +201,18 @@ pub fn parse(text: &str) -> ParsedBody {
             errors: Vec::new(),
         },
         Err(first) => {
+            let chunks = top_level_chunks(text);
+            // Each chunk is parsed with the whole text's length: past a budget (a generated
+            // or pathological file), only the first error is reported.
+            if chunks.len().saturating_mul(text.len()) > RECOVERY_BUDGET {
+                return ParsedBody {
+                    body: hcl_edit::structure::Body::new(),
+                    errors: vec![first],
+                };
+            }
             let mut body = hcl_edit::structure::Body::new();
             let mut errors = Vec::new();
-            for chunk in top_level_chunks(text) {
+            for chunk in chunks {
                 let mut masked: Vec<u8> = text
                     .bytes()
                     .map(|b| if b == b'\n' || b == b'\r' { b } else { b' ' })
@@ -231,6 +240,9 @@ pub fn parse(text: &str) -> ParsedBody {
         }
     }
 }
+
+/// How many bytes error recovery may parse in all (chunks × file length).
+const RECOVERY_BUDGET: usize = 64 * 1024 * 1024;
 
 /// `hcl_edit::parser::parse_body`, with its error turned into a located [`ParseError`] and a
 /// panic inside the parser (none is known) turned into an error rather than a crash.

@@ -110,6 +110,8 @@ pub struct ModuleCall {
 #[derive(Debug, Clone)]
 pub struct Variable {
     pub name: Spanned<String>,
+    /// `type = …`, as written (`string`, `map(string)`, `object({ … })`).
+    pub type_: Option<Node>,
     pub default: Option<Node>,
     /// `sensitive = …`, as written.
     pub sensitive: Option<Attribute>,
@@ -244,6 +246,7 @@ fn read_block(b: &Block, m: &mut Module) {
             if let Some(name) = label(0) {
                 m.variables.push(Variable {
                     name,
+                    type_: b.body.get("type").map(|a| a.value.clone()),
                     default: b.body.get("default").map(|a| a.value.clone()),
                     sensitive: b.body.get("sensitive").cloned(),
                     block: b.clone(),

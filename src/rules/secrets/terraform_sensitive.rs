@@ -65,8 +65,8 @@ impl Rule for TerraformSecretNotSensitive {
 /// or an id of one. Structured types (`list(object({ name, valueFrom }))`) describe where
 /// secrets are, not what they are.
 fn holds_text(v: &Variable) -> bool {
-    let typed_text = v.block.body.get("type").is_none_or(|t| {
-        let ty: String = t.value.at.text().split_whitespace().collect();
+    let typed_text = v.type_.as_ref().is_none_or(|t| {
+        let ty: String = t.at.text().split_whitespace().collect();
         matches!(ty.as_str(), "string" | "map(string)" | "any")
     });
     let scalar_default = v
