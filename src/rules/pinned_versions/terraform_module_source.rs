@@ -74,3 +74,63 @@ fn problem(call: &ModuleCall, source: &str) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::terraform::hcl::Block;
+    use crate::source::{Format, Origin, SourceFile, Span};
+    use std::sync::Arc;
+
+    fn call(version: bool) -> ModuleCall {
+        let file = Arc::new(SourceFile::in_memory("main.tf", Format::Terraform, "x"));
+        let at = Origin::new(&file, Span::new(0, 1));
+        let block = Block {
+            kind: crate::parse::Spanned::new("module".into(), at.clone()),
+            labels: Vec::new(),
+            body: Default::default(),
+            at: at.clone(),
+        };
+        ModuleCall {
+            name: crate::parse::Spanned::new("m".into(), at.clone()),
+            source: None,
+            version: version.then(|| crate::parse::terraform::Attribute {
+                key: crate::parse::Spanned::new("version".into(), at.clone()),
+                value: crate::parse::terraform::Node {
+                    expr: crate::parse::terraform::Expr::Str("1.0.0".into()),
+                    at: at.clone(),
+                },
+                at: at.clone(),
+            }),
+            block,
+        }
+    }
+
+    #[test]
+    fn sources() {
+        let unpinned = [
+            "Azure/network/azurerm",
+            "app.terraform.io/acme/network/azurerm",
+            "terraform-aws-modules/vpc/aws//modules/vpc-endpoints",
+            "git::https://example.com/net.git",
+            "git@github.com:acme/net.git",
+            "github.com/acme/net?ref=master",
+            "git::ssh://git@example.com/net.git?ref=HEAD",
+        ];
+        for s in unpinned {
+            assert!(problem(&call(false), s).is_some(), "{s}");
+        }
+        let pinned = [
+            "./modules/net",
+            "../net",
+            "git::https://example.com/net.git?ref=v1.2.0",
+            "github.com/acme/net?ref=51d462976d84fdea54b47d80dcabbf680badcdb8",
+            "https://example.com/net.zip",
+            "s3::https://s3.amazonaws.com/bucket/net.zip",
+        ];
+        for s in pinned {
+            assert!(problem(&call(false), s).is_none(), "{s}");
+        }
+        assert!(problem(&call(true), "Azure/network/azurerm").is_none());
+    }
+}

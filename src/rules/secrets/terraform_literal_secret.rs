@@ -147,13 +147,26 @@ const NOT_SECRETS: &[&str] = &["http_tokens"];
 fn is_setting_word(text: &str) -> bool {
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "required" | "optional" | "enabled" | "disabled" | "auto" | "default" | "none"
-    ) || (t.contains(['-', '_'])
-        && t.starts_with(|c: char| c.is_ascii_uppercase())
-        && t.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-'))
+    // A duration (`PT1H`, `P30D`, `24h`, `2m`): an expiry or rotation setting.
+    let duration = {
+        let d = lower.strip_prefix("pt").or_else(|| lower.strip_prefix('p'));
+        let body = d.unwrap_or(&lower);
+        !body.is_empty()
+            && body.ends_with(['s', 'm', 'h', 'd', 'w', 'y'])
+            && body
+                .trim_end_matches(['s', 'm', 'h', 'd', 'w', 'y'])
+                .parse::<f64>()
+                .is_ok()
+    };
+    duration
+        || matches!(
+            lower.as_str(),
+            "required" | "optional" | "enabled" | "disabled" | "auto" | "default" | "none"
+        )
+        || (t.contains(['-', '_'])
+            && t.starts_with(|c: char| c.is_ascii_uppercase())
+            && t.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-'))
 }
 
 /// Values that name a secret rather than hold one: Key Vault secret URIs and ids,
@@ -165,4 +178,33 @@ fn is_reference_like(text: &str) -> bool {
         || t.starts_with("/subscriptions/")
         || t.starts_with("arn:")
         || t.starts_with("projects/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setting_words() {
+        for yes in [
+            "required",
+            "Disabled",
+            "PT1H",
+            "P30D",
+            "24h",
+            "2m",
+            "AZURE-COSMOS-CONNECTION-STRING",
+        ] {
+            assert!(is_setting_word(yes), "{yes}");
+        }
+        for no in [
+            "Sup3rS3cret!",
+            "hunter2",
+            "s3cr3t-Pa55",
+            "P4ssw0rd",
+            "15m-secret",
+        ] {
+            assert!(!is_setting_word(no), "{no}");
+        }
+    }
 }
