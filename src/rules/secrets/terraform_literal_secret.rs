@@ -54,6 +54,27 @@ fn body(
         attribute(m, a, what, sink, seen);
     }
     for nested in &b.blocks {
+        // `secret { name = "db-password" value = "…" }` (Container Apps) holds a secret
+        // whatever its name; `env { name = "DB_PASSWORD" value = "…" }` when its name says
+        // so (`kubernetes_*` env is SEC020's).
+        let named = |key: &str| {
+            nested
+                .body
+                .get(key)
+                .and_then(|a| m.resolve(&a.value).as_str().map(str::to_string))
+        };
+        let kubernetes = what.starts_with("kubernetes_");
+        let pair = match nested.kind.value.as_str() {
+            "secret" => named("name").map(|n| (n, true)),
+            "env" if !kubernetes => named("name")
+                .filter(|n| is_secret_name(n))
+                .map(|n| (n, false)),
+            _ => None,
+        };
+        if let (Some((name, force)), Some(v)) = (pair, nested.body.get("value")) {
+            let value = m.resolve(&v.value);
+            check(&name, force, &v.value, &value, what, sink, seen);
+        }
         body(m, &nested.body, what, sink, seen);
     }
 }
@@ -66,12 +87,16 @@ fn attribute(
     seen: &mut Vec<crate::source::Origin>,
 ) {
     let value = m.resolve(&a.value);
-    check(&a.key.value, &a.value, &value, what, sink, seen);
+    // Azure Container Instances' secure variables are secrets whatever their names.
+    let force = a.key.value == "secure_environment_variables";
+    check(&a.key.value, force, &a.value, &value, what, sink, seen);
 }
 
-/// Checks a value set under `key`; maps are searched for secret-named keys.
+/// Checks a value set under `key`; maps are searched for secret-named keys. With `force`,
+/// the value is a secret whatever the key's name.
 fn check(
     key: &str,
+    force: bool,
     written: &Node,
     value: &Resolved,
     what: &str,
@@ -84,7 +109,7 @@ fn check(
     match &value.value {
         Value::Map(entries) => {
             for (k, v) in entries {
-                check(k, written, v, what, sink, seen);
+                check(k, force, written, v, what, sink, seen);
             }
         }
         Value::Str(text) => {
@@ -95,8 +120,7 @@ fn check(
             if reported(seen) || is_templated(text) || contains_token(text) {
                 return;
             }
-            if is_secret_name(key)
-                && !NOT_SECRETS.contains(&key)
+            if (force || (is_secret_name(key) && !NOT_SECRETS.contains(&key)))
                 && !is_placeholder(text)
                 && !is_reference_like(text)
                 && !is_setting_word(text)
@@ -110,7 +134,11 @@ fn check(
                     ),
                 );
                 f.secrets.push(value.at.span);
-                if value.at.span != written.at.span {
+                // Written elsewhere (a variable's default, a `.tfvars` value, a local).
+                let inside = value.at.file.path == written.at.file.path
+                    && value.at.span.start >= written.at.span.start
+                    && value.at.span.end <= written.at.span.end;
+                if !inside {
                     f.related.push(crate::finding::Related {
                         location: written.at.clone(),
                         message: format!("used for `{key}` here"),
