@@ -112,6 +112,37 @@ fn check(
                 check(k, force, written, v, what, sink, seen);
             }
         }
+        // `env = ["DB_PASSWORD=…"]` (`docker_container`, `docker_service`).
+        Value::List(items) => {
+            for item in items {
+                let Some((name, v)) = item.as_str().and_then(|t| t.split_once('=')) else {
+                    continue;
+                };
+                if item.sensitive
+                    || !is_secret_name(name)
+                    || is_placeholder(v)
+                    || is_templated(v)
+                    || contains_token(v)
+                    || is_setting_word(v)
+                {
+                    continue;
+                }
+                let span = item.at.text().find(v).map_or(item.at.span, |i| {
+                    let start = item.at.span.start + i;
+                    crate::source::Span::new(start, start + v.len())
+                });
+                seen.push(item.at.clone());
+                sink.report_at(
+                    &item.at,
+                    format!(
+                        "{what} sets `{name}` in `{key}` to a literal secret (`{}`): anyone who can read the configuration or its state has it",
+                        mask_secret(v)
+                    ),
+                )
+                .secrets
+                .push(span);
+            }
+        }
         Value::Str(text) => {
             let reported = |seen: &Vec<crate::source::Origin>| {
                 seen.iter()
