@@ -50,8 +50,10 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
         .map(|e| format!("{}: {}", e.path, e.message))
         .collect();
     // The only corpus files that do not load are five archived Kubernetes examples that
-    // really do repeat a key (`kubectl` refuses them too).
+    // really do repeat a key (`kubectl` refuses them too), and a Terraform documentation
+    // snippet that starts with a stray `=` (`terraform validate` refuses it too).
     let expected_errors = [
+        "hashicorp__terraform-provider-kubernetes/examples/data-sources/service_v1/example_2.tf: HCL syntax error: unexpected token",
         "kubernetes__examples/_archived/openshift-origin/etcd-controller.yaml: duplicate key `selector` (first set on line 6)",
         "kubernetes__examples/_archived/openshift-origin/etcd-discovery-controller.yaml: duplicate key `selector` (first set on line 6)",
         "kubernetes__examples/_archived/openshift-origin/openshift-controller.yaml: duplicate key `selector` (first set on line 8)",
@@ -171,4 +173,72 @@ fn corpus_yaml_files_are_classified_as_the_manifest_says() {
     // lives elsewhere) are not ours to judge on their own.
     wrong.retain(|w| !(w.contains("manifest helm-values, read as None")));
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every Terraform file the corpus manifest lists is read as Terraform and either parses or
+/// gives a located error; only the one snippet that is really broken does not parse, and the
+/// blocks after its error are still read.
+#[test]
+fn corpus_terraform_files_parse_or_give_located_errors() {
+    use plumbline::source::Format;
+    let Some(dir) = corpus() else {
+        eprintln!("../shared/corpus not present: corpus smoke test skipped");
+        return;
+    };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let opts = Options {
+        paths: vec![dir.clone()],
+        cwd: dir.clone(),
+        ..Options::default()
+    };
+    let report = engine::check(&opts).unwrap();
+    let ours: std::collections::BTreeMap<&str, Format> = report
+        .checked
+        .iter()
+        .map(|(p, f)| (p.as_str(), *f))
+        .collect();
+    let mut listed = 0;
+    for line in manifest.lines().skip(1) {
+        let mut cols = line.split('\t');
+        let (Some(path), Some(kind)) = (cols.next(), cols.next()) else {
+            continue;
+        };
+        let want = match kind {
+            "terraform" => Format::Terraform,
+            "tfvars" => Format::TerraformVars,
+            _ => continue,
+        };
+        listed += 1;
+        assert_eq!(ours.get(path).copied(), Some(want), "{path}");
+    }
+    assert_eq!(
+        listed, 617,
+        "the manifest lists 616 .tf files and one .tfvars"
+    );
+    let tf_errors: Vec<String> = report
+        .errors
+        .iter()
+        .filter(|e| e.path.ends_with(".tf") || e.path.ends_with(".tfvars"))
+        .map(|e| {
+            let at = e
+                .location
+                .as_ref()
+                .map(|(f, span)| f.line_col(span.start))
+                .expect("a parse error is located");
+            format!("{}:{}:{}: {}", e.path, at.line, at.column, e.message)
+        })
+        .collect();
+    assert_eq!(
+        tf_errors,
+        [
+            "hashicorp__terraform-provider-kubernetes/examples/data-sources/service_v1/example_2.tf:1:1: HCL syntax error: unexpected token"
+        ]
+    );
+    // The resource after the broken block is still read (and checked).
+    assert!(
+        report
+            .checked
+            .iter()
+            .any(|(p, _)| p.ends_with("service_v1/example_2.tf"))
+    );
 }

@@ -15,6 +15,7 @@ pub mod pinned_versions;
 pub mod probe_port;
 pub mod resource_limits;
 pub mod secrets;
+pub mod terraform;
 pub mod workload;
 
 use std::sync::Arc;
@@ -255,6 +256,17 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &secrets::bicep_registry_admin::BicepRegistryAdminUser,
         &resource_limits::bicep_container_app_resources::BicepContainerAppResources,
         &resource_limits::bicep_container_group_resources::BicepContainerGroupResources,
+        &pinned_versions::terraform_providers::TerraformProviderUnpinned,
+        &pinned_versions::terraform_required_version::TerraformRequiredVersionMissing,
+        &pinned_versions::terraform_module_source::TerraformModuleUnpinned,
+        &pinned_versions::terraform_helm_release::TerraformHelmReleaseUnpinned,
+        &pinned_versions::terraform_image::TerraformImageUnpinned,
+        &non_root::terraform_container_group_privileged::TerraformContainerGroupPrivileged,
+        &probe_port::terraform_container_app_probe::TerraformContainerAppProbePort,
+        &secrets::terraform_literal_secret::TerraformLiteralSecret,
+        &secrets::terraform_sensitive::TerraformSecretNotSensitive,
+        &secrets::terraform_registry_admin::TerraformRegistryAdminEnabled,
+        &resource_limits::terraform_container_app_resources::TerraformContainerAppResources,
     ];
     ALL
 }

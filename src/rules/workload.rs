@@ -12,7 +12,7 @@
 use crate::finding::Related;
 use crate::parse::workload::Container;
 use crate::rules::Sink;
-use crate::source::{Origin, Span};
+use crate::source::{Format, Origin, Span};
 
 /// How messages name a container: "Container `api` of Deployment `shop-api`", "Init
 /// container `migrate` of Job `setup`"; for a Helm component, "Container `api`" (or "Container
@@ -99,7 +99,7 @@ impl ContainerReports {
     /// A finding about `c` at `at`. The message must not name the environment: it is added
     /// when the findings are merged.
     pub fn add(&mut self, c: &Container, at: &Origin, message: impl Into<String>) -> &mut Pending {
-        let message = message.into();
+        let message = spelled_for(&c.at, message.into());
         let env = c.environment.as_ref().map(|e| e.name.clone());
         let idx = match self
             .pending
@@ -141,6 +141,39 @@ impl ContainerReports {
             f.secrets = p.secrets;
         }
     }
+}
+
+/// Kubernetes field names as the manifest writes them and as Terraform's Kubernetes provider
+/// does.
+const TERRAFORM_SPELLING: &[(&str, &str)] = &[
+    (
+        "allowPrivilegeEscalation: ",
+        "allow_privilege_escalation = ",
+    ),
+    ("allowPrivilegeEscalation", "allow_privilege_escalation"),
+    ("runAsNonRoot: ", "run_as_non_root = "),
+    ("runAsNonRoot", "run_as_non_root"),
+    ("runAsUser: ", "run_as_user = "),
+    ("runAsUser", "run_as_user"),
+    ("`privileged: ", "`privileged = "),
+    ("securityContext", "security_context"),
+    ("readinessProbe", "readiness_probe"),
+    ("livenessProbe", "liveness_probe"),
+    ("startupProbe", "startup_probe"),
+    ("containerPort", "container_port"),
+    ("targetPort", "target_port"),
+];
+
+/// A message about a container or Service written at `at`, with Kubernetes field names
+/// spelled as Terraform writes them when `at` is in a Terraform file (`security_context`,
+/// `run_as_non_root = true`), so the message names what the user sees.
+pub fn spelled_for(at: &Origin, message: String) -> String {
+    if !matches!(at.file.format, Format::Terraform | Format::TerraformVars) {
+        return message;
+    }
+    TERRAFORM_SPELLING
+        .iter()
+        .fold(message, |m, (yaml, tf)| m.replace(yaml, tf))
 }
 
 fn same_place(a: &Origin, b: &Origin) -> bool {

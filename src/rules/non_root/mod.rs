@@ -13,3 +13,4 @@ pub mod final_user;
 pub mod run_as_non_root_unverifiable;
 pub mod run_as_user_differs;
 pub mod sudo;
+pub mod terraform_container_group_privileged;

@@ -12,3 +12,8 @@ pub mod helm_dependency;
 pub mod image_tag_drift;
 pub mod language_packages;
 pub mod os_packages;
+pub mod terraform_helm_release;
+pub mod terraform_image;
+pub mod terraform_module_source;
+pub mod terraform_providers;
+pub mod terraform_required_version;

@@ -1,10 +1,11 @@
 //! PORT021 service-target-port-unmatched: a Kubernetes Service whose `targetPort` (a number,
 //! a name, or by default its `port`) matches no port of the containers of the pods it selects
-//! in the same file. Traffic to the Service then goes nowhere.
+//! in the same file (for Terraform, the same module). Traffic to the Service then goes nowhere.
 
 use crate::parse::Document;
 use crate::parse::kubernetes::{Service, TargetPort};
 use crate::parse::workload::{Container, PortRef, Spanned, is_templated};
+use crate::rules::workload::spelled_for;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct ServiceTargetPortUnmatched;
@@ -15,11 +16,14 @@ impl Rule for ServiceTargetPortUnmatched {
     }
 
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
-        let Document::Kubernetes(m) = ctx.doc else {
-            return;
+        let (services, containers) = match ctx.doc {
+            Document::Kubernetes(m) => (&m.services, &m.containers),
+            // `kubernetes_service(_v1)` and the `kubernetes_*` workloads of one module.
+            Document::Terraform(m) => (&m.services, &m.containers),
+            _ => return,
         };
-        for svc in &m.services {
-            check(svc, &m.containers, sink);
+        for svc in services {
+            check(svc, containers, sink);
         }
     }
 }
@@ -90,8 +94,11 @@ fn check(svc: &Service, containers: &[Container], sink: &mut Sink<'_>) {
         };
         let f = sink.report_at(
             &target.at,
-            format!(
-                "{name} sends traffic to {what}{via}, but no container of {workloads} declares it (declared: {declared})"
+            spelled_for(
+                &svc.at,
+                format!(
+                    "{name} sends traffic to {what}{via}, but no container of {workloads} declares it (declared: {declared})"
+                ),
             ),
         );
         for p in &ports {

@@ -15,6 +15,7 @@ pub mod k8s_service_target_port;
 pub mod missing_healthcheck;
 pub mod probe_vs_image;
 pub mod service_ports;
+pub mod terraform_container_app_probe;
 
 use crate::parse::dockerfile::{
     Dockerfile, ExposedPort, Instruction, InstructionKind, Vars, substitute,

@@ -15,6 +15,9 @@ pub mod k8s_secret_data;
 pub mod run_credentials;
 pub mod secret_files;
 pub mod secret_handling_drift;
+pub mod terraform_literal_secret;
+pub mod terraform_registry_admin;
+pub mod terraform_sensitive;
 pub mod token_formats;
 
 /// Whether a variable or key name says it holds a secret: `DB_PASSWORD`, `apiKey`,
@@ -76,6 +79,9 @@ pub fn is_secret_name(name: &str) -> bool {
         "_COUNT",
         "_STORE",
         "_VAULT",
+        "_INTERVAL",
+        "_ARN",
+        "_ARNS",
     ];
     if NOT_A_VALUE
         .iter()
@@ -198,6 +204,8 @@ mod tests {
             "PATH",
             "PASSENGER_VERSION",
             "KEYCLOAK_HOME",
+            "secret_rotation_interval",
+            "task_exec_secret_arns",
         ] {
             assert!(!is_secret_name(no), "{no}");
         }
