@@ -245,15 +245,20 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
             })
             .collect();
         let name = image.value.last_segment().to_ascii_lowercase();
-        // A one-word image (`nginx`, `redis`) names a Dockerfile of this project only: in
-        // another project it is most likely the public image of that name.
+        // A one-word image names a Dockerfile of this project only, and never when it is a
+        // Docker Official Image (`redis:7.2` is the public Redis, whatever `redis/Dockerfile`
+        // in the repository builds).
         let one_word = !image.value.repository.contains('/');
-        let by_path: Vec<usize> = dockerfiles
-            .iter()
-            .copied()
-            .filter(|d| layers[*d].names.contains(&name))
-            .filter(|d| !one_word || projects[*d] == projects[i])
-            .collect();
+        let by_path: Vec<usize> = if one_word && OFFICIAL_IMAGES.contains(&name.as_str()) {
+            Vec::new()
+        } else {
+            dockerfiles
+                .iter()
+                .copied()
+                .filter(|d| layers[*d].names.contains(&name))
+                .filter(|d| !one_word || projects[*d].0 == projects[i].0)
+                .collect()
+        };
         // Compose tags what it builds `<project>-<service>` (`<project>_<service>` before
         // Compose v2): `examplevotingapp_vote` is service `vote`'s image.
         let by_compose_name: Vec<usize> = match name.rfind(['_', '-']) {
@@ -264,7 +269,7 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
                         layers[*b].kind == LayerKind::Compose
                             && layers[*b].builds.is_some()
                             && layers[*b].names.iter().any(|x| x == service)
-                            && projects[*b] == projects[i]
+                            && projects[*b].0 == projects[i].0
                     })
                     .collect()
             }
@@ -323,7 +328,7 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
         if l.kind.deploys() && sets.owner[i].is_none() {
             for name in &l.names {
                 by_name
-                    .entry((projects[i].as_path(), name.as_str()))
+                    .entry((projects[i].0.as_path(), name.as_str()))
                     .or_default()
                     .push(i);
             }
@@ -345,9 +350,13 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
             let distinct = sets.distinct(group);
             if distinct.len() == 1 {
                 reps.push(distinct[0]);
-            } else if let Some(repo) = one_image(&layers, group) {
+            } else if let Some(repo) =
+                one_image(&layers, group).filter(|_| group.iter().all(|g| projects[*g].1))
+            {
                 // Alternative files of one project (`docker-compose.yml` and
-                // `docker-compose.images.yml`) declaring the same name with the same image.
+                // `docker-compose.images.yml`) declaring the same name with the same image;
+                // only where the project is marked (a repository or a Compose root), not
+                // across whatever unrelated trees sit below a scan root.
                 for w in distinct.windows(2) {
                     sets.join(
                         w[0],
@@ -424,8 +433,8 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
 /// The project of each layer, for name-based links: two services named `db` in two projects
 /// of one monorepo are not one service. A project is the nearest directory above the file
 /// (up to the scan root) that holds `.git` or `.plumbline.toml`; failing that, the outermost
-/// one that holds a Compose file; failing that, the scan root.
-fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<PathBuf> {
+/// one that holds a Compose file; failing that, the first directory below the scan root.
+fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<(PathBuf, bool)> {
     let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(&absolute(r))).collect();
     // Per directory: whether it marks a repository (`.git`, `.plumbline.toml`), and whether
     // it holds a Compose file.
@@ -455,7 +464,7 @@ fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<PathBuf> {
             loop {
                 let (repo, compose) = marks(&dir);
                 if repo {
-                    return dir;
+                    return (dir, true);
                 }
                 if compose {
                     outermost_compose = Some(dir.clone());
@@ -463,12 +472,86 @@ fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<PathBuf> {
                 let at_root = roots.contains(&dir);
                 match dir.parent() {
                     Some(p) if !at_root => dir = p.to_path_buf(),
-                    _ => return outermost_compose.unwrap_or(dir),
+                    _ => {
+                        return match outermost_compose {
+                            Some(c) => (c, true),
+                            // Unmarked up to the scan root: the first directory below it,
+                            // so the trees side by side under a root are not one project.
+                            None => {
+                                let below = file
+                                    .strip_prefix(&dir)
+                                    .ok()
+                                    .and_then(|rel| rel.components().next())
+                                    .filter(|_| file.parent() != Some(dir.as_path()));
+                                (below.map_or(dir.clone(), |c| dir.join(c)), false)
+                            }
+                        };
+                    }
                 }
             }
         })
         .collect()
 }
+
+/// Docker Official Images that deployments run as published: a one-word image of one of these
+/// names is the public image, not the project's own build.
+const OFFICIAL_IMAGES: &[&str] = &[
+    "alpine",
+    "busybox",
+    "debian",
+    "ubuntu",
+    "centos",
+    "fedora",
+    "amazonlinux",
+    "nginx",
+    "httpd",
+    "caddy",
+    "traefik",
+    "haproxy",
+    "redis",
+    "memcached",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "cassandra",
+    "couchdb",
+    "elasticsearch",
+    "kibana",
+    "logstash",
+    "rabbitmq",
+    "zookeeper",
+    "kafka",
+    "nats",
+    "consul",
+    "vault",
+    "registry",
+    "python",
+    "node",
+    "golang",
+    "openjdk",
+    "eclipse-temurin",
+    "ruby",
+    "php",
+    "wordpress",
+    "ghost",
+    "drupal",
+    "nextcloud",
+    "gitea",
+    "jenkins",
+    "sonarqube",
+    "grafana",
+    "prometheus",
+    "influxdb",
+    "telegraf",
+    "solr",
+    "neo4j",
+    "adminer",
+    "phpmyadmin",
+    "mongo-express",
+    "tomcat",
+    "jetty",
+];
 
 /// A Dockerfile for a variant of an image (`Dockerfile.debug`, `Dockerfile.dev`).
 fn is_variant(l: &Layer) -> bool {
