@@ -605,6 +605,7 @@ fn showcase_gives_its_documented_findings() {
         "PIN003 services/worker/Dockerfile",
         "PIN010 compose.yaml",
         "PIN030 deploy/chart/Chart.yaml",
+        "PIN050 infra/terraform/main.tf",
         "PORT002 services/web/Dockerfile",
         "PORT011 compose.yaml",
         "PORT012 compose.yaml",

@@ -49,6 +49,7 @@ fn showcase_services_are_linked_across_layers_with_reasons() {
             "compose",
             "helm/default",
             "helm/production",
+            "terraform",
             "bicep"
         ]
     );
