@@ -155,6 +155,19 @@ fn bicep_containers(doc: &crate::parse::bicep::Document) -> Vec<Layer> {
             runs_as_root: None,
             user_override: None,
             env: Vec::new(),
+            memory_limit: c
+                .spec
+                .get("resources")
+                .and_then(|r| r.get("memory"))
+                .and_then(|m| {
+                    let r = scope.follow(m);
+                    let text = scope.text(m)?.literal()?;
+                    Some(Fact {
+                        value: k8s_bytes(&text)?,
+                        at: Origin::new(&r.file, r.expr.span),
+                    })
+                }),
+            production: true,
             run_as_non_root: None,
             run_as_user: None,
             at: c.anchor(scope),
@@ -296,10 +309,32 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
         }),
         user_override: None,
         env: Vec::new(),
+        memory_limit: None,
+        production: false,
         run_as_non_root: None,
         run_as_user: None,
         at: Origin::new(file, from.span),
     })
+}
+
+/// A Kubernetes quantity (`512Mi`, `1G`) as bytes.
+fn k8s_bytes(text: &str) -> Option<u64> {
+    let nano = crate::rules::resource_limits::k8s_quantity::parse(text)?;
+    u64::try_from(nano / 1_000_000_000).ok()
+}
+
+/// A Compose memory size (`256M`, `1g`, `512m`, `1024k`, bytes by default) as bytes.
+fn compose_bytes(text: &str) -> Option<u64> {
+    let t = text.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').unwrap_or(&t);
+    let (num, mult) = match t.chars().last()? {
+        'k' => (&t[..t.len() - 1], 1u64 << 10),
+        'm' => (&t[..t.len() - 1], 1 << 20),
+        'g' => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    let n: f64 = num.trim().parse().ok()?;
+    (n.is_finite() && n >= 0.0).then(|| (n * mult as f64) as u64)
 }
 
 /// The local port and HTTP path a health command probes: the first local URL among its
@@ -425,6 +460,13 @@ fn compose_service(s: &compose::Service) -> Layer {
                     .map_or_else(|| e.name.at.clone(), |v| v.at.clone()),
             })
             .collect(),
+        memory_limit: s.resources.limit_memory.as_ref().and_then(|m| {
+            Some(Fact {
+                value: compose_bytes(m.value()?)?,
+                at: m.at.clone(),
+            })
+        }),
+        production: false,
         run_as_non_root: None,
         run_as_user: None,
         at: s.name.at.clone(),
@@ -535,6 +577,21 @@ fn container(kind: LayerKind, c: &Container) -> Layer {
                 })
                 .collect()
         },
+        memory_limit: if c.is_unresolved(Unresolved::Resources) {
+            None
+        } else {
+            c.resources.limits_memory.as_ref().and_then(|m| {
+                Some(Fact {
+                    value: k8s_bytes(&m.value)?,
+                    at: m.at.clone(),
+                })
+            })
+        },
+        production: match kind {
+            LayerKind::Helm => c.environment.as_ref().is_some_and(|e| e.production),
+            LayerKind::Terraform => true,
+            _ => false,
+        },
         run_as_non_root,
         run_as_user,
         at: c.at.clone(),
@@ -590,6 +647,16 @@ mod tests {
             dockerfile_names(Path::new("src/cartservice/src/Dockerfile.debug")),
             ["cartservice"]
         );
+    }
+
+    #[test]
+    fn memory_sizes() {
+        assert_eq!(compose_bytes("256M"), Some(256 << 20));
+        assert_eq!(compose_bytes("1g"), Some(1 << 30));
+        assert_eq!(compose_bytes("1.5G"), Some(3 << 29));
+        assert_eq!(k8s_bytes("512Mi"), Some(512 << 20));
+        assert_eq!(k8s_bytes("1G"), Some(1_000_000_000));
+        assert_eq!(compose_bytes("lots"), None);
     }
 
     #[test]

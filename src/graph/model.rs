@@ -134,6 +134,11 @@ pub struct Layer {
     pub user_override: Option<Fact<String>>,
     /// Environment variables the layer sets.
     pub env: Vec<EnvFact>,
+    /// The memory limit, in bytes, when the layer sets one we can read.
+    pub memory_limit: Option<Fact<u64>>,
+    /// Whether this layer deploys to production: a Helm production environment, Bicep and
+    /// Terraform (infrastructure code is what production runs).
+    pub production: bool,
     /// Deploy layers: effective `runAsNonRoot`.
     pub run_as_non_root: Option<Fact<bool>>,
     /// Deploy layers: effective `runAsUser`.

@@ -246,6 +246,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &non_root::compose_runs_image_as_root::ComposeRunsImageAsRoot,
         &non_root::run_as_user_differs::RunAsUserDiffers,
         &secrets::secret_handling_drift::SecretHandlingDrift,
+        &resource_limits::compose_above_production::ComposeMemoryAboveProduction,
         &pinned_versions::helm_dependency::HelmDependencyUnpinned,
         &secrets::helm_values::HelmValuesLiteralSecret,
         &pinned_versions::bicep_image::BicepImageUnpinned,

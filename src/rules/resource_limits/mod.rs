@@ -4,6 +4,7 @@
 
 pub mod bicep_container_app_resources;
 pub mod bicep_container_group_resources;
+pub mod compose_above_production;
 pub mod compose_limits;
 pub mod container_requests_limits;
 pub mod container_resources;
