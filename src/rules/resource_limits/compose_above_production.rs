@@ -13,7 +13,7 @@ pub struct ComposeMemoryAboveProduction;
 fn human(bytes: u64) -> String {
     const GIB: u64 = 1 << 30;
     const MIB: u64 = 1 << 20;
-    if bytes >= GIB && bytes % (GIB / 4) == 0 {
+    if bytes >= GIB && bytes.is_multiple_of(GIB / 4) {
         format!("{} GiB", bytes as f64 / GIB as f64)
     } else if bytes >= MIB {
         format!("{} MiB", bytes / MIB)
