@@ -154,7 +154,35 @@ fn bicep_containers(doc: &crate::parse::bicep::Document) -> Vec<Layer> {
             user: None,
             runs_as_root: None,
             user_override: None,
-            env: Vec::new(),
+            // `env: [{name, value}]` or `{name, secretRef}` (a Container Apps secret, itself
+            // often a Key Vault reference).
+            env: c
+                .spec
+                .get("env")
+                .map(|l| scope.items(l))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|e| {
+                    let name = scope.text(e.get("name")?)?.literal()?;
+                    let (handling, at) = if let Some(r) = e.get("secretRef") {
+                        (EnvHandling::Secret, Origin::new(scope.file, r.span))
+                    } else {
+                        let v = e.get("value")?;
+                        let r = scope.follow(v);
+                        let literal = scope
+                            .text(v)
+                            .and_then(|t| t.literal())
+                            .filter(|_| r.secure_param.is_none());
+                        let handling = match literal {
+                            Some(l) => EnvHandling::Literal(l),
+                            None if r.secure_param.is_some() => EnvHandling::Secret,
+                            None => EnvHandling::Reference,
+                        };
+                        (handling, Origin::new(&r.file, r.expr.span))
+                    };
+                    Some(EnvFact { name, handling, at })
+                })
+                .collect(),
             memory_limit: c
                 .spec
                 .get("resources")

@@ -1,6 +1,7 @@
-//! SEC090 secret-handling-drift: one service reads an environment variable from a Secret in
-//! one layer (`valueFrom.secretKeyRef`) and has it written as a literal in another (a Compose
-//! `environment:` value, a manifest's `value:`). The layer that treats it as a secret says
+//! SEC090 secret-handling-drift: one service reads an environment variable from a secret
+//! store in one layer (`valueFrom.secretKeyRef`, a Container Apps `secretRef`, a `@secure()`
+//! Bicep param) and has it written as a literal in another (a Compose `environment:` value, a
+//! manifest's `value:`). The layer that treats it as a secret says
 //! it is one; the literal is where it leaks.
 
 use crate::finding::{Related, mask_secret};
@@ -38,7 +39,7 @@ impl Rule for SecretHandlingDrift {
                     let finding = sink.report_at(
                         &e.at,
                         format!(
-                            "{} sets `{}` to a literal (`{}`), but {} reads it from a Secret: it is a secret, written here in clear text",
+                            "{} sets `{}` to a literal (`{}`), but {} reads it from a secret store: it is a secret, written here in clear text",
                             l.label,
                             e.name,
                             mask_secret(value),
@@ -48,7 +49,7 @@ impl Rule for SecretHandlingDrift {
                     finding.secrets.push(e.at.span);
                     finding.related.push(Related {
                         location: secret.at.clone(),
-                        message: format!("`{}` comes from a Secret here", e.name),
+                        message: format!("`{}` comes from a secret store here", e.name),
                     });
                 }
             }
