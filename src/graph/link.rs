@@ -208,12 +208,14 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
     let dockerfiles: Vec<usize> = (0..n)
         .filter(|i| layers[*i].kind == LayerKind::Dockerfile)
         .collect();
+    let by_path: HashMap<PathBuf, usize> = dockerfiles
+        .iter()
+        .rev()
+        .map(|d| (normalize(&layers[*d].at.file.path), *d))
+        .collect();
     for (i, l) in layers.iter().enumerate() {
         let Some(builds) = &l.builds else { continue };
-        if let Some(d) = dockerfiles
-            .iter()
-            .find(|d| normalize(&layers[**d].at.file.path) == builds.value)
-        {
+        if let Some(d) = by_path.get(&builds.value) {
             sets.join(
                 i,
                 *d,
@@ -225,25 +227,47 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
         }
     }
 
-    // 3. An image's repository → what builds it.
-    let builders: Vec<usize> = (0..n)
-        .filter(|i| layers[*i].builds.is_some() && layers[*i].image.is_some())
-        .collect();
+    // 3. An image's repository → what builds it. Indexed by name, so a monorepo's thousands
+    // of layers are not each compared with every other.
+    let mut builders_by_repo: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut compose_builders_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (b, l) in layers.iter().enumerate() {
+        if l.builds.is_none() {
+            continue;
+        }
+        if let Some(image) = &l.image {
+            builders_by_repo
+                .entry(image.value.repository.as_str())
+                .or_default()
+                .push(b);
+        }
+        if l.kind == LayerKind::Compose {
+            for name in &l.names {
+                compose_builders_by_name
+                    .entry(name.as_str())
+                    .or_default()
+                    .push(b);
+            }
+        }
+    }
+    let mut dockerfiles_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for d in &dockerfiles {
+        for name in &layers[*d].names {
+            dockerfiles_by_name
+                .entry(name.as_str())
+                .or_default()
+                .push(*d);
+        }
+    }
     for (i, l) in layers.iter().enumerate() {
         if !l.kind.deploys() || l.builds.is_some() {
             continue;
         }
         let Some(image) = &l.image else { continue };
-        let by_tag: Vec<usize> = builders
-            .iter()
-            .copied()
-            .filter(|b| {
-                layers[*b]
-                    .image
-                    .as_ref()
-                    .is_some_and(|bi| bi.value.repository == image.value.repository)
-            })
-            .collect();
+        let by_tag: Vec<usize> = builders_by_repo
+            .get(image.value.repository.as_str())
+            .cloned()
+            .unwrap_or_default();
         let name = image.value.last_segment().to_ascii_lowercase();
         // A one-word image names a Dockerfile of this project only, and never when it is a
         // Docker Official Image (`redis:7.2` is the public Redis, whatever `redis/Dockerfile`
@@ -252,27 +276,24 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
         let by_path: Vec<usize> = if one_word && OFFICIAL_IMAGES.contains(&name.as_str()) {
             Vec::new()
         } else {
-            dockerfiles
-                .iter()
+            dockerfiles_by_name
+                .get(name.as_str())
+                .into_iter()
+                .flatten()
                 .copied()
-                .filter(|d| layers[*d].names.contains(&name))
                 .filter(|d| !one_word || projects[*d].0 == projects[i].0)
                 .collect()
         };
         // Compose tags what it builds `<project>-<service>` (`<project>_<service>` before
         // Compose v2): `examplevotingapp_vote` is service `vote`'s image.
         let by_compose_name: Vec<usize> = match name.rfind(['_', '-']) {
-            Some(i) if i + 1 < name.len() => {
-                let service = &name[i + 1..];
-                (0..n)
-                    .filter(|b| {
-                        layers[*b].kind == LayerKind::Compose
-                            && layers[*b].builds.is_some()
-                            && layers[*b].names.iter().any(|x| x == service)
-                            && projects[*b].0 == projects[i].0
-                    })
-                    .collect()
-            }
+            Some(pos) if pos + 1 < name.len() => compose_builders_by_name
+                .get(&name[pos + 1..])
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|b| projects[*b].0 == projects[i].0)
+                .collect(),
             _ => Vec::new(),
         };
         let (candidates, how) = if !by_tag.is_empty() {

@@ -200,20 +200,29 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
         docs[idx] = Some(Document::HelmChart(chart));
     }
 
+    // Parameter files by the template their `using` names.
+    let mut params_of: std::collections::HashMap<PathBuf, Vec<usize>> =
+        std::collections::HashMap::new();
+    for i in &bicep_params {
+        if let (f, Parsed::Bicep(p)) = &loaded[*i]
+            && let Some(u) = &p.using
+        {
+            params_of
+                .entry(normalize(&f.dir().join(u)))
+                .or_default()
+                .push(*i);
+        }
+    }
     for main in bicep_mains {
         let (file, Parsed::Bicep(parsed)) = &loaded[main] else {
             continue;
         };
-        let params: Vec<(&Arc<SourceFile>, &bicep::Parsed)> = bicep_params
-            .iter()
+        let params: Vec<(&Arc<SourceFile>, &bicep::Parsed)> = params_of
+            .get(&normalize(&file.path))
+            .into_iter()
+            .flatten()
             .filter_map(|i| match &loaded[*i] {
-                (f, Parsed::Bicep(p))
-                    if p.using
-                        .as_ref()
-                        .is_some_and(|u| normalize(&f.dir().join(u)) == normalize(&file.path)) =>
-                {
-                    Some((f, p))
-                }
+                (f, Parsed::Bicep(p)) => Some((f, p)),
                 _ => None,
             })
             .collect();
