@@ -72,6 +72,14 @@ pub struct Fact<T> {
     pub at: Origin,
 }
 
+/// Ports as messages and listings show them: sorted, each once, `5000, 8080`.
+pub fn port_list(ports: &[Fact<u16>]) -> String {
+    let mut p: Vec<u16> = ports.iter().map(|f| f.value).collect();
+    p.sort_unstable();
+    p.dedup();
+    p.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+}
+
 /// A health check or probe.
 #[derive(Debug, Clone)]
 pub struct ProbeFact {

@@ -6,7 +6,7 @@ use std::io;
 
 use serde_json::json;
 
-use crate::graph::model::{Fact, Graph, Layer};
+use crate::graph::model::{Graph, Layer, port_list};
 use crate::source::Origin;
 
 fn at(o: &Origin) -> String {
@@ -23,13 +23,6 @@ fn image_text(l: &Layer) -> Option<String> {
     })
 }
 
-fn ports_text(ports: &[Fact<u16>]) -> String {
-    let mut p: Vec<u16> = ports.iter().map(|f| f.value).collect();
-    p.sort_unstable();
-    p.dedup();
-    p.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
-}
-
 /// One line of facts about a layer.
 fn facts(l: &Layer) -> Vec<String> {
     let mut out = Vec::new();
@@ -42,7 +35,7 @@ fn facts(l: &Layer) -> Vec<String> {
         out.push(format!("{verb} {i}"));
     }
     if !l.ports.is_empty() {
-        out.push(format!("ports {}", ports_text(&l.ports)));
+        out.push(format!("ports {}", port_list(&l.ports)));
     }
     for p in &l.probes {
         let target = match (p.port, &p.path) {

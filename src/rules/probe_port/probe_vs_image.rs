@@ -6,7 +6,7 @@
 
 use crate::finding::Related;
 use crate::graph::Graph;
-use crate::graph::model::Layer;
+use crate::graph::model::port_list;
 use crate::rules::{GraphSink, Rule};
 
 pub struct ProbeDisagreesWithImage;
@@ -43,7 +43,7 @@ impl Rule for ProbeDisagreesWithImage {
                                 probe.kind,
                                 layer.label,
                                 image.at.file.display_path,
-                                ports(image)
+                                port_list(&image.ports)
                             ),
                         );
                         finding.related = image
@@ -79,13 +79,6 @@ impl Rule for ProbeDisagreesWithImage {
             }
         }
     }
-}
-
-fn ports(l: &Layer) -> String {
-    let mut p: Vec<u16> = l.ports.iter().map(|f| f.value).collect();
-    p.sort_unstable();
-    p.dedup();
-    p.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// `/health` and `/health/` are one endpoint.

@@ -4,17 +4,10 @@
 //! with the `EXPOSE` lines as related locations.
 
 use crate::graph::Graph;
-use crate::graph::model::Fact;
+use crate::graph::model::port_list;
 use crate::rules::{GraphSink, Rule};
 
 pub struct ServicePortsDisagree;
-
-fn list(ports: &[Fact<u16>]) -> String {
-    let mut p: Vec<u16> = ports.iter().map(|f| f.value).collect();
-    p.sort_unstable();
-    p.dedup();
-    p.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
-}
 
 impl Rule for ServicePortsDisagree {
     fn id(&self) -> &'static str {
@@ -46,9 +39,9 @@ impl Rule for ServicePortsDisagree {
                     format!(
                         "{} declares port {}, but the image it runs ({}) exposes {}: one of the two is stale",
                         layer.label,
-                        list(&layer.ports),
+                        port_list(&layer.ports),
                         image.at.file.display_path,
-                        list(&image.ports)
+                        port_list(&image.ports)
                     ),
                 );
                 finding.related = image
