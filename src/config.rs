@@ -332,7 +332,7 @@ impl Resolver {
         if let Some(c) = &self.given {
             return Ok(Arc::clone(c));
         }
-        let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let abs = crate::source::absolute(file);
         let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
         self.for_dir(&dir)
     }

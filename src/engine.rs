@@ -14,7 +14,7 @@ use crate::finding::Finding;
 use crate::parse::{self, Document};
 use crate::rules::{self, Dockerignore, FileContext, RuleMeta, Sink};
 use crate::source::discover::{self, io_reason};
-use crate::source::{SourceFile, Span, detect};
+use crate::source::{SourceFile, Span, absolute, detect};
 
 /// What to check and how.
 #[derive(Debug, Clone, Default)]
@@ -301,10 +301,6 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         },
         rules: active,
     })
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn load(

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::graph::model::{Ambiguity, Graph, Layer, LayerKind, Link, Service};
 use crate::parse::assemble::normalize;
+use crate::source::absolute;
 
 /// A service stated in `.plumbline.toml`, with paths made absolute.
 #[derive(Debug, Clone, Default)]
@@ -59,10 +60,6 @@ impl Explicit {
             || named(LayerKind::Kubernetes, &self.kubernetes)
             || named(LayerKind::Terraform, &self.terraform)
     }
-}
-
-fn absolute(p: &std::path::Path) -> std::path::PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Union-find over layers, recording the reason of each union that joined two sets, and

@@ -43,7 +43,7 @@ pub fn explicit_services(configs: &[Arc<crate::config::Config>]) -> Vec<link::Ex
                 config: c.path.display().to_string(),
                 dockerfile: s.dockerfile.as_ref().map(|d| {
                     let p = c.dir.join(d);
-                    crate::parse::assemble::normalize(&std::path::absolute(&p).unwrap_or(p))
+                    crate::parse::assemble::normalize(&crate::source::absolute(&p))
                 }),
                 images: s
                     .images

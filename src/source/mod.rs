@@ -34,6 +34,12 @@ impl Span {
     }
 }
 
+/// A path made absolute against the working directory (without touching the file system);
+/// the path as given when that is impossible.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Where a value was written: a file and a span in it. Parsed documents keep one for every
 /// value a rule may report, so a finding can point into whichever file set the value (a
 /// Compose override, a Helm values overlay).
