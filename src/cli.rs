@@ -108,6 +108,35 @@ pub struct ScanArgs {
     /// environment variable is set (as CI services do), off otherwise.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub report_unused_ignores: Option<bool>,
+    /// Files larger than this are not read and are reported as an error (bytes, or with a
+    /// unit: 512K, 10M, 1G).
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Report at most this many findings per file, then say how many more there were
+    /// (0: no limit). A baseline always records every finding.
+    #[arg(long, value_name = "N", default_value_t = engine::MAX_FINDINGS_PER_FILE)]
+    pub max_findings_per_file: usize,
+}
+
+/// `10M` → 10 MiB; plain digits are bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (examples: 4096, 512K, 10M, 1G)"))?;
+    let scale: u64 = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use K, M or G)")),
+    };
+    n.checked_mul(scale)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,8 +215,20 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// What a scan is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Check,
+    /// `plumbline baseline`: every finding is recorded, whatever the per-file limit.
+    Record,
+}
+
 /// Runs the engine for `check` and `baseline`; `Err` is an exit code after a usage error.
-fn scan(args: ScanArgs, baseline: Option<Baseline>) -> Result<engine::Report, i32> {
+fn scan(
+    args: ScanArgs,
+    baseline: Option<Baseline>,
+    purpose: Purpose,
+) -> Result<engine::Report, i32> {
     if let Some(n) = args.threads {
         // Only fails if a pool was already built, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -201,8 +242,14 @@ fn scan(args: ScanArgs, baseline: Option<Baseline>) -> Result<engine::Report, i3
         enable: args.enable,
         cwd,
         report_unused_ignores: args.report_unused_ignores.unwrap_or_else(in_ci),
-        baseline,
         config: args.config,
+        limits: engine::Limits {
+            file_bytes: args.max_file_size,
+            // A baseline records every finding, whatever the report would show.
+            findings_per_file: (args.max_findings_per_file > 0 && purpose == Purpose::Check)
+                .then_some(args.max_findings_per_file),
+        },
+        baseline,
     };
     engine::check(&opts).map_err(|message| {
         eprintln!("plumbline: error: {message}");
@@ -211,7 +258,7 @@ fn scan(args: ScanArgs, baseline: Option<Baseline>) -> Result<engine::Report, i3
 }
 
 fn baseline(args: BaselineArgs) -> i32 {
-    let report = match scan(args.scan, None) {
+    let report = match scan(args.scan, None, Purpose::Record) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -326,7 +373,7 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let report = match scan(args.scan, baseline) {
+    let report = match scan(args.scan, baseline, Purpose::Check) {
         Ok(r) => r,
         Err(code) => return code,
     };

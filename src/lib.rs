@@ -7,6 +7,7 @@
 //! - [`graph`]: one service across every file, its layers linked with reasons;
 //! - [`rules`]: the rule registry, its catalogue (docs) and the rules, by family;
 //! - [`engine`]: runs it all in parallel and sorts the outcome;
+//! - [`guard`]: a panic costs one file, never the run;
 //! - [`suppress`]: inline ignore comments;
 //! - [`report`]: output formats over one finding type.
 
@@ -16,6 +17,7 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod graph;
+pub mod guard;
 pub mod parse;
 pub mod report;
 pub mod rules;

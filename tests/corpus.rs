@@ -42,6 +42,7 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
         report_unused_ignores: true,
         baseline: None,
         config: None,
+        limits: Default::default(),
     };
     let report = engine::check(&opts).unwrap();
     let errors: Vec<String> = report

@@ -128,6 +128,7 @@ fn snapshot(rule: &str, dir: &Path) -> String {
         report_unused_ignores: true,
         baseline: None,
         config: None,
+        limits: Default::default(),
     };
     let report = engine::check(&opts).expect("check runs");
     let mut out = String::new();

@@ -84,11 +84,11 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
         }
         let doc = match (file.format, parsed) {
             (_, Parsed::Dockerfile(d)) => Some(Document::Dockerfile(d.clone())),
-            (Format::Kubernetes, _) => {
+            (Format::Kubernetes, _) => Some(contained(file, || {
                 let mut m = kubernetes::build(file, yaml_docs);
                 m.errors.splice(0..0, errors);
-                Some(Document::Kubernetes(m))
-            }
+                Document::Kubernetes(m)
+            })),
             (Format::HelmChart | Format::HelmValues | Format::HelmTemplate, _) => {
                 let Some(root) = chart_root(file) else {
                     docs.push(Some(Document::Part { errors }));
@@ -133,9 +133,11 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
                     // Two bases for one key (`compose.yml` and `compose.yaml`): Compose
                     // refuses that; check the second on its own.
                     let base = (Arc::clone(file), yaml_docs.to_vec());
-                    let mut p = compose::build(&base, &[]);
-                    p.errors.splice(0..0, errors);
-                    docs.push(Some(Document::Compose(p)));
+                    docs.push(Some(contained(file, || {
+                        let mut p = compose::build(&base, &[]);
+                        p.errors.splice(0..0, errors);
+                        Document::Compose(p)
+                    })));
                     continue;
                 }
                 Some(Document::Part { errors })
@@ -165,7 +167,17 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
         };
         let base_files = yaml_of(primary);
         let override_files: Vec<_> = rest.iter().map(|i| yaml_of(*i)).collect();
-        let mut project = compose::build(&base_files, &override_files);
+        let built = crate::guard::guarded(|| {
+            crate::guard::injected("assemble", &base_files.0.display_path);
+            compose::build(&base_files, &override_files)
+        });
+        let mut project = match built {
+            Ok(p) => p,
+            Err(m) => {
+                docs[primary] = Some(Document::Crashed { message: m });
+                continue;
+            }
+        };
         // Errors the project found in an override belong to that file's document.
         for (file, e) in std::mem::take(&mut project.override_errors) {
             let slot = rest.iter().find(|i| Arc::ptr_eq(&loaded[**i].0, &file));
@@ -187,7 +199,15 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
         let Some((chart_file, _)) = files.chart.clone() else {
             continue;
         };
-        let mut chart = helm::build(&files);
+        let mut chart = match crate::guard::guarded(|| helm::build(&files)) {
+            Ok(c) => c,
+            Err(m) => {
+                if let Some(idx) = loaded.iter().position(|(f, _)| Arc::ptr_eq(f, &chart_file)) {
+                    docs[idx] = Some(Document::Crashed { message: m });
+                }
+                continue;
+            }
+        };
         let idx = loaded
             .iter()
             .position(|(f, _)| Arc::ptr_eq(f, &chart_file))
@@ -226,9 +246,11 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
                 _ => None,
             })
             .collect();
-        let mut doc = bicep::build((file, parsed), &params);
-        doc.errors.splice(0..0, parsed.errors.iter().cloned());
-        docs[main] = Some(Document::Bicep(doc));
+        docs[main] = Some(contained(file, || {
+            let mut doc = bicep::build((file, parsed), &params);
+            doc.errors.splice(0..0, parsed.errors.iter().cloned());
+            Document::Bicep(doc)
+        }));
     }
 
     for (_, mut members) in tf_modules {
@@ -247,7 +269,13 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
                 _ => None,
             })
             .collect();
-        let mut module = terraform::build(&files);
+        let mut module = match crate::guard::guarded(|| terraform::build(&files)) {
+            Ok(m) => m,
+            Err(m) => {
+                docs[primary] = Some(Document::Crashed { message: m });
+                continue;
+            }
+        };
         let own: Vec<ParseError> = docs[primary]
             .take()
             .map(|d| d.errors().to_vec())
@@ -261,6 +289,15 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
         .zip(docs)
         .filter_map(|((file, _), doc)| Some((file, doc?)))
         .collect()
+}
+
+/// Builds one file's document, containing a panic to that file ([`crate::guard`]).
+fn contained(file: &SourceFile, build: impl FnOnce() -> Document) -> Document {
+    crate::guard::guarded(|| {
+        crate::guard::injected("assemble", &file.display_path);
+        build()
+    })
+    .unwrap_or_else(|message| Document::Crashed { message })
 }
 
 /// Whether the first document has `services:` as a mapping whose values are all mappings (or

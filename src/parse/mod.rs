@@ -67,6 +67,11 @@ pub enum Document {
     Part {
         errors: Vec<ParseError>,
     },
+    /// A file whose document could not be built because plumbline failed on it (a panic,
+    /// contained by [`crate::guard`]); the engine reports it as an internal error.
+    Crashed {
+        message: String,
+    },
 }
 
 impl Document {
@@ -79,6 +84,7 @@ impl Document {
             Document::Bicep(b) => &b.errors,
             Document::Terraform(m) => &m.errors,
             Document::Part { errors } => errors,
+            Document::Crashed { .. } => &[],
         }
     }
 

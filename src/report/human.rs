@@ -220,16 +220,20 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
     }
     let mut unreadable: Vec<&str> = Vec::new();
     let mut partial: Vec<&str> = Vec::new();
+    let mut limited: Vec<&str> = Vec::new();
+    let mut crashed: Vec<&str> = Vec::new();
     for e in &report.errors {
         match e.kind {
             ErrorKind::Io => unreadable.push(&e.path),
             ErrorKind::Parse => partial.push(&e.path),
+            ErrorKind::Limit => limited.push(&e.path),
+            ErrorKind::Internal => crashed.push(&e.path),
         }
     }
-    unreadable.sort_unstable();
-    unreadable.dedup();
-    partial.sort_unstable();
-    partial.dedup();
+    for list in [&mut unreadable, &mut partial, &mut limited, &mut crashed] {
+        list.sort_unstable();
+        list.dedup();
+    }
     partial.retain(|p| unreadable.binary_search(p).is_err());
     if !unreadable.is_empty() {
         s.push_str(&format!(
@@ -242,6 +246,24 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
             " {} could only be checked in part (parse errors).",
             plural(partial.len(), "file", "files")
         ));
+    }
+    if !limited.is_empty() {
+        s.push_str(&format!(
+            " {} hit a limit.",
+            plural(limited.len(), "file", "files")
+        ));
+    }
+    // An internal error without a path is the cross-file stage's.
+    let graph_crashed = crashed.first() == Some(&"");
+    crashed.retain(|p| !p.is_empty());
+    if !crashed.is_empty() {
+        s.push_str(&format!(
+            " {} met an internal error.",
+            plural(crashed.len(), "file", "files")
+        ));
+    }
+    if graph_crashed {
+        s.push_str(" The cross-file checks met an internal error.");
     }
     if opts.color {
         let color = if c.error > 0 || !report.errors.is_empty() {

@@ -122,6 +122,8 @@ fn error_kind(kind: &ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Io => "io",
         ErrorKind::Parse => "parse",
+        ErrorKind::Limit => "limit",
+        ErrorKind::Internal => "internal",
     }
 }
 

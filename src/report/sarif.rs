@@ -432,6 +432,8 @@ fn notification<'a>(e: &'a FileError, rb: Option<&Rebase>) -> Notification<'a> {
             id: match e.kind {
                 ErrorKind::Io => "io-error",
                 ErrorKind::Parse => "parse-error",
+                ErrorKind::Limit => "limit-reached",
+                ErrorKind::Internal => "internal-error",
             },
         },
     }

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::{Config, Resolver};
 use crate::finding::Finding;
+use crate::guard;
 use crate::parse::{self, Document};
 use crate::rules::{self, Dockerignore, FileContext, RuleMeta, Sink};
 use crate::source::discover::{self, io_reason};
@@ -32,11 +33,37 @@ pub struct Options {
     pub baseline: Option<crate::baseline::Baseline>,
     /// The one config to use (`--config`); otherwise each file's nearest `.plumbline.toml`.
     pub config: Option<PathBuf>,
+    /// How much one file may hold.
+    pub limits: Limits,
 }
 
-/// Files larger than this are not read: no infrastructure file is this big, and reading one
-/// would only cost memory.
+/// The documented limits of one run. Each one, when hit, is reported as a located
+/// [`ErrorKind::Limit`] error naming the limit and how to raise it; nothing is dropped
+/// silently. The limits inside parsers (YAML alias expansion and nesting, Bicep and Terraform
+/// nesting) are fixed and listed in the README with these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Files larger than this are not read (`--max-file-size`): no infrastructure file is this
+    /// big, and reading one would only cost memory.
+    pub file_bytes: u64,
+    /// Findings reported per file (`--max-findings-per-file`); `None` reports them all (a
+    /// baseline records every finding).
+    pub findings_per_file: Option<usize>,
+}
+
+/// The default of [`Limits::file_bytes`]: 10 MiB.
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// The default of [`Limits::findings_per_file`].
+pub const MAX_FINDINGS_PER_FILE: usize = 1000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_bytes: MAX_FILE_BYTES,
+            findings_per_file: Some(MAX_FINDINGS_PER_FILE),
+        }
+    }
+}
 
 /// Why a file could not be checked (fully).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +73,11 @@ pub enum ErrorKind {
     /// The file was read but is not valid input: not text, or not valid for its format
     /// (then what could be read was checked).
     Parse,
+    /// A limit of [`Limits`] was hit: a file too large to read, or more findings in one file
+    /// than are reported.
+    Limit,
+    /// plumbline itself failed on this file (a bug: a panic, contained to the file).
+    Internal,
 }
 
 /// A located problem that is not a finding: a file that could not be read or parsed.
@@ -100,68 +132,83 @@ pub struct Documents {
 pub fn documents(opts: &Options) -> Result<Documents, String> {
     let given = opts.config.as_deref().map(Config::load).transpose()?;
     let mut configs = Resolver::new(given);
-    load_documents(opts, &mut configs)
+    load_documents(opts, &mut configs, Input::Disk)
 }
 
-fn load_documents(opts: &Options, configs: &mut Resolver) -> Result<Documents, String> {
-    let (mut candidates, walk_errors) = discover::discover(&opts.paths, &opts.excludes);
-    let mut kept = Vec::with_capacity(candidates.len());
-    for c in candidates {
-        let config = configs.for_file(&c.path)?;
-        if !config.excludes(&absolute(&c.path), false) {
-            kept.push(c);
-        }
-    }
-    candidates = kept;
-    let mut errors: Vec<FileError> = walk_errors
-        .into_iter()
-        .map(|e| FileError {
-            kind: ErrorKind::Io,
-            path: discover::display_path(&e.path, &opts.cwd),
-            location: None,
-            message: e.message,
-        })
-        .collect();
+/// Where the files of a run come from.
+enum Input {
+    /// `opts.paths`, discovered and read from disk.
+    Disk,
+    /// Files given with their contents (see [`check_sources`]).
+    Memory(Vec<(PathBuf, Vec<u8>)>),
+}
 
-    // Read and parse every file in parallel, then the rest of any unit only partly named
-    // (a chart of which only values were given), then assemble units into documents.
-    let read = |paths: Vec<(PathBuf, Option<detect::Format>)>| {
-        paths
-            .par_iter()
-            .map(|(p, f)| load(p, *f, &opts.cwd))
-            .collect::<Vec<_>>()
-    };
-    let mut loaded = Vec::with_capacity(candidates.len());
-    let push = |items: Vec<Result<(Arc<SourceFile>, parse::Parsed), FileError>>,
-                loaded: &mut Vec<_>,
-                errors: &mut Vec<FileError>| {
+type Loaded = Result<(Arc<SourceFile>, parse::Parsed), FileError>;
+
+fn load_documents(opts: &Options, configs: &mut Resolver, input: Input) -> Result<Documents, String> {
+    let mut errors: Vec<FileError> = Vec::new();
+    let mut loaded = Vec::new();
+    fn push(items: Vec<Loaded>, loaded: &mut Vec<(Arc<SourceFile>, parse::Parsed)>, errors: &mut Vec<FileError>) {
         for item in items {
             match item {
                 Ok(x) => loaded.push(x),
                 Err(e) => errors.push(e),
             }
         }
-    };
-    let first = read(
-        candidates
-            .iter()
-            .map(|c| (c.path.clone(), c.format))
-            .collect(),
-    );
-    push(first, &mut loaded, &mut errors);
-    let siblings = parse::assemble::missing_siblings(&loaded);
-    if !siblings.is_empty() {
-        let more = read(
-            siblings
-                .into_iter()
-                .map(|p| {
-                    let f = detect::by_name(&p);
-                    (p, f)
-                })
-                .collect(),
-        );
-        push(more, &mut loaded, &mut errors);
     }
+    match input {
+        Input::Disk => {
+            let (candidates, walk_errors) = discover::discover(&opts.paths, &opts.excludes);
+            let mut kept = Vec::with_capacity(candidates.len());
+            for c in candidates {
+                let config = configs.for_file(&c.path)?;
+                if !config.excludes(&absolute(&c.path), false) {
+                    kept.push((c.path, c.format));
+                }
+            }
+            errors.extend(walk_errors.into_iter().map(|e| FileError {
+                kind: ErrorKind::Io,
+                path: discover::display_path(&e.path, &opts.cwd),
+                location: None,
+                message: e.message,
+            }));
+            // Read and parse every file in parallel, then the rest of any unit only partly
+            // named (a chart of which only values were given).
+            let read = |paths: Vec<(PathBuf, Option<detect::Format>)>| -> Vec<Loaded> {
+                paths
+                    .par_iter()
+                    .map(|(p, f)| load(p, *f, &opts.cwd, &opts.limits))
+                    .collect()
+            };
+            push(read(kept), &mut loaded, &mut errors);
+            let siblings = parse::assemble::missing_siblings(&loaded);
+            if !siblings.is_empty() {
+                let more = siblings
+                    .into_iter()
+                    .map(|p| {
+                        let f = detect::by_name(&p);
+                        (p, f)
+                    })
+                    .collect();
+                push(read(more), &mut loaded, &mut errors);
+            }
+        }
+        Input::Memory(sources) => {
+            let items = sources
+                .par_iter()
+                .map(|(path, bytes)| {
+                    let display = discover::display_path(path, &opts.cwd);
+                    if bytes.len() as u64 > opts.limits.file_bytes {
+                        return Err(too_large(display, bytes.len() as u64, &opts.limits));
+                    }
+                    from_bytes(path, display, bytes, None)
+                })
+                .collect();
+            push(items, &mut loaded, &mut errors);
+        }
+    }
+
+    // Assemble units (a Compose file and its overrides, a chart) into documents.
     let mut files = parse::assemble::assemble(loaded);
     // Which Helm environments are production is the project's call (`[environments]`).
     for (file, doc) in &mut files {
@@ -171,6 +218,9 @@ fn load_documents(opts: &Options, configs: &mut Resolver) -> Result<Documents, S
         }
     }
     for (file, doc) in &files {
+        if let Document::Crashed { message } = doc {
+            errors.push(internal(file, message));
+        }
         for e in doc.errors() {
             errors.push(FileError {
                 kind: ErrorKind::Parse,
@@ -189,9 +239,96 @@ fn load_documents(opts: &Options, configs: &mut Resolver) -> Result<Documents, S
     })
 }
 
+/// A bug in the cross-file stage: no one file is to blame.
+fn graph_error(message: &str) -> FileError {
+    FileError {
+        kind: ErrorKind::Internal,
+        path: String::new(),
+        location: None,
+        message: format!(
+            "internal error {message}; cross-file findings may be missing (plumbline has a bug; please report it)"
+        ),
+    }
+}
+
+/// Keeps the first `max` findings of each file (findings are sorted by file), and says for
+/// each file over the limit how many more there were, located at the first one left out.
+fn limit_findings(findings: &mut Vec<Finding>, max: usize) -> Vec<FileError> {
+    let mut errors = Vec::new();
+    let mut kept = Vec::with_capacity(findings.len().min(max.saturating_mul(64)));
+    let mut rest = std::mem::take(findings).into_iter().peekable();
+    while let Some(first) = rest.peek() {
+        let file = Arc::clone(&first.location.file);
+        let mut n = 0;
+        let mut dropped: Option<(Span, usize)> = None;
+        while let Some(f) = rest.next_if(|g| g.location.file.display_path == file.display_path) {
+            n += 1;
+            if n <= max {
+                kept.push(f);
+            } else if let Some((_, count)) = &mut dropped {
+                *count += 1;
+            } else {
+                dropped = Some((f.location.span, 1));
+            }
+        }
+        if let Some((span, count)) = dropped {
+            let path = file.display_path.clone();
+            errors.push(FileError {
+                kind: ErrorKind::Limit,
+                message: format!(
+                    "{count} more findings in {path} were not reported: the limit is {max} per \
+                     file (`--max-findings-per-file`, 0 for no limit)"
+                ),
+                path,
+                location: Some((file, span)),
+            });
+        }
+    }
+    *findings = kept;
+    errors
+}
+
+/// The report of a bug contained to one file.
+fn internal(file: &Arc<SourceFile>, message: &str) -> FileError {
+    FileError {
+        kind: ErrorKind::Internal,
+        path: file.display_path.clone(),
+        location: Some((Arc::clone(file), Span::new(0, 0))),
+        message: format!(
+            "internal error on {}: {message} (plumbline has a bug; please report it with this file)",
+            file.display_path
+        ),
+    }
+}
+
+fn too_large(display: String, size: u64, limits: &Limits) -> FileError {
+    FileError {
+        kind: ErrorKind::Limit,
+        message: format!(
+            "{display} is {size} bytes, over the limit of {} bytes for one file \
+             (`--max-file-size`); it was not checked",
+            limits.file_bytes
+        ),
+        path: display,
+        location: None,
+    }
+}
+
 /// Runs a check. Errors in individual files are part of the report; only invalid options
 /// (an unknown rule, a broken config file) fail the whole run.
 pub fn check(opts: &Options) -> Result<Report, String> {
+    run(opts, Input::Disk)
+}
+
+/// Checks files given with their contents instead of read from `opts.paths` (the fuzzer's
+/// whole-pipeline target; an editor's unsaved buffers). Each is decoded, detected by its
+/// name and content, parsed, assembled with the others and checked exactly as a file read
+/// from disk; configs are still looked up beside the paths.
+pub fn check_sources(opts: &Options, sources: Vec<(PathBuf, Vec<u8>)>) -> Result<Report, String> {
+    run(opts, Input::Memory(sources))
+}
+
+fn run(opts: &Options, input: Input) -> Result<Report, String> {
     let enabled = enabled_rules(&opts.enable)?;
     let given = opts.config.as_deref().map(Config::load).transpose()?;
     let mut configs = Resolver::new(given);
@@ -199,7 +336,7 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         files,
         mut errors,
         explicit,
-    } = load_documents(opts, &mut configs)?;
+    } = load_documents(opts, &mut configs, input)?;
     // Every rule that runs under some config in play; each file's findings are then filtered
     // by its own config.
     let active: Vec<&'static RuleMeta> = rules::catalogue()
@@ -215,9 +352,10 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         .filter_map(|m| rules::rule(&m.id).map(|r| (*m, r)))
         .collect();
 
-    let mut findings: Vec<Finding> = files
+    // Each rule on each file, in parallel; a panic costs that rule on that file only.
+    let per_file: Vec<(Vec<Finding>, Vec<FileError>)> = files
         .par_iter()
-        .flat_map_iter(|(file, doc)| {
+        .map(|(file, doc)| {
             let ctx = FileContext {
                 file,
                 doc,
@@ -226,21 +364,42 @@ pub fn check(opts: &Options) -> Result<Report, String> {
                     && file.dir().join(".git").exists(),
             };
             let mut out = Vec::new();
+            let mut crashes = Vec::new();
             for (meta, rule) in &rule_impls {
                 let mut sink = Sink::new(meta, file);
-                rule.check_file(&ctx, &mut sink);
-                out.extend(sink.into_findings());
+                let ran = guard::guarded(|| {
+                    guard::injected("rule", &format!("{} {}", meta.id, file.display_path));
+                    rule.check_file(&ctx, &mut sink);
+                });
+                match ran {
+                    Ok(()) => out.extend(sink.into_findings()),
+                    Err(m) => crashes.push(internal(file, &format!("in rule {}: {m}", meta.id))),
+                }
             }
-            out
+            (out, crashes)
         })
         .collect();
+    let mut findings: Vec<Finding> = Vec::new();
+    for (f, e) in per_file {
+        findings.extend(f);
+        errors.extend(e);
+    }
 
     // Cross-file rules: one graph of services for the whole run.
-    let graph = crate::graph::build(&files, &explicit, &opts.paths);
-    for (meta, rule) in &rule_impls {
-        let mut sink = rules::GraphSink::new(meta);
-        rule.check_graph(&graph, &mut sink);
-        findings.extend(sink.into_findings());
+    match guard::guarded(|| {
+        guard::injected("graph", "");
+        crate::graph::build(&files, &explicit, &opts.paths)
+    }) {
+        Ok(graph) => {
+            for (meta, rule) in &rule_impls {
+                let mut sink = rules::GraphSink::new(meta);
+                match guard::guarded(|| rule.check_graph(&graph, &mut sink)) {
+                    Ok(()) => findings.extend(sink.into_findings()),
+                    Err(m) => errors.push(graph_error(&format!("in rule {}: {m}", meta.id))),
+                }
+            }
+        }
+        Err(m) => errors.push(graph_error(&format!("while building the service graph: {m}"))),
     }
 
     sort_findings(&mut findings);
@@ -277,6 +436,9 @@ pub fn check(opts: &Options) -> Result<Report, String> {
         findings = kept;
         baseline = Some(stats);
     }
+    if let Some(max) = opts.limits.findings_per_file {
+        errors.extend(limit_findings(&mut findings, max));
+    }
     errors.sort_by(|a, b| {
         (&a.path, a.location.as_ref().map(|l| l.1), &a.message).cmp(&(
             &b.path,
@@ -303,46 +465,57 @@ pub fn check(opts: &Options) -> Result<Report, String> {
     })
 }
 
-fn load(
-    path: &Path,
-    format: Option<detect::Format>,
-    cwd: &Path,
-) -> Result<(Arc<SourceFile>, parse::Parsed), FileError> {
+fn load(path: &Path, format: Option<detect::Format>, cwd: &Path, limits: &Limits) -> Loaded {
     let display = discover::display_path(path, cwd);
-    let error = |kind: ErrorKind, message: String| FileError {
-        kind,
+    let unreadable = |e: std::io::Error| FileError {
+        kind: ErrorKind::Io,
+        message: format!("cannot read {display}: {}", io_reason(&e)),
         path: display.clone(),
         location: None,
-        message,
-    };
-    let unreadable = |e: std::io::Error| {
-        error(
-            ErrorKind::Io,
-            format!("cannot read {display}: {}", io_reason(&e)),
-        )
     };
     let meta = std::fs::metadata(path).map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(error(
-            ErrorKind::Io,
-            format!("{display} is not a regular file"),
-        ));
+        return Err(FileError {
+            kind: ErrorKind::Io,
+            message: format!("{display} is not a regular file"),
+            path: display,
+            location: None,
+        });
     }
-    if meta.len() > MAX_FILE_BYTES {
-        let message = format!(
-            "{display} is {} bytes, over the {MAX_FILE_BYTES} byte limit for one file; it was not checked",
-            meta.len()
-        );
-        return Err(error(ErrorKind::Parse, message));
+    if meta.len() > limits.file_bytes {
+        return Err(too_large(display, meta.len(), limits));
     }
     let bytes = std::fs::read(path).map_err(unreadable)?;
-    let text = decode(&bytes).map_err(|m| error(ErrorKind::Parse, format!("{display} {m}")))?;
+    // The file may have grown between the two calls.
+    if bytes.len() as u64 > limits.file_bytes {
+        return Err(too_large(display, bytes.len() as u64, limits));
+    }
+    from_bytes(path, display, &bytes, format)
+}
+
+/// Decodes, detects and parses one file's contents; a panic in the parser is contained here.
+fn from_bytes(
+    path: &Path,
+    display: String,
+    bytes: &[u8],
+    format: Option<detect::Format>,
+) -> Loaded {
+    let text = decode(bytes).map_err(|m| FileError {
+        kind: ErrorKind::Parse,
+        message: format!("{display} {m}"),
+        path: display.clone(),
+        location: None,
+    })?;
     let format = match format {
         Some(f) => detect::refine(path, f, &text),
         None => detect::for_explicit_file(path, &text),
     };
     let file = Arc::new(SourceFile::new(path.to_path_buf(), display, format, text));
-    let parsed = parse::parse(&file);
+    let parsed = guard::guarded(|| {
+        guard::injected("parse", &file.display_path);
+        parse::parse(&file)
+    })
+    .map_err(|m| internal(&file, &format!("while parsing: {m}")))?;
     Ok((file, parsed))
 }
 
