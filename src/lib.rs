@@ -16,6 +16,8 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod graph;
 pub mod guard;
 pub mod parse;

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Seeds fuzz/corpus/<target>/ from tests/fixtures and ../shared/corpus (never committed:
+fuzz/corpus is ignored, and the shared corpus is not ours to copy into the repository).
+
+    python3 fuzz/seed.py [--max-per-target N]
+"""
+import argparse
+import hashlib
+import os
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+OUT = ROOT / "fuzz" / "corpus"
+MAX_BYTES = 64 * 1024  # libFuzzer's default -max_len is 4096; bigger seeds are cut anyway
+
+# Name byte for the pipeline target: index into plumbline::fuzz::NAMES.
+PIPELINE_NAMES = {
+    "Dockerfile": 0, "compose.yaml": 2, "compose.override.yaml": 3, "deploy.yaml": 4,
+    "Chart.yaml": 5, "values.yaml": 6, "values.production.yaml": 7, "template": 8,
+    "helpers": 9, "bicep": 10, "bicepparam": 11, "tf": 12, "tfvars": 13,
+}
+
+
+def kind(path: pathlib.Path):
+    name = path.name
+    parts = path.parts
+    if name.endswith(".md"):
+        return None
+    if name in ("Dockerfile", "Containerfile") or name.startswith("Dockerfile.") or name.endswith(".dockerfile"):
+        return "dockerfile"
+    if name.endswith(".bicep"):
+        return "bicep"
+    if name.endswith(".bicepparam"):
+        return "bicepparam"
+    if name.endswith(".tf"):
+        return "terraform"
+    if name.endswith(".tfvars"):
+        return "tfvars"
+    if name.endswith(".tpl"):
+        return "helpers"
+    if name.endswith((".yaml", ".yml")):
+        if "templates" in parts:
+            return "template"
+        if name == "Chart.yaml":
+            return "chart"
+        if re.match(r"(docker-)?compose", name):
+            return "compose"
+        if name.startswith("values"):
+            return "values"
+        return "kubernetes"
+    return None
+
+
+def files():
+    for base in (ROOT / "tests" / "fixtures", ROOT / "examples", SHARED):
+        for dirpath, _, names in os.walk(base):
+            for n in names:
+                p = pathlib.Path(dirpath) / n
+                k = kind(p)
+                if k and p.stat().st_size <= MAX_BYTES:
+                    yield k, p
+
+
+def put(target: str, data: bytes, counts: dict, limit: int):
+    if counts.get(target, 0) >= limit:
+        return
+    d = OUT / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / hashlib.sha1(data).hexdigest()).write_bytes(data)
+    counts[target] = counts.get(target, 0) + 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--max-per-target", type=int, default=800)
+    args = ap.parse_args()
+    counts = {}
+    by_kind = {}
+    for k, p in sorted(files(), key=lambda x: str(x[1])):
+        data = p.read_bytes()
+        by_kind.setdefault(k, []).append(data)
+        target = {
+            "dockerfile": "dockerfile", "bicep": "bicep", "bicepparam": "bicep",
+            "terraform": "terraform", "tfvars": "terraform", "compose": "compose",
+            "kubernetes": "kubernetes", "values": "helm", "chart": "yaml",
+            "template": None, "helpers": None,
+        }[k]
+        if target:
+            put(target, data, counts, args.max_per_target)
+        if k in ("compose", "kubernetes", "values", "chart"):
+            put("yaml", data, counts, args.max_per_target)
+        # Pipeline: one record per file; the pairing below adds multi-file seeds.
+        pick = {"dockerfile": 0, "compose": 2, "kubernetes": 4, "values": 6, "chart": 5,
+                "template": 8, "helpers": 9, "bicep": 10, "bicepparam": 11,
+                "terraform": 12, "tfvars": 13}[k]
+        put("pipeline", bytes([pick]) + data.replace(b"\0", b""), counts, args.max_per_target)
+    # Helm: values, NUL, a template (the split the target expects).
+    values = by_kind.get("values", [])
+    templates = by_kind.get("template", [])
+    for i, t in enumerate(templates[: args.max_per_target]):
+        v = values[i % len(values)] if values else b""
+        put("helm", v + b"\0" + t, counts, 2 * args.max_per_target)
+    # Pipeline: a Dockerfile with a Compose file, a chart's values with a template.
+    docker = by_kind.get("dockerfile", [])
+    compose = by_kind.get("compose", [])
+    for i in range(min(len(docker), len(compose), 200)):
+        put("pipeline", b"\x00" + docker[i] + b"\0\x02" + compose[i], counts, 2 * args.max_per_target)
+    for i in range(min(len(values), len(templates), 200)):
+        put("pipeline", b"\x06" + values[i] + b"\0\x08" + templates[i], counts, 2 * args.max_per_target)
+    for t, n in sorted(counts.items()):
+        print(f"{t}: {n} seeds")
+
+
+if __name__ == "__main__":
+    main()

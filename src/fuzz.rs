@@ -1,0 +1,231 @@
+//! The bodies of the fuzz targets (`fuzz/fuzz_targets/*.rs`), kept in the library so that
+//! every crashing input the fuzzer found is replayed by `cargo test` (`tests/fuzz_regressions.rs`
+//! runs each file under `tests/fuzz-regressions/<target>/` through [`run`]) without a nightly
+//! toolchain.
+//!
+//! Each target takes arbitrary bytes. The parser targets decode them as UTF-8 (lossily: the
+//! engine refuses non-UTF-8 files before any parser sees them) and drive one parser and the
+//! builder of its documents; the `pipeline` target runs the whole engine, rules and every
+//! output format on several files with chosen or arbitrary names.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::{self, Options};
+use crate::parse::{bicep, compose, dockerfile, helm, kubernetes, terraform, yaml};
+use crate::report::{self, OutputFormat, ReportOptions};
+use crate::source::{Format, SourceFile};
+
+/// The fuzz targets, by name.
+pub const TARGETS: [&str; 8] = [
+    "dockerfile",
+    "yaml",
+    "compose",
+    "kubernetes",
+    "helm",
+    "bicep",
+    "terraform",
+    "pipeline",
+];
+
+/// Runs the target called `name` on `data`. Panics (the finding) on a bug; returns normally
+/// otherwise.
+pub fn run(name: &str, data: &[u8]) {
+    match name {
+        "dockerfile" => dockerfile_target(data),
+        "yaml" => yaml_target(data),
+        "compose" => compose_target(data),
+        "kubernetes" => kubernetes_target(data),
+        "helm" => helm_target(data),
+        "bicep" => bicep_target(data),
+        "terraform" => terraform_target(data),
+        "pipeline" => pipeline_target(data),
+        _ => panic!("unknown fuzz target `{name}`"),
+    }
+}
+
+/// A root no test machine has, so configs, `.env` and `.dockerignore` lookups find nothing.
+const ROOT: &str = "/nonexistent-plumbline-fuzz";
+
+fn file(name: &str, format: Format, data: &[u8]) -> Arc<SourceFile> {
+    let path = PathBuf::from(ROOT).join(name);
+    let text = String::from_utf8_lossy(data).into_owned();
+    Arc::new(SourceFile::new(path, name.to_string(), format, text))
+}
+
+/// Checks the invariant every parser promises: errors are located inside the file.
+fn assert_spans(file: &SourceFile, errors: &[crate::parse::ParseError]) {
+    for e in errors {
+        assert!(
+            e.span.start <= e.span.end && e.span.end <= file.text.len(),
+            "error span {:?} outside a {}-byte file: {}",
+            e.span,
+            file.text.len(),
+            e.message
+        );
+        assert!(file.text.is_char_boundary(e.span.start) && file.text.is_char_boundary(e.span.end));
+        // Line and column are computable for every reported position.
+        let _ = file.line_col(e.span.start);
+    }
+}
+
+pub fn dockerfile_target(data: &[u8]) {
+    let f = file("Dockerfile", Format::Dockerfile, data);
+    let d = dockerfile::parse(&f.text);
+    assert_spans(&f, &d.errors);
+}
+
+pub fn yaml_target(data: &[u8]) {
+    let f = file("any.yaml", Format::OtherYaml, data);
+    let s = yaml::load(&f);
+    assert_spans(&f, &s.errors);
+}
+
+pub fn compose_target(data: &[u8]) {
+    let f = file("compose.yaml", Format::Compose, data);
+    let s = yaml::load(&f);
+    let p = compose::build_with(&(Arc::clone(&f), s.docs), &[], &compose::Vars::new());
+    assert_spans(&f, &p.errors);
+}
+
+pub fn kubernetes_target(data: &[u8]) {
+    let f = file("deploy.yaml", Format::Kubernetes, data);
+    let s = yaml::load(&f);
+    let m = kubernetes::build(&f, &s.docs);
+    assert_spans(&f, &m.errors);
+}
+
+/// The input is split at NUL bytes into `values.yaml`, `templates/deployment.yaml`,
+/// `values.production.yaml` and `templates/_helpers.tpl`, beside a fixed `Chart.yaml`.
+pub fn helm_target(data: &[u8]) {
+    let mut parts = data.split(|b| *b == 0);
+    let values = parts.next().unwrap_or_default();
+    let template = parts.next().unwrap_or_default();
+    let production = parts.next();
+    let helpers = parts.next();
+    let chart_file = file(
+        "chart/Chart.yaml",
+        Format::HelmChart,
+        b"apiVersion: v2\nname: app\nversion: 1.0.0\nappVersion: \"1.2.3\"\n",
+    );
+    let load = |f: Arc<SourceFile>| {
+        let docs = yaml::load(&f).docs;
+        (f, docs)
+    };
+    let mut files = helm::ChartFiles {
+        root: PathBuf::from(ROOT).join("chart"),
+        chart: Some(load(chart_file)),
+        values: vec![load(file("chart/values.yaml", Format::HelmValues, values))],
+        templates: vec![file(
+            "chart/templates/deployment.yaml",
+            Format::HelmTemplate,
+            template,
+        )],
+    };
+    if let Some(p) = production {
+        let f = file("chart/values.production.yaml", Format::HelmValues, p);
+        files.values.push(load(f));
+    }
+    if let Some(h) = helpers {
+        let f = file("chart/templates/_helpers.tpl", Format::HelmTemplate, h);
+        files.templates.push(f);
+    }
+    let chart = helm::build(&files);
+    for e in &chart.errors {
+        assert!(e.span.start <= e.span.end);
+    }
+}
+
+pub fn bicep_target(data: &[u8]) {
+    let f = file("main.bicep", Format::Bicep, data);
+    let parsed = bicep::parse(&f);
+    assert_spans(&f, &parsed.errors);
+    let doc = bicep::build((&f, &parsed), &[]);
+    assert_spans(&f, &doc.errors);
+}
+
+pub fn terraform_target(data: &[u8]) {
+    let f = file("main.tf", Format::Terraform, data);
+    let parsed = terraform::parse(&f);
+    assert_spans(&f, &parsed.errors);
+    let module = terraform::build(&[(&f, &parsed)]);
+    assert_spans(&f, &module.errors);
+}
+
+/// File names the pipeline target picks from, so that most inputs reach a parser; a name
+/// byte past the list takes an arbitrary name from the input instead.
+const NAMES: [&str; 18] = [
+    "Dockerfile",
+    "svc/Dockerfile",
+    "compose.yaml",
+    "compose.override.yaml",
+    "k8s/deploy.yaml",
+    "chart/Chart.yaml",
+    "chart/values.yaml",
+    "chart/values.production.yaml",
+    "chart/templates/deployment.yaml",
+    "chart/templates/_helpers.tpl",
+    "infra/main.bicep",
+    "infra/main.bicepparam",
+    "tf/main.tf",
+    "tf/terraform.tfvars",
+    "Containerfile",
+    "svc/Dockerfile.dev",
+    "other.yaml",
+    "notes.txt",
+];
+
+/// Several files in one run: the input is a sequence of `[name byte][content]` records
+/// separated by NUL bytes. A name byte below `NAMES.len()` picks a name; any other byte
+/// means the content's first line is the name (arbitrary, possibly hostile).
+pub fn pipeline_target(data: &[u8]) {
+    let mut sources: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for record in data.split(|b| *b == 0).take(12) {
+        let Some((&pick, rest)) = record.split_first() else {
+            continue;
+        };
+        let (name, content) = match NAMES.get(usize::from(pick)) {
+            Some(n) => (n.to_string(), rest),
+            None => {
+                let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+                let name = String::from_utf8_lossy(&rest[..end]).replace(['\\', ':'], "_");
+                let name = name.trim_start_matches('/').replace("..", "_");
+                let name = if name.is_empty() { "unnamed".into() } else { name };
+                (name, rest.get(end + 1..).unwrap_or_default())
+            }
+        };
+        let path = PathBuf::from(ROOT).join(&name);
+        if sources.iter().any(|(p, _)| *p == path) {
+            continue;
+        }
+        sources.push((path, content.to_vec()));
+    }
+    let opts = Options {
+        paths: vec![PathBuf::from(ROOT)],
+        cwd: PathBuf::from(ROOT),
+        report_unused_ignores: true,
+        ..Options::default()
+    };
+    let report = engine::check_sources(&opts, sources).expect("the default options are valid");
+    for e in &report.errors {
+        assert_ne!(e.kind, engine::ErrorKind::Internal, "{}", e.message);
+        if let Some((file, span)) = &e.location {
+            assert!(span.end <= file.text.len(), "{}", e.message);
+        }
+    }
+    for f in &report.findings {
+        let file = &f.location.file;
+        assert!(f.location.span.end <= file.text.len(), "{}: {}", f.rule.id, f.message);
+        assert!(file.text.is_char_boundary(f.location.span.start));
+        assert!(file.text.is_char_boundary(f.location.span.end));
+    }
+    let ropts = ReportOptions::default();
+    for format in OutputFormat::ALL {
+        let mut out = Vec::new();
+        report::write(&report, format, &ropts, &mut out).expect("writing to memory");
+        if format != OutputFormat::Human {
+            // Machine formats are UTF-8 whatever the input.
+            assert!(std::str::from_utf8(&out).is_ok(), "{format} output is not UTF-8");
+        }
+    }
+}
