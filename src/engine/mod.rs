@@ -143,12 +143,21 @@ enum Input {
     Memory(Vec<(PathBuf, Vec<u8>)>),
 }
 
-type Loaded = Result<(Arc<SourceFile>, parse::Parsed), FileError>;
+type Loaded = Result<parse::assemble::Loaded, FileError>;
 
-fn load_documents(opts: &Options, configs: &mut Resolver, input: Input) -> Result<Documents, String> {
+/// Discovers and reads the files of a run (in parallel), with the errors met on the way.
+fn gather(
+    opts: &Options,
+    configs: &mut Resolver,
+    input: Input,
+) -> Result<(Vec<parse::assemble::Loaded>, Vec<FileError>), String> {
     let mut errors: Vec<FileError> = Vec::new();
     let mut loaded = Vec::new();
-    fn push(items: Vec<Loaded>, loaded: &mut Vec<(Arc<SourceFile>, parse::Parsed)>, errors: &mut Vec<FileError>) {
+    fn push(
+        items: Vec<Loaded>,
+        loaded: &mut Vec<parse::assemble::Loaded>,
+        errors: &mut Vec<FileError>,
+    ) {
         for item in items {
             match item {
                 Ok(x) => loaded.push(x),
@@ -208,35 +217,109 @@ fn load_documents(opts: &Options, configs: &mut Resolver, input: Input) -> Resul
         }
     }
 
-    // Assemble units (a Compose file and its overrides, a chart) into documents.
-    let mut files = parse::assemble::assemble(loaded);
-    // Which Helm environments are production is the project's call (`[environments]`).
-    for (file, doc) in &mut files {
-        if let Document::HelmChart(chart) = doc {
-            let config = configs.for_file(&file.path)?;
-            chart.set_production(|env| config.is_production(env));
-        }
-    }
-    for (file, doc) in &files {
-        if let Document::Crashed { message } = doc {
-            errors.push(internal(file, message));
-        }
-        for e in doc.errors() {
-            errors.push(FileError {
-                kind: ErrorKind::Parse,
-                path: file.display_path.clone(),
-                location: Some((Arc::clone(file), e.span)),
-                message: e.message.clone(),
-            });
-        }
-    }
+    Ok((loaded, errors))
+}
 
+fn load_documents(
+    opts: &Options,
+    configs: &mut Resolver,
+    input: Input,
+) -> Result<Documents, String> {
+    let (loaded, mut errors) = gather(opts, configs, input)?;
+    let chart_configs = chart_configs(&loaded, configs)?;
+    let mut files = parse::assemble::assemble(loaded);
+    for (file, doc) in &mut files {
+        errors.extend(settle(file, doc, &chart_configs));
+    }
     let explicit = crate::graph::explicit_services(&configs.all());
     Ok(Documents {
         files,
         errors,
         explicit,
     })
+}
+
+/// The config of each chart's `Chart.yaml`, resolved up front so units can be built in
+/// parallel: which Helm environments are production is the project's call
+/// (`[environments]`).
+fn chart_configs(
+    loaded: &[parse::assemble::Loaded],
+    configs: &mut Resolver,
+) -> Result<HashMap<PathBuf, Arc<Config>>, String> {
+    let mut out = HashMap::new();
+    for (file, _) in loaded {
+        if file.format == detect::Format::HelmChart {
+            out.insert(file.path.clone(), configs.for_file(&file.path)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Applies the project's settings to a built document and returns its errors (parse errors,
+/// or the internal error of a crashed build).
+fn settle(
+    file: &Arc<SourceFile>,
+    doc: &mut Document,
+    chart_configs: &HashMap<PathBuf, Arc<Config>>,
+) -> Vec<FileError> {
+    if let Document::HelmChart(chart) = doc
+        && let Some(config) = chart_configs.get(&file.path)
+    {
+        chart.set_production(|env| config.is_production(env));
+    }
+    let mut errors = Vec::new();
+    if let Document::Crashed { message } = doc {
+        errors.push(internal(file, message));
+    }
+    for e in doc.errors() {
+        errors.push(FileError {
+            kind: ErrorKind::Parse,
+            path: file.display_path.clone(),
+            location: Some((Arc::clone(file), e.span)),
+            message: e.message.clone(),
+        });
+    }
+    errors
+}
+
+/// What one file's document left behind once checked.
+struct Checked {
+    /// The file's position in the run's file list.
+    index: usize,
+    file: Arc<SourceFile>,
+    findings: Vec<Finding>,
+    errors: Vec<FileError>,
+    layers: Vec<crate::graph::Layer>,
+}
+
+/// Runs each per-file rule on one document; a panic costs that rule on that file only and is
+/// added to `errors`.
+fn check_file(
+    file: &Arc<SourceFile>,
+    doc: &Document,
+    rule_impls: &[(&'static RuleMeta, &'static dyn rules::Rule)],
+    dockerignores: &HashMap<PathBuf, Dockerignore>,
+    errors: &mut Vec<FileError>,
+) -> Vec<Finding> {
+    let ctx = FileContext {
+        file,
+        doc,
+        dockerignore: dockerignore_for(file, dockerignores),
+        context_has_git: matches!(doc, Document::Dockerfile(_)) && file.dir().join(".git").exists(),
+    };
+    let mut out = Vec::new();
+    for (meta, rule) in rule_impls {
+        let mut sink = Sink::new(meta, file);
+        let ran = guard::guarded(|| {
+            guard::injected("rule", &format!("{} {}", meta.id, file.display_path));
+            rule.check_file(&ctx, &mut sink);
+        });
+        match ran {
+            Ok(()) => out.extend(sink.into_findings()),
+            Err(m) => errors.push(internal(file, &format!("in rule {}: {m}", meta.id))),
+        }
+    }
+    out
 }
 
 /// A bug in the cross-file stage: no one file is to blame.
@@ -332,63 +415,58 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
     let enabled = enabled_rules(&opts.enable)?;
     let given = opts.config.as_deref().map(Config::load).transpose()?;
     let mut configs = Resolver::new(given);
-    let Documents {
-        files,
-        mut errors,
-        explicit,
-    } = load_documents(opts, &mut configs, input)?;
+    let (loaded, mut errors) = gather(opts, &mut configs, input)?;
+    let chart_configs = chart_configs(&loaded, &mut configs)?;
+    let explicit = crate::graph::explicit_services(&configs.all());
     // Every rule that runs under some config in play; each file's findings are then filtered
     // by its own config.
     let active: Vec<&'static RuleMeta> = rules::catalogue()
         .iter()
         .filter(|m| configs.all().iter().any(|c| c.runs(m, &enabled)))
         .collect();
-
-    // The .dockerignore of each Dockerfile's directory (the build context we assume).
-    let dockerignores = read_dockerignores(&files, &opts.cwd);
-
     let rule_impls: Vec<(&'static RuleMeta, &'static dyn rules::Rule)> = active
         .iter()
         .filter_map(|m| rules::rule(&m.id).map(|r| (*m, r)))
         .collect();
 
-    // Each rule on each file, in parallel; a panic costs that rule on that file only.
-    let per_file: Vec<(Vec<Finding>, Vec<FileError>)> = files
-        .par_iter()
-        .map(|(file, doc)| {
-            let ctx = FileContext {
+    // The .dockerignore of each Dockerfile's directory (the build context we assume).
+    let dockerignores = read_dockerignores(&loaded, &opts.cwd);
+
+    // Each unit is parsed, built, checked by every rule and reduced to its graph layers in
+    // one parallel pass, then dropped: only the texts, findings and layers outlive it.
+    let outcomes: Vec<Checked> = parse::assemble::units(loaded)
+        .into_par_iter()
+        .flat_map_iter(|unit| unit.build())
+        .map(|(index, file, mut doc)| {
+            let mut errors = settle(&file, &mut doc, &chart_configs);
+            let findings = check_file(&file, &doc, &rule_impls, &dockerignores, &mut errors);
+            let layers = crate::graph::build::layers_of(&file, &doc);
+            Checked {
+                index,
                 file,
-                doc,
-                dockerignore: dockerignore_for(file, &dockerignores),
-                context_has_git: matches!(doc, Document::Dockerfile(_))
-                    && file.dir().join(".git").exists(),
-            };
-            let mut out = Vec::new();
-            let mut crashes = Vec::new();
-            for (meta, rule) in &rule_impls {
-                let mut sink = Sink::new(meta, file);
-                let ran = guard::guarded(|| {
-                    guard::injected("rule", &format!("{} {}", meta.id, file.display_path));
-                    rule.check_file(&ctx, &mut sink);
-                });
-                match ran {
-                    Ok(()) => out.extend(sink.into_findings()),
-                    Err(m) => crashes.push(internal(file, &format!("in rule {}: {m}", meta.id))),
-                }
+                findings,
+                errors,
+                layers,
             }
-            (out, crashes)
         })
         .collect();
+    let mut outcomes = outcomes;
+    outcomes.sort_unstable_by_key(|c| c.index);
+
+    let mut files: Vec<Arc<SourceFile>> = Vec::with_capacity(outcomes.len());
     let mut findings: Vec<Finding> = Vec::new();
-    for (f, e) in per_file {
-        findings.extend(f);
-        errors.extend(e);
+    let mut layers = Vec::new();
+    for c in outcomes {
+        files.push(c.file);
+        findings.extend(c.findings);
+        errors.extend(c.errors);
+        layers.extend(c.layers);
     }
 
     // Cross-file rules: one graph of services for the whole run.
     match guard::guarded(|| {
         guard::injected("graph", "");
-        crate::graph::build(&files, &explicit, &opts.paths)
+        crate::graph::link::link(layers, &explicit, &opts.paths)
     }) {
         Ok(graph) => {
             for (meta, rule) in &rule_impls {
@@ -399,7 +477,9 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
                 }
             }
         }
-        Err(m) => errors.push(graph_error(&format!("while building the service graph: {m}"))),
+        Err(m) => errors.push(graph_error(&format!(
+            "while building the service graph: {m}"
+        ))),
     }
 
     sort_findings(&mut findings);
@@ -409,8 +489,7 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
             && a.location.file.display_path == b.location.file.display_path
             && a.message == b.message
     });
-    let all_files: Vec<Arc<SourceFile>> = files.iter().map(|(f, _)| Arc::clone(f)).collect();
-    let outcome = crate::suppress::apply(findings, &all_files, &active, opts.report_unused_ignores);
+    let outcome = crate::suppress::apply(findings, &files, &active, opts.report_unused_ignores);
     let suppressed = outcome.suppressed;
     let mut findings = Vec::with_capacity(outcome.kept.len());
     for mut f in outcome.kept {
@@ -456,7 +535,7 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
         checked: {
             let mut c: Vec<_> = files
                 .iter()
-                .map(|(f, _)| (f.display_path.clone(), f.format))
+                .map(|f| (f.display_path.clone(), f.format))
                 .collect();
             c.sort();
             c
@@ -511,12 +590,14 @@ fn from_bytes(
         None => detect::for_explicit_file(path, &text),
     };
     let file = Arc::new(SourceFile::new(path.to_path_buf(), display, format, text));
-    let parsed = guard::guarded(|| {
-        guard::injected("parse", &file.display_path);
-        parse::parse(&file)
-    })
-    .map_err(|m| internal(&file, &format!("while parsing: {m}")))?;
-    Ok((file, parsed))
+    // Most files are parsed with their unit ([`parse::assemble::Unit::build`]); the few
+    // whose content decides their unit are parsed now.
+    if !parse::assemble::parsed_early(format) {
+        return Ok((file, None));
+    }
+    let parsed = guard::guarded(|| parse::parse(&file))
+        .map_err(|m| internal(&file, &format!("while parsing: {m}")))?;
+    Ok((file, Some(parsed)))
 }
 
 /// Decodes a file as UTF-8, dropping a UTF-8 byte-order mark. Spans stay byte offsets into
@@ -552,12 +633,12 @@ fn dockerignore_candidates(file: &SourceFile) -> Vec<PathBuf> {
 }
 
 fn read_dockerignores(
-    files: &[(Arc<SourceFile>, Document)],
+    files: &[parse::assemble::Loaded],
     cwd: &Path,
 ) -> HashMap<PathBuf, Dockerignore> {
     let mut wanted: Vec<PathBuf> = files
         .iter()
-        .filter(|(_, doc)| matches!(doc, Document::Dockerfile(_)))
+        .filter(|(file, _)| file.format == detect::Format::Dockerfile)
         .flat_map(|(file, _)| dockerignore_candidates(file))
         .collect();
     wanted.sort();

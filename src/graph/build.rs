@@ -16,29 +16,32 @@ use crate::source::{Origin, SourceFile, Span};
 
 /// Every layer the documents describe, in file order.
 pub fn layers(files: &[(Arc<SourceFile>, Document)]) -> Vec<Layer> {
-    let mut out = Vec::new();
-    for (file, doc) in files {
-        match doc {
-            Document::Dockerfile(df) => out.extend(dockerfile(file, df)),
-            Document::Compose(p) => out.extend(p.services.iter().map(compose_service)),
-            Document::Kubernetes(_) | Document::HelmChart(_) | Document::Terraform(_) => {
-                let kind = match doc {
-                    Document::Kubernetes(_) => LayerKind::Kubernetes,
-                    Document::HelmChart(_) => LayerKind::Helm,
-                    _ => LayerKind::Terraform,
-                };
-                out.extend(
-                    doc.containers()
-                        .iter()
-                        .filter(|c| !c.init)
-                        .map(|c| container(kind, c)),
-                );
-            }
-            Document::Bicep(b) => out.extend(bicep_containers(b)),
-            _ => {}
+    files
+        .iter()
+        .flat_map(|(file, doc)| layers_of(file, doc))
+        .collect()
+}
+
+/// The layers one document describes.
+pub fn layers_of(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
+    match doc {
+        Document::Dockerfile(df) => dockerfile(file, df).into_iter().collect(),
+        Document::Compose(p) => p.services.iter().map(compose_service).collect(),
+        Document::Kubernetes(_) | Document::HelmChart(_) | Document::Terraform(_) => {
+            let kind = match doc {
+                Document::Kubernetes(_) => LayerKind::Kubernetes,
+                Document::HelmChart(_) => LayerKind::Helm,
+                _ => LayerKind::Terraform,
+            };
+            doc.containers()
+                .iter()
+                .filter(|c| !c.init)
+                .map(|c| container(kind, c))
+                .collect()
         }
+        Document::Bicep(b) => bicep_containers(b),
+        _ => Vec::new(),
     }
-    out
 }
 
 /// The containers of a Bicep template's container apps, jobs and container groups, as the

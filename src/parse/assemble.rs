@@ -1,6 +1,12 @@
 //! Assembly: files that describe one thing together become one [`Document`]. A Compose file
 //! and its override make one project; a chart's `Chart.yaml`, values and templates make one
-//! chart. Every other file is its own document.
+//! chart; a Terraform directory is one module; a Bicep template takes the `.bicepparam`
+//! files that use it. Every other file is its own document.
+//!
+//! Files are grouped into [`Unit`]s by path and format alone, before they are parsed, so
+//! that a unit can be parsed, built, checked and dropped on its own: the parse trees of a
+//! 50,000-file repository are never in memory at once (only `.bicepparam` files are parsed
+//! early, since their `using` names their unit).
 //!
 //! A unit is always read whole: when only part of it was asked for (a pre-commit hook passes
 //! just the changed `values.production.yaml`), [`missing_siblings`] names the rest, which the
@@ -10,10 +16,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::parse::{Document, ParseError, Parsed, bicep, compose, helm, kubernetes, terraform};
+use crate::parse::{
+    self, Document, ParseError, Parsed, bicep, compose, helm, kubernetes, terraform, yaml,
+};
 use crate::source::{Format, SourceFile, detect};
 
-type Loaded = (Arc<SourceFile>, Parsed);
+/// A file read for a run, with its parse when it was needed early (`.bicepparam`).
+pub type Loaded = (Arc<SourceFile>, Option<Parsed>);
 
 /// Files that belong to the units of `loaded` but were not loaded: the rest of each chart
 /// and the base or override of each Compose file.
@@ -42,7 +51,7 @@ pub fn missing_siblings(loaded: &[Loaded]) -> Vec<PathBuf> {
         want.extend(terraform_files(dir));
     }
     for (f, p) in loaded {
-        if let Parsed::Bicep(b) = p
+        if let Some(Parsed::Bicep(b)) = p
             && let Some(using) = &b.using
         {
             want.push(normalize(&f.dir().join(using)));
@@ -54,250 +63,366 @@ pub fn missing_siblings(loaded: &[Loaded]) -> Vec<PathBuf> {
     want
 }
 
-/// Groups parsed files into documents, one per file, in the order given.
-pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
-    // Charts by root, Compose files by (directory, base name).
-    let mut charts: BTreeMap<PathBuf, helm::ChartFiles> = BTreeMap::new();
-    let mut composes: BTreeMap<PathBuf, (Option<usize>, Vec<usize>)> = BTreeMap::new();
-    let mut docs: Vec<Option<Document>> = Vec::with_capacity(loaded.len());
-    let mut bicep_params: Vec<usize> = Vec::new();
-    let mut bicep_mains: Vec<usize> = Vec::new();
-    let mut tf_modules: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+/// Whether a file of this format must be parsed before it can be put in a unit.
+pub fn parsed_early(format: Format) -> bool {
+    format == Format::BicepParams
+}
 
-    for (i, (file, parsed)) in loaded.iter().enumerate() {
-        let (yaml_docs, errors) = match parsed {
-            Parsed::Yaml(s) => (s.docs.as_slice(), s.errors.clone()),
-            Parsed::Bicep(b) => (&[][..], b.errors.clone()),
-            Parsed::Terraform(t) => (&[][..], t.errors.clone()),
-            _ => (&[][..], Vec::new()),
-        };
-        match file.format {
-            Format::Bicep => bicep_mains.push(i),
-            Format::BicepParams => bicep_params.push(i),
-            Format::Terraform | Format::TerraformVars => {
-                tf_modules
-                    .entry(file.dir().to_path_buf())
-                    .or_default()
-                    .push(i);
+/// Files that are built into documents together. Members keep the position they had in the
+/// run's file list, so documents come out in the order the files were given.
+#[derive(Debug)]
+pub struct Unit {
+    kind: UnitKind,
+    members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitKind {
+    Single,
+    Compose,
+    Chart,
+    Bicep,
+    Terraform,
+}
+
+#[derive(Debug)]
+struct Member {
+    index: usize,
+    file: Arc<SourceFile>,
+    parsed: Option<Parsed>,
+}
+
+impl Member {
+    /// The member's parse, made now if it was deferred.
+    fn parse(&mut self) -> Parsed {
+        match self.parsed.take() {
+            Some(p) => p,
+            None => {
+                crate::guard::injected("parse", &self.file.display_path);
+                parse::parse(&self.file)
             }
-            _ => {}
         }
-        let doc = match (file.format, parsed) {
-            (_, Parsed::Dockerfile(d)) => Some(Document::Dockerfile(d.clone())),
-            (Format::Kubernetes, _) => Some(contained(file, || {
-                let mut m = kubernetes::build(file, yaml_docs);
-                m.errors.splice(0..0, errors);
-                Document::Kubernetes(m)
-            })),
-            (Format::HelmChart | Format::HelmValues | Format::HelmTemplate, _) => {
-                let Some(root) = chart_root(file) else {
-                    docs.push(Some(Document::Part { errors }));
-                    continue;
-                };
-                let chart = charts
-                    .entry(root.clone())
-                    .or_insert_with(|| helm::ChartFiles {
-                        root,
-                        chart: None,
-                        values: Vec::new(),
-                        templates: Vec::new(),
-                    });
-                match file.format {
-                    Format::HelmChart => chart.chart = Some((Arc::clone(file), yaml_docs.to_vec())),
-                    Format::HelmValues => chart.values.push((Arc::clone(file), yaml_docs.to_vec())),
-                    _ => chart.templates.push(Arc::clone(file)),
-                }
-                Some(Document::Part { errors })
+    }
+}
+
+/// Groups files into units by path and format (see the module doc).
+pub fn units(loaded: Vec<Loaded>) -> Vec<Unit> {
+    let mut keyed: BTreeMap<(u8, PathBuf), Unit> = BTreeMap::new();
+    let mut singles = Vec::new();
+    for (index, (file, parsed)) in loaded.into_iter().enumerate() {
+        let key = match file.format {
+            Format::HelmChart | Format::HelmValues | Format::HelmTemplate => {
+                chart_root(&file).map(|root| (UnitKind::Chart, root))
             }
-            // A YAML file picked up for its top-level `services:` key, but whose services are
-            // not a mapping of service mappings, is some other tool's file: left alone.
-            (Format::Compose, _)
-                if detect::by_name(&file.path) != Some(Format::Compose)
-                    && errors.is_empty()
-                    && !looks_like_compose(yaml_docs) =>
-            {
-                None
-            }
-            (
-                Format::Bicep | Format::BicepParams | Format::Terraform | Format::TerraformVars,
-                _,
-            ) => Some(Document::Part { errors }),
-            (Format::Compose, _) => {
-                let (key, is_override) = compose_key(&file.path);
-                let slot = composes.entry(key).or_default();
-                if is_override {
-                    slot.1.push(i);
-                } else if slot.0.is_none() {
-                    slot.0 = Some(i);
-                } else {
-                    // Two bases for one key (`compose.yml` and `compose.yaml`): Compose
-                    // refuses that; check the second on its own.
-                    let base = (Arc::clone(file), yaml_docs.to_vec());
-                    docs.push(Some(contained(file, || {
-                        let mut p = compose::build(&base, &[]);
-                        p.errors.splice(0..0, errors);
-                        Document::Compose(p)
-                    })));
-                    continue;
+            Format::Compose => Some((UnitKind::Compose, compose_key(&file.path).0)),
+            Format::Bicep => Some((UnitKind::Bicep, normalize(&file.path))),
+            Format::BicepParams => match &parsed {
+                Some(Parsed::Bicep(p)) if p.using.is_some() => {
+                    let using = p.using.as_deref().unwrap_or_default();
+                    Some((UnitKind::Bicep, normalize(&file.dir().join(using))))
                 }
-                Some(Document::Part { errors })
+                _ => None,
+            },
+            Format::Terraform | Format::TerraformVars => {
+                Some((UnitKind::Terraform, file.dir().to_path_buf()))
             }
             _ => None,
         };
-        docs.push(doc);
-    }
-
-    let yaml_of = |i: usize| -> (Arc<SourceFile>, Vec<crate::parse::yaml::Node>) {
-        let (f, p) = &loaded[i];
-        let nodes = match p {
-            Parsed::Yaml(s) => s.docs.clone(),
-            _ => Vec::new(),
+        let member = Member {
+            index,
+            file,
+            parsed,
         };
-        (Arc::clone(f), nodes)
-    };
-    for (base, mut overrides) in composes.into_values() {
-        overrides.sort_by(|a, b| loaded[*a].0.path.cmp(&loaded[*b].0.path));
-        // A lone override is checked as a project of its own.
-        let (primary, rest) = match base {
-            Some(b) => (b, overrides),
-            None => match overrides.split_first() {
-                Some((first, rest)) => (*first, rest.to_vec()),
-                None => continue,
-            },
-        };
-        let base_files = yaml_of(primary);
-        let override_files: Vec<_> = rest.iter().map(|i| yaml_of(*i)).collect();
-        let built = crate::guard::guarded(|| {
-            crate::guard::injected("assemble", &base_files.0.display_path);
-            compose::build(&base_files, &override_files)
-        });
-        let mut project = match built {
-            Ok(p) => p,
-            Err(m) => {
-                docs[primary] = Some(Document::Crashed { message: m });
-                continue;
+        match key {
+            Some((kind, path)) => {
+                keyed
+                    .entry((kind as u8, path))
+                    .or_insert_with(|| Unit {
+                        kind,
+                        members: Vec::new(),
+                    })
+                    .members
+                    .push(member);
             }
-        };
-        // Errors the project found in an override belong to that file's document.
-        for (file, e) in std::mem::take(&mut project.override_errors) {
-            let slot = rest.iter().find(|i| Arc::ptr_eq(&loaded[**i].0, &file));
-            if let Some(Some(Document::Part { errors })) = slot.map(|i| &mut docs[*i]) {
-                errors.push(e);
-            }
+            None => singles.push(Unit {
+                kind: UnitKind::Single,
+                members: vec![member],
+            }),
         }
-        let own: Vec<ParseError> = docs[primary]
-            .take()
-            .map(|d| d.errors().to_vec())
-            .unwrap_or_default();
-        project.errors.splice(0..0, own);
-        docs[primary] = Some(Document::Compose(project));
     }
+    singles.extend(keyed.into_values());
+    singles
+}
 
-    for mut files in charts.into_values() {
-        files.values.sort_by_key(|v| values_order(&v.0.path));
-        files.templates.sort_by(|a, b| a.path.cmp(&b.path));
-        let Some((chart_file, _)) = files.chart.clone() else {
-            continue;
-        };
-        let mut chart = match crate::guard::guarded(|| helm::build(&files)) {
-            Ok(c) => c,
-            Err(m) => {
-                if let Some(idx) = loaded.iter().position(|(f, _)| Arc::ptr_eq(f, &chart_file)) {
-                    docs[idx] = Some(Document::Crashed { message: m });
-                }
-                continue;
-            }
-        };
-        let idx = loaded
+/// Groups, parses and builds every unit (in parallel), in the order the files were given.
+pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
+    use rayon::prelude::*;
+    let mut docs: Vec<(usize, Arc<SourceFile>, Document)> = units(loaded)
+        .into_par_iter()
+        .flat_map_iter(Unit::build)
+        .collect();
+    docs.sort_by_key(|d| d.0);
+    docs.into_iter().map(|(_, f, d)| (f, d)).collect()
+}
+
+/// A file's YAML documents and errors, taken from its parse.
+fn yaml_of(parsed: Parsed) -> (Vec<yaml::Node>, Vec<ParseError>) {
+    match parsed {
+        Parsed::Yaml(s) => (s.docs, s.errors),
+        Parsed::Bicep(b) => (Vec::new(), b.errors),
+        Parsed::Terraform(t) => (Vec::new(), t.errors),
+        _ => (Vec::new(), Vec::new()),
+    }
+}
+
+impl Unit {
+    /// Parses the members and builds their documents: one per member that has one (a file
+    /// read as part of another's document gets a [`Document::Part`] with its own errors).
+    /// A panic costs the unit's primary file only ([`crate::guard`]).
+    pub fn build(self) -> Vec<(usize, Arc<SourceFile>, Document)> {
+        let ids: Vec<(usize, Arc<SourceFile>)> = self
+            .members
             .iter()
-            .position(|(f, _)| Arc::ptr_eq(f, &chart_file))
-            .expect("the chart file was loaded");
-        let own: Vec<ParseError> = docs[idx]
-            .take()
-            .map(|d| d.errors().to_vec())
-            .unwrap_or_default();
-        chart.errors.splice(0..0, own);
-        docs[idx] = Some(Document::HelmChart(chart));
+            .map(|m| (m.index, Arc::clone(&m.file)))
+            .collect();
+        let kind = self.kind;
+        let members = self.members;
+        let built = crate::guard::guarded(|| match kind {
+            UnitKind::Single => members.into_iter().filter_map(single).collect(),
+            UnitKind::Compose => compose_unit(members),
+            UnitKind::Chart => chart_unit(members),
+            UnitKind::Bicep => bicep_unit(members),
+            UnitKind::Terraform => terraform_unit(members),
+        });
+        built.unwrap_or_else(|message| {
+            // A panic outside a member's own builder (while parsing, say): the unit's first
+            // file carries the report, the others are left without findings.
+            let mut ids = ids.into_iter();
+            let first = ids
+                .next()
+                .map(|(i, f)| (i, f, Document::Crashed { message }));
+            first
+                .into_iter()
+                .chain(ids.map(|(i, f)| (i, f, Document::Part { errors: Vec::new() })))
+                .collect()
+        })
     }
 
-    // Parameter files by the template their `using` names.
-    let mut params_of: std::collections::HashMap<PathBuf, Vec<usize>> =
-        std::collections::HashMap::new();
-    for i in &bicep_params {
-        if let (f, Parsed::Bicep(p)) = &loaded[*i]
-            && let Some(u) = &p.using
+    /// The files of the unit, with the position each had in the run's file list.
+    pub fn files(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
+        self.members.iter().map(|m| &m.file)
+    }
+}
+
+fn single(mut m: Member) -> Option<(usize, Arc<SourceFile>, Document)> {
+    let file = Arc::clone(&m.file);
+    let doc = contained(&file, || match m.parse() {
+        Parsed::Dockerfile(d) => Some(Document::Dockerfile(d)),
+        parsed @ Parsed::Yaml(_) if file.format == Format::Kubernetes => {
+            let (docs, errors) = yaml_of(parsed);
+            let mut k = kubernetes::build(&file, &docs);
+            k.errors.splice(0..0, errors);
+            Some(Document::Kubernetes(k))
+        }
+        // Helm files outside a chart, parameter files without `using`: their own errors only.
+        parsed @ (Parsed::Yaml(_) | Parsed::Bicep(_) | Parsed::Terraform(_)) => {
+            let (_, errors) = yaml_of(parsed);
+            Some(Document::Part { errors })
+        }
+        Parsed::Template | Parsed::Ignored => None,
+    })?;
+    Some((m.index, file, doc))
+}
+
+fn compose_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+    let mut out = Vec::new();
+    // Parsed members: (index, file, documents, own errors, is override).
+    let mut files = Vec::new();
+    for mut m in members {
+        let (docs, errors) = yaml_of(m.parse());
+        // A YAML file picked up for its top-level `services:` key, but whose services are
+        // not a mapping of service mappings, is some other tool's file: left alone.
+        if detect::by_name(&m.file.path) != Some(Format::Compose)
+            && errors.is_empty()
+            && !looks_like_compose(&docs)
         {
-            params_of
-                .entry(normalize(&f.dir().join(u)))
-                .or_default()
-                .push(*i);
+            continue;
+        }
+        let is_override = compose_key(&m.file.path).1;
+        files.push((m.index, m.file, docs, errors, is_override));
+    }
+    files.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+    let (overrides, mut bases): (Vec<_>, Vec<_>) = files.into_iter().partition(|f| f.4);
+    bases.sort_by_key(|f| f.0);
+    let mut overrides = overrides.into_iter();
+    // The base, else a lone override checked as a project of its own. Two bases for one key
+    // (`compose.yml` and `compose.yaml`): Compose refuses that; each is checked on its own.
+    let mut bases = bases.into_iter();
+    let Some(primary) = bases.next().or_else(|| overrides.next()) else {
+        return out;
+    };
+    let overrides: Vec<_> = overrides.collect();
+    for (index, file, docs, errors, _) in bases {
+        let base = (Arc::clone(&file), docs);
+        let doc = contained(&file, || {
+            let mut p = compose::build(&base, &[]);
+            p.errors.splice(0..0, errors);
+            Document::Compose(p)
+        });
+        out.push((index, file, doc));
+    }
+    let (index, file, docs, own, _) = primary;
+    let base = (Arc::clone(&file), docs);
+    let override_files: Vec<(Arc<SourceFile>, Vec<yaml::Node>)> = overrides
+        .iter()
+        .map(|o| (Arc::clone(&o.1), o.2.clone()))
+        .collect();
+    let mut parts: Vec<(usize, Arc<SourceFile>, Vec<ParseError>)> = overrides
+        .into_iter()
+        .map(|(i, f, _, errors, _)| (i, f, errors))
+        .collect();
+    let doc = contained(&file, || {
+        let mut project = compose::build(&base, &override_files);
+        // Errors the project found in an override belong to that file's document.
+        for (f, e) in std::mem::take(&mut project.override_errors) {
+            if let Some(part) = parts.iter_mut().find(|p| Arc::ptr_eq(&p.1, &f)) {
+                part.2.push(e);
+            }
+        }
+        project.errors.splice(0..0, own);
+        Document::Compose(project)
+    });
+    out.push((index, file, doc));
+    out.extend(
+        parts
+            .into_iter()
+            .map(|(i, f, errors)| (i, f, Document::Part { errors })),
+    );
+    out
+}
+
+fn chart_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+    let mut out = Vec::new();
+    let Some(root) = members.first().and_then(|m| chart_root(&m.file)) else {
+        return out;
+    };
+    let mut files = helm::ChartFiles {
+        root,
+        chart: None,
+        values: Vec::new(),
+        templates: Vec::new(),
+    };
+    let mut chart_at: Option<(usize, Vec<ParseError>)> = None;
+    for mut m in members {
+        match m.file.format {
+            Format::HelmTemplate => {
+                files.templates.push(Arc::clone(&m.file));
+                out.push((m.index, m.file, Document::Part { errors: Vec::new() }));
+            }
+            Format::HelmChart => {
+                let (docs, errors) = yaml_of(m.parse());
+                if files.chart.is_none() {
+                    files.chart = Some((Arc::clone(&m.file), docs));
+                    chart_at = Some((m.index, errors));
+                } else {
+                    out.push((m.index, m.file, Document::Part { errors }));
+                }
+            }
+            _ => {
+                let (docs, errors) = yaml_of(m.parse());
+                files.values.push((Arc::clone(&m.file), docs));
+                out.push((m.index, m.file, Document::Part { errors }));
+            }
         }
     }
-    for main in bicep_mains {
-        let (file, Parsed::Bicep(parsed)) = &loaded[main] else {
-            continue;
+    files.values.sort_by_key(|v| values_order(&v.0.path));
+    files.templates.sort_by(|a, b| a.path.cmp(&b.path));
+    if let (Some((index, own)), Some((chart_file, _))) = (chart_at, &files.chart) {
+        let chart_file = Arc::clone(chart_file);
+        let doc = contained(&chart_file, || {
+            let mut chart = helm::build(&files);
+            chart.errors.splice(0..0, own);
+            Document::HelmChart(chart)
+        });
+        out.push((index, chart_file, doc));
+    }
+    out
+}
+
+fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+    let mut out = Vec::new();
+    let mut mains = Vec::new();
+    let mut params = Vec::new();
+    for mut m in members {
+        let parsed = match m.parse() {
+            Parsed::Bicep(b) => b,
+            _ => continue,
         };
-        let params: Vec<(&Arc<SourceFile>, &bicep::Parsed)> = params_of
-            .get(&normalize(&file.path))
-            .into_iter()
-            .flatten()
-            .filter_map(|i| match &loaded[*i] {
-                (f, Parsed::Bicep(p)) => Some((f, p)),
-                _ => None,
-            })
-            .collect();
-        docs[main] = Some(contained(file, || {
-            let mut doc = bicep::build((file, parsed), &params);
+        if m.file.format == Format::Bicep {
+            mains.push((m.index, m.file, parsed));
+        } else {
+            params.push((m.index, m.file, parsed));
+        }
+    }
+    params.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+    let param_refs: Vec<(&Arc<SourceFile>, &bicep::Parsed)> =
+        params.iter().map(|(_, f, p)| (f, p)).collect();
+    for (index, file, parsed) in &mains {
+        let doc = contained(file, || {
+            let mut doc = bicep::build((file, parsed), &param_refs);
             doc.errors.splice(0..0, parsed.errors.iter().cloned());
             Document::Bicep(doc)
-        }));
+        });
+        out.push((*index, Arc::clone(file), doc));
     }
+    out.extend(
+        params
+            .into_iter()
+            .map(|(i, f, p)| (i, f, Document::Part { errors: p.errors })),
+    );
+    out
+}
 
-    for (_, mut members) in tf_modules {
-        members.sort_by(|a, b| loaded[*a].0.path.cmp(&loaded[*b].0.path));
-        let Some(primary) = members
-            .iter()
-            .copied()
-            .find(|i| loaded[*i].0.format == Format::Terraform)
-        else {
-            continue;
-        };
-        let files: Vec<(&Arc<SourceFile>, &terraform::Parsed)> = members
-            .iter()
-            .filter_map(|i| match &loaded[*i] {
-                (f, Parsed::Terraform(p)) => Some((f, p)),
-                _ => None,
-            })
-            .collect();
-        let mut module = match crate::guard::guarded(|| terraform::build(&files)) {
-            Ok(m) => m,
-            Err(m) => {
-                docs[primary] = Some(Document::Crashed { message: m });
-                continue;
-            }
-        };
-        let own: Vec<ParseError> = docs[primary]
-            .take()
-            .map(|d| d.errors().to_vec())
-            .unwrap_or_default();
-        module.errors.splice(0..0, own);
-        docs[primary] = Some(Document::Terraform(module));
-    }
-
-    loaded
+fn terraform_unit(mut members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+    members.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+    let parsed: Vec<(usize, Arc<SourceFile>, terraform::Parsed)> = members
         .into_iter()
-        .zip(docs)
-        .filter_map(|((file, _), doc)| Some((file, doc?)))
-        .collect()
+        .filter_map(|mut m| match m.parse() {
+            Parsed::Terraform(t) => Some((m.index, m.file, t)),
+            _ => None,
+        })
+        .collect();
+    let primary = parsed
+        .iter()
+        .position(|(_, f, _)| f.format == Format::Terraform);
+    let mut out: Vec<(usize, Arc<SourceFile>, Document)> = Vec::new();
+    if let Some(p) = primary {
+        let (index, file, _) = &parsed[p];
+        let refs: Vec<(&Arc<SourceFile>, &terraform::Parsed)> =
+            parsed.iter().map(|(_, f, t)| (f, t)).collect();
+        let own = parsed[p].2.errors.clone();
+        let doc = contained(file, || {
+            let mut module = terraform::build(&refs);
+            module.errors.splice(0..0, own);
+            Document::Terraform(module)
+        });
+        out.push((*index, Arc::clone(file), doc));
+    }
+    for (i, (index, file, t)) in parsed.into_iter().enumerate() {
+        if Some(i) != primary {
+            out.push((index, file, Document::Part { errors: t.errors }));
+        }
+    }
+    out
 }
 
 /// Builds one file's document, containing a panic to that file ([`crate::guard`]).
-fn contained(file: &SourceFile, build: impl FnOnce() -> Document) -> Document {
+fn contained<T: From<Document>>(file: &SourceFile, build: impl FnOnce() -> T) -> T {
     crate::guard::guarded(|| {
         crate::guard::injected("assemble", &file.display_path);
         build()
     })
-    .unwrap_or_else(|message| Document::Crashed { message })
+    .unwrap_or_else(|message| T::from(Document::Crashed { message }))
 }
 
 /// Whether the first document has `services:` as a mapping whose values are all mappings (or
