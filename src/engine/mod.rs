@@ -282,6 +282,26 @@ fn settle(
     errors
 }
 
+/// Wall time per phase, printed to standard error when `PLUMBLINE_TIMINGS` is set (for
+/// profiling; see bench/README.md).
+struct Phases(Option<std::time::Instant>);
+
+impl Phases {
+    fn start() -> Phases {
+        Phases(std::env::var_os("PLUMBLINE_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, name: &str) {
+        if let Some(t) = &mut self.0 {
+            eprintln!(
+                "plumbline: timing: {name}: {:.1} ms",
+                t.elapsed().as_secs_f64() * 1e3
+            );
+            *t = std::time::Instant::now();
+        }
+    }
+}
+
 /// What one file's document left behind once checked.
 struct Checked {
     /// The file's position in the run's file list.
@@ -412,10 +432,12 @@ pub fn check_sources(opts: &Options, sources: Vec<(PathBuf, Vec<u8>)>) -> Result
 }
 
 fn run(opts: &Options, input: Input) -> Result<Report, String> {
+    let mut timer = Phases::start();
     let enabled = enabled_rules(&opts.enable)?;
     let given = opts.config.as_deref().map(Config::load).transpose()?;
     let mut configs = Resolver::new(given);
     let (loaded, mut errors) = gather(opts, &mut configs, input)?;
+    timer.lap("discover and read");
     let chart_configs = chart_configs(&loaded, &mut configs)?;
     let explicit = crate::graph::explicit_services(&configs.all());
     // Every rule that runs under some config in play; each file's findings are then filtered
@@ -452,6 +474,7 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
         .collect();
     let mut outcomes = outcomes;
     outcomes.sort_unstable_by_key(|c| c.index);
+    timer.lap("parse, build and check units");
 
     let mut files: Vec<Arc<SourceFile>> = Vec::with_capacity(outcomes.len());
     let mut findings: Vec<Finding> = Vec::new();
@@ -481,6 +504,7 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
             "while building the service graph: {m}"
         ))),
     }
+    timer.lap("service graph and cross-file rules");
 
     sort_findings(&mut findings);
     findings.dedup_by(|a, b| {
@@ -518,6 +542,7 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
     if let Some(max) = opts.limits.findings_per_file {
         errors.extend(limit_findings(&mut findings, max));
     }
+    timer.lap("suppress, filter, fingerprint");
     errors.sort_by(|a, b| {
         (&a.path, a.location.as_ref().map(|l| l.1), &a.message).cmp(&(
             &b.path,

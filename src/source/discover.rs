@@ -10,8 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use ignore::WalkBuilder;
+use std::sync::{Mutex, MutexGuard};
+
 use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
 
 use super::Format;
 use super::detect;
@@ -64,42 +66,60 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                 continue;
             }
         };
+        // The walk runs on as many threads as the run (`--threads`); what each thread finds
+        // is sorted below, so the order is the same whatever the threads did.
         let walker = WalkBuilder::new(root)
             .hidden(false)
             .require_git(false)
             .follow_links(false)
             .overrides(overrides)
             .filter_entry(|e| e.file_name() != ".git")
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
+            .threads(rayon::current_num_threads())
+            .build_parallel();
+        let shared = Mutex::new((Vec::new(), Vec::new()));
+        walker.run(|| {
+            let shared = &shared;
+            let root = root.clone();
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) => {
+                        if entry.file_type().is_some_and(|t| t.is_file())
+                            && let Some(format) = detect::by_name(entry.path())
+                        {
+                            let c = Candidate {
+                                path: entry.into_path(),
+                                format: Some(format),
+                            };
+                            lock(shared).0.push(c);
+                        }
                     }
-                    if let Some(format) = detect::by_name(entry.path()) {
-                        found.push(Candidate {
-                            path: entry.into_path(),
-                            format: Some(format),
+                    Err(e) => {
+                        let path = match &e {
+                            ignore::Error::WithPath { path, .. } => path.clone(),
+                            _ => root.clone(),
+                        };
+                        lock(shared).1.push(DiscoveryError {
+                            path,
+                            message: e.to_string(),
                         });
                     }
                 }
-                Err(e) => {
-                    let path = match &e {
-                        ignore::Error::WithPath { path, .. } => path.clone(),
-                        _ => root.clone(),
-                    };
-                    errors.push(DiscoveryError {
-                        path,
-                        message: e.to_string(),
-                    });
-                }
-            }
-        }
+                WalkState::Continue
+            })
+        });
+        let (f, e) = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+        found.extend(f);
+        errors.extend(e);
     }
     found.sort();
     found.dedup_by(|a, b| a.path == b.path);
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     (found, errors)
+}
+
+/// A poisoned lock still holds good data here: pushes cannot leave a `Vec` half-written.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn build_overrides(
