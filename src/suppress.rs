@@ -162,8 +162,10 @@ pub fn apply(
     active: &[&'static RuleMeta],
     report_unused: bool,
 ) -> Outcome {
+    use rayon::prelude::*;
+    // Every file's text is scanned for ignore comments: in parallel, it is all of the text.
     let mut by_file: std::collections::HashMap<&str, (Arc<SourceFile>, Vec<Ignore>)> = files
-        .iter()
+        .par_iter()
         .map(|f| (f.display_path.as_str(), (Arc::clone(f), scan(f))))
         .filter(|(_, (_, ignores))| !ignores.is_empty())
         .collect();

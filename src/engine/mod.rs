@@ -526,9 +526,9 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
     sort_findings(&mut findings);
     // Equal texts in one file (the same `FROM node` twice) get the same hash; the n-th of
     // them gets `:n` appended, so each fingerprint is unique and still line-independent.
+    let bases: Vec<String> = findings.par_iter().map(fingerprint).collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for f in &mut findings {
-        let base = fingerprint(f);
+    for (f, base) in findings.iter_mut().zip(bases) {
         let n = seen.entry(base.clone()).or_insert(0);
         f.fingerprint = if *n == 0 { base } else { format!("{base}:{n}") };
         *n += 1;
