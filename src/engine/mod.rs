@@ -145,10 +145,18 @@ enum Input {
 
 type Loaded = Result<(Arc<SourceFile>, parse::Parsed), FileError>;
 
-fn load_documents(opts: &Options, configs: &mut Resolver, input: Input) -> Result<Documents, String> {
+fn load_documents(
+    opts: &Options,
+    configs: &mut Resolver,
+    input: Input,
+) -> Result<Documents, String> {
     let mut errors: Vec<FileError> = Vec::new();
     let mut loaded = Vec::new();
-    fn push(items: Vec<Loaded>, loaded: &mut Vec<(Arc<SourceFile>, parse::Parsed)>, errors: &mut Vec<FileError>) {
+    fn push(
+        items: Vec<Loaded>,
+        loaded: &mut Vec<(Arc<SourceFile>, parse::Parsed)>,
+        errors: &mut Vec<FileError>,
+    ) {
         for item in items {
             match item {
                 Ok(x) => loaded.push(x),
@@ -399,7 +407,9 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
                 }
             }
         }
-        Err(m) => errors.push(graph_error(&format!("while building the service graph: {m}"))),
+        Err(m) => errors.push(graph_error(&format!(
+            "while building the service graph: {m}"
+        ))),
     }
 
     sort_findings(&mut findings);
@@ -500,11 +510,26 @@ fn from_bytes(
     bytes: &[u8],
     format: Option<detect::Format>,
 ) -> Loaded {
-    let text = decode(bytes).map_err(|m| FileError {
-        kind: ErrorKind::Parse,
-        message: format!("{display} {m}"),
-        path: display.clone(),
-        location: None,
+    let text = decode(bytes).map_err(|e| {
+        // Invalid UTF-8 is a byte at a place: located in the file as far as it can be shown
+        // (the rest is shown with replacement characters).
+        let location = e.offset.map(|offset| {
+            let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+            let text = String::from_utf8_lossy(body).into_owned();
+            let format = match format {
+                Some(f) => detect::refine(path, f, &text),
+                None => detect::for_explicit_file(path, &text),
+            };
+            let file = SourceFile::new(path.to_path_buf(), display.clone(), format, text);
+            let end = file.clamp(offset + '\u{FFFD}'.len_utf8());
+            (Arc::new(file), Span::new(offset, end))
+        });
+        FileError {
+            kind: ErrorKind::Parse,
+            message: format!("{display} {}", e.message),
+            path: display.clone(),
+            location,
+        }
     })?;
     let format = match format {
         Some(f) => detect::refine(path, f, &text),
@@ -519,22 +544,85 @@ fn from_bytes(
     Ok((file, parsed))
 }
 
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Why a file is not UTF-8 text, and the byte offset (after any UTF-8 byte-order mark) of
+/// the first invalid byte when one byte is to blame.
+#[derive(Debug, PartialEq, Eq)]
+struct DecodeError {
+    message: String,
+    offset: Option<usize>,
+}
+
 /// Decodes a file as UTF-8, dropping a UTF-8 byte-order mark. Spans stay byte offsets into
-/// the text without the mark.
-fn decode(bytes: &[u8]) -> Result<String, String> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err("is UTF-16 encoded; plumbline reads UTF-8 text".into());
+/// the text without the mark. UTF-16 is recognised by its byte-order mark, or without one by
+/// the NUL byte every other byte that ASCII text has in it, and named as such rather than
+/// called binary.
+fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
+    let whole_file = |message: String| DecodeError {
+        message,
+        offset: None,
+    };
+    let utf16 = |endian: &str, how: &str| {
+        whole_file(format!(
+            "is UTF-16 ({endian}, {how}); plumbline reads UTF-8: convert it, e.g. with \
+             `iconv -f UTF-16{} -t UTF-8`",
+            if endian == "little-endian" {
+                "LE"
+            } else {
+                "BE"
+            }
+        ))
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return Err(utf16("little-endian", "with a byte-order mark"));
     }
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(utf16("big-endian", "with a byte-order mark"));
+    }
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     if bytes.contains(&0) {
-        return Err("is a binary file (it contains NUL bytes)".into());
+        return Err(match utf16_without_bom(bytes) {
+            Some(endian) => utf16(endian, "without a byte-order mark"),
+            None => whole_file("is a binary file (it contains NUL bytes)".into()),
+        });
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => Err(format!(
-            "is not valid UTF-8 (invalid byte at offset {})",
-            e.valid_up_to()
-        )),
+        Err(e) => Err(DecodeError {
+            message: format!(
+                "is not valid UTF-8 (byte 0x{:02X} is not part of a UTF-8 character)",
+                bytes[e.valid_up_to()]
+            ),
+            offset: Some(e.valid_up_to()),
+        }),
+    }
+}
+
+/// `little-endian` or `big-endian` when `bytes` look like UTF-16 text without a byte-order
+/// mark: in its first 4 KiB, nearly every byte at odd offsets (little-endian) or at even
+/// offsets (big-endian) is NUL and nearly none of the others is, as in ASCII text encoded
+/// as UTF-16. Other text (CJK) does not have that pattern and is called binary.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static str> {
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    let pairs = head.len() / 2;
+    if pairs == 0 {
+        return None;
+    }
+    let (mut even, mut odd) = (0, 0);
+    for pair in head.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    // At least 90% NUL on one side, at most 10% on the other.
+    let mostly = |n: usize| n * 10 >= pairs * 9;
+    let rarely = |n: usize| n * 10 <= pairs;
+    if mostly(odd) && rarely(even) {
+        Some("little-endian")
+    } else if mostly(even) && rarely(odd) {
+        Some("big-endian")
+    } else {
+        None
     }
 }
 
@@ -644,5 +732,82 @@ impl Hasher for Fnv64 {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn decode_names_utf16_with_or_without_a_byte_order_mark() {
+        let le = utf16("FROM x\n", false);
+        let be = utf16("FROM x\n", true);
+        for (bytes, endian) in [
+            (
+                [&[0xFF, 0xFE][..], &le].concat(),
+                "little-endian, with a byte-order mark",
+            ),
+            (
+                [&[0xFE, 0xFF][..], &be].concat(),
+                "big-endian, with a byte-order mark",
+            ),
+            (le.clone(), "little-endian, without a byte-order mark"),
+            (be.clone(), "big-endian, without a byte-order mark"),
+        ] {
+            let e = decode(&bytes).unwrap_err();
+            assert!(e.message.contains(endian), "{}", e.message);
+            assert!(!e.message.contains("binary"), "{}", e.message);
+            assert_eq!(e.offset, None);
+        }
+        // A lone NUL in text, or bytes with no pattern, are binary.
+        assert!(
+            decode(b"FROM x\0\n")
+                .unwrap_err()
+                .message
+                .contains("binary")
+        );
+        assert!(
+            decode(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0")
+                .unwrap_err()
+                .message
+                .contains("binary")
+        );
+        // UTF-16 of mostly non-ASCII text lacks the pattern: called binary, not UTF-16.
+        let mixed = decode(&utf16("a漢b字", false)).unwrap_err();
+        assert!(mixed.message.contains("binary"), "{}", mixed.message);
+    }
+
+    #[test]
+    fn decode_locates_invalid_utf8_and_strips_a_utf8_bom() {
+        assert_eq!(decode(b"\xEF\xBB\xBFFROM x").unwrap(), "FROM x");
+        let e = decode(b"\xEF\xBB\xBFFROM \xFFx").unwrap_err();
+        assert_eq!(e.offset, Some(5));
+        assert!(e.message.contains("0xFF"), "{}", e.message);
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_located_error() {
+        let path = Path::new("d/Dockerfile");
+        let Err(e) = from_bytes(path, "d/Dockerfile".into(), b"FROM a\nRUN \xC3(\n", None) else {
+            panic!("invalid UTF-8 accepted");
+        };
+        assert_eq!(e.kind, ErrorKind::Parse);
+        let (file, span) = e.location.expect("located");
+        let at = file.line_col(span.start);
+        assert_eq!((at.line, at.column), (2, 5));
+        assert_eq!(file.slice(span), "\u{FFFD}");
     }
 }
