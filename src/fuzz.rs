@@ -190,7 +190,11 @@ pub fn pipeline_target(data: &[u8]) {
                 let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
                 let name = String::from_utf8_lossy(&rest[..end]).replace(['\\', ':'], "_");
                 let name = name.trim_start_matches('/').replace("..", "_");
-                let name = if name.is_empty() { "unnamed".into() } else { name };
+                let name = if name.is_empty() {
+                    "unnamed".into()
+                } else {
+                    name
+                };
                 (name, rest.get(end + 1..).unwrap_or_default())
             }
         };
@@ -215,7 +219,12 @@ pub fn pipeline_target(data: &[u8]) {
     }
     for f in &report.findings {
         let file = &f.location.file;
-        assert!(f.location.span.end <= file.text.len(), "{}: {}", f.rule.id, f.message);
+        assert!(
+            f.location.span.end <= file.text.len(),
+            "{}: {}",
+            f.rule.id,
+            f.message
+        );
         assert!(file.text.is_char_boundary(f.location.span.start));
         assert!(file.text.is_char_boundary(f.location.span.end));
     }
@@ -225,7 +234,10 @@ pub fn pipeline_target(data: &[u8]) {
         report::write(&report, format, &ropts, &mut out).expect("writing to memory");
         if format != OutputFormat::Human {
             // Machine formats are UTF-8 whatever the input.
-            assert!(std::str::from_utf8(&out).is_ok(), "{format} output is not UTF-8");
+            assert!(
+                std::str::from_utf8(&out).is_ok(),
+                "{format} output is not UTF-8"
+            );
         }
     }
 }

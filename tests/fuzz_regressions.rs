@@ -30,13 +30,24 @@ fn every_crash_the_fuzzer_found_stays_fixed() {
             "tests/fuzz-regressions/{name} names no fuzz target"
         );
     }
-    assert!(replayed > 0, "no regression inputs found under {}", root.display());
+    assert!(
+        replayed > 0,
+        "no regression inputs found under {}",
+        root.display()
+    );
 }
 
 #[test]
 fn every_target_accepts_trivial_inputs() {
     for target in plumbline::fuzz::TARGETS {
-        for data in [&b""[..], b"\0", b"\n\r\n\r", b"\xff\xfe\x00", b"{{", b"\x02FROM"] {
+        for data in [
+            &b""[..],
+            b"\0",
+            b"\n\r\n\r",
+            b"\xff\xfe\x00",
+            b"{{",
+            b"\x02FROM",
+        ] {
             plumbline::fuzz::run(target, data);
         }
     }
