@@ -188,8 +188,15 @@ fn load_documents(
                     .map(|(p, f)| load(p, *f, &opts.cwd, &opts.limits))
                     .collect()
             };
+            // A file already tried and refused (unreadable, binary, too large) is missing
+            // from `loaded` too, but is not read again: its error is reported once.
+            let tried: std::collections::HashSet<PathBuf> =
+                kept.iter().map(|(p, _)| absolute(p)).collect();
             push(read(kept), &mut loaded, &mut errors);
-            let siblings = parse::assemble::missing_siblings(&loaded);
+            let siblings: Vec<PathBuf> = parse::assemble::missing_siblings(&loaded)
+                .into_iter()
+                .filter(|p| !tried.contains(&absolute(p)))
+                .collect();
             if !siblings.is_empty() {
                 let more = siblings
                     .into_iter()
@@ -809,5 +816,30 @@ mod tests {
         let at = file.line_col(span.start);
         assert_eq!((at.line, at.column), (2, 5));
         assert_eq!(file.slice(span), "\u{FFFD}");
+    }
+
+    #[test]
+    fn a_refused_file_is_not_read_again_as_a_sibling() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            "services:\n  a:\n    image: x:1\n",
+        )
+        .unwrap();
+        // The override is refused when the walk reads it; the base then asks for it as a
+        // partner, which must not read it (and report it) a second time.
+        std::fs::write(dir.path().join("compose.override.yaml"), b"\0\0").unwrap();
+        let opts = Options {
+            paths: vec![dir.path().to_path_buf()],
+            cwd: dir.path().to_path_buf(),
+            ..Options::default()
+        };
+        let report = check(&opts).unwrap();
+        let messages: Vec<&str> = report.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("compose.override.yaml"),
+            "{messages:?}"
+        );
     }
 }
