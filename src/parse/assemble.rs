@@ -69,6 +69,7 @@ pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
             Parsed::Yaml(s) => (s.docs.as_slice(), s.errors.clone()),
             Parsed::Bicep(b) => (&[][..], b.errors.clone()),
             Parsed::Terraform(t) => (&[][..], t.errors.clone()),
+            Parsed::Template(errors) => (&[][..], errors.clone()),
             _ => (&[][..], Vec::new()),
         };
         match file.format {
