@@ -130,9 +130,44 @@ pub struct Documents {
 
 /// Discovers, reads, parses and assembles, without running rules (`plumbline graph`).
 pub fn documents(opts: &Options) -> Result<Documents, String> {
-    let given = opts.config.as_deref().map(Config::load).transpose()?;
-    let mut configs = Resolver::new(given);
-    load_documents(opts, &mut configs, Input::Disk)
+    in_pool(|| {
+        let given = opts.config.as_deref().map(Config::load).transpose()?;
+        let mut configs = Resolver::new(given);
+        load_documents(opts, &mut configs, Input::Disk)
+    })
+}
+
+/// The stack of each thread that parses and checks files: what a main thread has (8 MiB).
+/// Parsers bound their nesting (YAML 256 levels, Bicep and HCL 64, shell 64), but a level
+/// costs several kilobytes of stack in a debug build, and 63 nested HCL `for` expressions
+/// overflowed the 2 MiB that threads get by default.
+pub const WORKER_STACK_BYTES: usize = 8 << 20;
+
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+
+/// How many worker threads checks use (0, the default: one per core). Takes effect only
+/// before the first check of the process.
+pub fn set_threads(n: usize) {
+    THREADS.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Runs `f` on plumbline's thread pool (threads with [`WORKER_STACK_BYTES`] of stack), so
+/// every parallel stage inside it runs there; on the calling thread's pool if that pool
+/// cannot be created.
+fn in_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(THREADS.load(std::sync::atomic::Ordering::Relaxed))
+            .stack_size(WORKER_STACK_BYTES)
+            .thread_name(|i| format!("plumbline-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
 }
 
 /// Where the files of a run come from.
@@ -332,7 +367,7 @@ fn too_large(display: String, size: u64, limits: &Limits) -> FileError {
 /// Runs a check. Errors in individual files are part of the report; only invalid options
 /// (an unknown rule, a broken config file) fail the whole run.
 pub fn check(opts: &Options) -> Result<Report, String> {
-    run(opts, Input::Disk)
+    in_pool(|| run(opts, Input::Disk))
 }
 
 /// Checks files given with their contents instead of read from `opts.paths` (the fuzzer's
@@ -340,7 +375,7 @@ pub fn check(opts: &Options) -> Result<Report, String> {
 /// name and content, parsed, assembled with the others and checked exactly as a file read
 /// from disk; configs are still looked up beside the paths.
 pub fn check_sources(opts: &Options, sources: Vec<(PathBuf, Vec<u8>)>) -> Result<Report, String> {
-    run(opts, Input::Memory(sources))
+    in_pool(|| run(opts, Input::Memory(sources)))
 }
 
 fn run(opts: &Options, input: Input) -> Result<Report, String> {
@@ -816,6 +851,29 @@ mod tests {
         let at = file.line_col(span.start);
         assert_eq!((at.line, at.column), (2, 5));
         assert_eq!(file.slice(span), "\u{FFFD}");
+    }
+
+    #[test]
+    fn worker_threads_have_room_for_the_deepest_nesting_parsers_allow() {
+        // 63 nested `for` expressions (hcl-edit allows 64) in two files of one module, so
+        // they are parsed on worker threads: this overflowed threads of the default 2 MiB
+        // in a debug build and aborted the process.
+        let dir = tempfile::tempdir().unwrap();
+        let deep = format!(
+            "locals {{\n  a = {}y{}\n}}\n",
+            "[for x in ".repeat(63),
+            ": x]".repeat(63)
+        );
+        std::fs::write(dir.path().join("a.tf"), &deep).unwrap();
+        std::fs::write(dir.path().join("b.tf"), &deep).unwrap();
+        let opts = Options {
+            paths: vec![dir.path().to_path_buf()],
+            cwd: dir.path().to_path_buf(),
+            ..Options::default()
+        };
+        let report = check(&opts).unwrap();
+        assert_eq!(report.files_checked, 2);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
     }
 
     #[test]
