@@ -695,6 +695,10 @@ fn read_dockerignores(
     wanted
         .into_par_iter()
         .filter_map(|p| {
+            // Never a FIFO or a device, which reading would block on or never finish.
+            if !std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+                return None;
+            }
             let text = std::fs::read_to_string(&p).ok()?;
             let display = discover::display_path(&p, cwd);
             Some((p, Dockerignore::parse(display, &text)))
@@ -874,6 +878,26 @@ mod tests {
         let report = check(&opts).unwrap();
         assert_eq!(report.files_checked, 2);
         assert!(report.errors.is_empty(), "{:?}", report.errors);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_dockerignore_is_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM x:1\nCOPY . .\n").unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(".dockerignore"))
+            .status();
+        assert!(fifo.is_ok_and(|s| s.success()));
+        let opts = Options {
+            paths: vec![dir.path().to_path_buf()],
+            cwd: dir.path().to_path_buf(),
+            ..Options::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(check(&opts).map(|r| r.files_checked)));
+        let checked = rx.recv_timeout(std::time::Duration::from_secs(20));
+        assert_eq!(checked.expect("the check blocked"), Ok(1));
     }
 
     #[test]
