@@ -454,6 +454,23 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
         ))),
     }
 
+    // Messages quote values from files, which may be huge; every format gets them cut.
+    for f in &mut findings {
+        if let Some(m) = crate::finding::shorten_message(&f.message) {
+            f.message = m;
+        }
+        for r in &mut f.related {
+            if let Some(m) = crate::finding::shorten_message(&r.message) {
+                r.message = m;
+            }
+        }
+    }
+    for e in &mut errors {
+        if let Some(m) = crate::finding::shorten_message(&e.message) {
+            e.message = m;
+        }
+    }
+
     sort_findings(&mut findings);
     findings.dedup_by(|a, b| {
         a.rule.id == b.rule.id
