@@ -214,10 +214,10 @@ fn unterminated(
 ) -> Option<ParseError> {
     use brush_parser::TokenizerError as E;
     let (quote, pos) = match e {
-        E::UnterminatedSingleQuote(p) => ("'", p),
-        E::UnterminatedDoubleQuote(p) => ("\"", p),
-        E::UnterminatedBackquote(p) => ("`", p),
-        E::UnterminatedAnsiCQuote(p) => ("$'", p),
+        E::UnterminatedSingleQuote(p) => ("`'` quote", p),
+        E::UnterminatedDoubleQuote(p) => ("`\"` quote", p),
+        E::UnterminatedBackquote(p) => ("backquote", p),
+        E::UnterminatedAnsiCQuote(p) => ("`$'` quote", p),
         _ => return None,
     };
     // Positions are character indexes.
@@ -227,7 +227,7 @@ fn unterminated(
         .map_or(logical.len(), |(b, _)| b);
     let end = start + logical[start..].chars().next().map_or(0, char::len_utf8);
     Some(ParseError::new(
-        format!("unterminated {quote} quote: the shell will reject this command"),
+        format!("unterminated {quote}: the shell will reject this command"),
         map.span(start, end),
     ))
 }
@@ -450,7 +450,7 @@ mod tests {
             let s = parse_script(text, &identity(text));
             let p = s.problem.expect(text);
             assert!(
-                p.message.contains(&format!("{quote} quote")),
+                p.message.contains(&format!("`{quote}` quote")),
                 "{}",
                 p.message
             );
