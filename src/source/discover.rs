@@ -132,9 +132,14 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
             errors.extend(list.iter().map(|(dir, file)| not_walked(dir, file)));
         }
     }
-    found.sort();
-    found.dedup_by(|a, b| a.path == b.path);
-    (found, errors)
+    // A file named twice (`check . Dockerfile`, `./a` and `a`) is read once.
+    let mut keyed: Vec<(PathBuf, Candidate)> = found
+        .into_iter()
+        .map(|c| (super::absolute(&c.path), c))
+        .collect();
+    keyed.sort();
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    (keyed.into_iter().map(|(_, c)| c).collect(), errors)
 }
 
 /// The ignore file of `dir` the walker would open that is not a regular file (a FIFO, a
@@ -216,6 +221,21 @@ mod tests {
         std::thread::spawn(move || tx.send(discover(&paths, &[])));
         rx.recv_timeout(std::time::Duration::from_secs(20))
             .expect("discovery blocked")
+    }
+
+    #[test]
+    fn a_file_named_twice_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::write(root.join("a/Dockerfile"), "FROM x\n").unwrap();
+        let (found, errors) = discover_within(vec![
+            root.to_path_buf(),
+            root.join("a/Dockerfile"),
+            root.join("./a/./Dockerfile"),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 
     #[cfg(unix)]
