@@ -230,10 +230,7 @@ fn scan(
     purpose: Purpose,
 ) -> Result<engine::Report, i32> {
     if let Some(n) = args.threads {
-        // Only fails if a pool was already built, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global();
+        engine::set_threads(n.max(1));
     }
     let cwd = std::env::current_dir().unwrap_or_default();
     let opts = Options {

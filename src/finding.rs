@@ -97,7 +97,7 @@ pub struct Finding {
     /// The severity in force for this run.
     pub severity: Severity,
     /// Names the concrete values (`EXPOSE 5000` vs `containerPort: 8080`); never holds a
-    /// secret in full (see [`mask_secret`]).
+    /// secret in full (see [`mask_secret`]), nor a huge value (see [`shorten_message`]).
     pub message: String,
     pub location: Location,
     pub related: Vec<Related>,
@@ -122,6 +122,42 @@ impl Finding {
             fingerprint: String::new(),
         }
     }
+}
+
+/// Longest text a message quotes in full between backquotes.
+pub const MAX_QUOTED_CHARS: usize = 120;
+/// Longest message kept whole.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// A message with every quoted value (between backquotes) longer than [`MAX_QUOTED_CHARS`]
+/// cut to its start and end around an ellipsis, and the whole cut after
+/// [`MAX_MESSAGE_CHARS`]: a 1 MB image name in a `FROM` line must not be copied into every
+/// output format. `None` when nothing needs cutting.
+pub fn shorten_message(message: &str) -> Option<String> {
+    if message.len() <= MAX_QUOTED_CHARS {
+        return None;
+    }
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_CHARS * 2));
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let n = part.chars().count();
+        if i % 2 == 1 && n > MAX_QUOTED_CHARS {
+            let head = MAX_QUOTED_CHARS * 2 / 3;
+            let tail = MAX_QUOTED_CHARS - head - 1;
+            out.extend(part.chars().take(head));
+            out.push('…');
+            out.extend(part.chars().skip(n - tail));
+        } else {
+            out.push_str(part);
+        }
+    }
+    if out.chars().count() > MAX_MESSAGE_CHARS {
+        out = out.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+        out.push('…');
+    }
+    (out != message).then_some(out)
 }
 
 /// Shows a secret as its first few characters followed by a mask, never in full.
@@ -173,5 +209,29 @@ mod tests {
             "ENV PASSWORD=supe*******"
         );
         assert_eq!(redact(line, 0, &[]), line);
+    }
+
+    #[test]
+    fn long_quoted_values_are_cut_in_messages() {
+        let image = format!("{}:latest", "a".repeat(1 << 20));
+        let m = format!("Base image `{image}` uses the `latest` tag");
+        let short = shorten_message(&m).expect("cut");
+        assert!(short.starts_with("Base image `aaaa"), "{short}");
+        assert!(
+            short.ends_with("a:latest` uses the `latest` tag"),
+            "{short}"
+        );
+        assert!(short.contains('…'));
+        assert!(short.chars().count() < 200, "{}", short.len());
+        // Short values, and long messages of short values, stay as they are.
+        assert_eq!(shorten_message("Service `web` has no memory limit"), None);
+        let many = "`x` ".repeat(100);
+        assert_eq!(shorten_message(&many), None);
+        // Past the message limit, the whole is cut.
+        let long = "word ".repeat(1000);
+        assert_eq!(
+            shorten_message(&long).unwrap().chars().count(),
+            MAX_MESSAGE_CHARS
+        );
     }
 }

@@ -130,9 +130,44 @@ pub struct Documents {
 
 /// Discovers, reads, parses and assembles, without running rules (`plumbline graph`).
 pub fn documents(opts: &Options) -> Result<Documents, String> {
-    let given = opts.config.as_deref().map(Config::load).transpose()?;
-    let mut configs = Resolver::new(given);
-    load_documents(opts, &mut configs, Input::Disk)
+    in_pool(|| {
+        let given = opts.config.as_deref().map(Config::load).transpose()?;
+        let mut configs = Resolver::new(given);
+        load_documents(opts, &mut configs, Input::Disk)
+    })
+}
+
+/// The stack of each thread that parses and checks files: what a main thread has (8 MiB).
+/// Parsers bound their nesting (YAML 256 levels, Bicep and HCL 64, shell 64), but a level
+/// costs several kilobytes of stack in a debug build, and 63 nested HCL `for` expressions
+/// overflowed the 2 MiB that threads get by default.
+pub const WORKER_STACK_BYTES: usize = 8 << 20;
+
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+
+/// How many worker threads checks use (0, the default: one per core). Takes effect only
+/// before the first check of the process.
+pub fn set_threads(n: usize) {
+    THREADS.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Runs `f` on plumbline's thread pool (threads with [`WORKER_STACK_BYTES`] of stack), so
+/// every parallel stage inside it runs there; on the calling thread's pool if that pool
+/// cannot be created.
+fn in_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(THREADS.load(std::sync::atomic::Ordering::Relaxed))
+            .stack_size(WORKER_STACK_BYTES)
+            .thread_name(|i| format!("plumbline-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
 }
 
 /// Where the files of a run come from.
@@ -189,8 +224,15 @@ fn gather(
                     .map(|(p, f)| load(p, *f, &opts.cwd, &opts.limits))
                     .collect()
             };
+            // A file already tried and refused (unreadable, binary, too large) is missing
+            // from `loaded` too, but is not read again: its error is reported once.
+            let tried: std::collections::HashSet<PathBuf> =
+                kept.iter().map(|(p, _)| absolute(p)).collect();
             push(read(kept), &mut loaded, &mut errors);
-            let siblings = parse::assemble::missing_siblings(&loaded);
+            let siblings: Vec<PathBuf> = parse::assemble::missing_siblings(&loaded)
+                .into_iter()
+                .filter(|p| !tried.contains(&absolute(p)))
+                .collect();
             if !siblings.is_empty() {
                 let more = siblings
                     .into_iter()
@@ -420,7 +462,7 @@ fn too_large(display: String, size: u64, limits: &Limits) -> FileError {
 /// Runs a check. Errors in individual files are part of the report; only invalid options
 /// (an unknown rule, a broken config file) fail the whole run.
 pub fn check(opts: &Options) -> Result<Report, String> {
-    run(opts, Input::Disk)
+    in_pool(|| run(opts, Input::Disk))
 }
 
 /// Checks files given with their contents instead of read from `opts.paths` (the fuzzer's
@@ -428,7 +470,7 @@ pub fn check(opts: &Options) -> Result<Report, String> {
 /// name and content, parsed, assembled with the others and checked exactly as a file read
 /// from disk; configs are still looked up beside the paths.
 pub fn check_sources(opts: &Options, sources: Vec<(PathBuf, Vec<u8>)>) -> Result<Report, String> {
-    run(opts, Input::Memory(sources))
+    in_pool(|| run(opts, Input::Memory(sources)))
 }
 
 fn run(opts: &Options, input: Input) -> Result<Report, String> {
@@ -503,6 +545,23 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
         Err(m) => errors.push(graph_error(&format!(
             "while building the service graph: {m}"
         ))),
+    }
+
+    // Messages quote values from files, which may be huge; every format gets them cut.
+    for f in &mut findings {
+        if let Some(m) = crate::finding::shorten_message(&f.message) {
+            f.message = m;
+        }
+        for r in &mut f.related {
+            if let Some(m) = crate::finding::shorten_message(&r.message) {
+                r.message = m;
+            }
+        }
+    }
+    for e in &mut errors {
+        if let Some(m) = crate::finding::shorten_message(&e.message) {
+            e.message = m;
+        }
     }
     timer.lap("service graph and cross-file rules");
 
@@ -604,11 +663,26 @@ fn from_bytes(
     bytes: &[u8],
     format: Option<detect::Format>,
 ) -> Loaded {
-    let text = decode(bytes).map_err(|m| FileError {
-        kind: ErrorKind::Parse,
-        message: format!("{display} {m}"),
-        path: display.clone(),
-        location: None,
+    let text = decode(bytes).map_err(|e| {
+        // Invalid UTF-8 is a byte at a place: located in the file as far as it can be shown
+        // (the rest is shown with replacement characters).
+        let location = e.offset.map(|offset| {
+            let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+            let text = String::from_utf8_lossy(body).into_owned();
+            let format = match format {
+                Some(f) => detect::refine(path, f, &text),
+                None => detect::for_explicit_file(path, &text),
+            };
+            let file = SourceFile::new(path.to_path_buf(), display.clone(), format, text);
+            let end = file.clamp(offset + '\u{FFFD}'.len_utf8());
+            (Arc::new(file), Span::new(offset, end))
+        });
+        FileError {
+            kind: ErrorKind::Parse,
+            message: format!("{display} {}", e.message),
+            path: display.clone(),
+            location,
+        }
     })?;
     let format = match format {
         Some(f) => detect::refine(path, f, &text),
@@ -625,22 +699,85 @@ fn from_bytes(
     Ok((file, Some(parsed)))
 }
 
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Why a file is not UTF-8 text, and the byte offset (after any UTF-8 byte-order mark) of
+/// the first invalid byte when one byte is to blame.
+#[derive(Debug, PartialEq, Eq)]
+struct DecodeError {
+    message: String,
+    offset: Option<usize>,
+}
+
 /// Decodes a file as UTF-8, dropping a UTF-8 byte-order mark. Spans stay byte offsets into
-/// the text without the mark.
-fn decode(bytes: &[u8]) -> Result<String, String> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err("is UTF-16 encoded; plumbline reads UTF-8 text".into());
+/// the text without the mark. UTF-16 is recognised by its byte-order mark, or without one by
+/// the NUL byte every other byte that ASCII text has in it, and named as such rather than
+/// called binary.
+fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
+    let whole_file = |message: String| DecodeError {
+        message,
+        offset: None,
+    };
+    let utf16 = |endian: &str, how: &str| {
+        whole_file(format!(
+            "is UTF-16 ({endian}, {how}); plumbline reads UTF-8: convert it, e.g. with \
+             `iconv -f UTF-16{} -t UTF-8`",
+            if endian == "little-endian" {
+                "LE"
+            } else {
+                "BE"
+            }
+        ))
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return Err(utf16("little-endian", "with a byte-order mark"));
     }
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(utf16("big-endian", "with a byte-order mark"));
+    }
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     if bytes.contains(&0) {
-        return Err("is a binary file (it contains NUL bytes)".into());
+        return Err(match utf16_without_bom(bytes) {
+            Some(endian) => utf16(endian, "without a byte-order mark"),
+            None => whole_file("is a binary file (it contains NUL bytes)".into()),
+        });
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => Err(format!(
-            "is not valid UTF-8 (invalid byte at offset {})",
-            e.valid_up_to()
-        )),
+        Err(e) => Err(DecodeError {
+            message: format!(
+                "is not valid UTF-8 (byte 0x{:02X} is not part of a UTF-8 character)",
+                bytes[e.valid_up_to()]
+            ),
+            offset: Some(e.valid_up_to()),
+        }),
+    }
+}
+
+/// `little-endian` or `big-endian` when `bytes` look like UTF-16 text without a byte-order
+/// mark: in its first 4 KiB, nearly every byte at odd offsets (little-endian) or at even
+/// offsets (big-endian) is NUL and nearly none of the others is, as in ASCII text encoded
+/// as UTF-16. Other text (CJK) does not have that pattern and is called binary.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static str> {
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    let pairs = head.len() / 2;
+    if pairs == 0 {
+        return None;
+    }
+    let (mut even, mut odd) = (0, 0);
+    for pair in head.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    // At least 90% NUL on one side, at most 10% on the other.
+    let mostly = |n: usize| n * 10 >= pairs * 9;
+    let rarely = |n: usize| n * 10 <= pairs;
+    if mostly(odd) && rarely(even) {
+        Some("little-endian")
+    } else if mostly(even) && rarely(odd) {
+        Some("big-endian")
+    } else {
+        None
     }
 }
 
@@ -671,6 +808,10 @@ fn read_dockerignores(
     wanted
         .into_par_iter()
         .filter_map(|p| {
+            // Never a FIFO or a device, which reading would block on or never finish.
+            if !std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+                return None;
+            }
             let text = std::fs::read_to_string(&p).ok()?;
             let display = discover::display_path(&p, cwd);
             Some((p, Dockerignore::parse(display, &text)))
@@ -750,5 +891,150 @@ impl Hasher for Fnv64 {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn decode_names_utf16_with_or_without_a_byte_order_mark() {
+        let le = utf16("FROM x\n", false);
+        let be = utf16("FROM x\n", true);
+        for (bytes, endian) in [
+            (
+                [&[0xFF, 0xFE][..], &le].concat(),
+                "little-endian, with a byte-order mark",
+            ),
+            (
+                [&[0xFE, 0xFF][..], &be].concat(),
+                "big-endian, with a byte-order mark",
+            ),
+            (le.clone(), "little-endian, without a byte-order mark"),
+            (be.clone(), "big-endian, without a byte-order mark"),
+        ] {
+            let e = decode(&bytes).unwrap_err();
+            assert!(e.message.contains(endian), "{}", e.message);
+            assert!(!e.message.contains("binary"), "{}", e.message);
+            assert_eq!(e.offset, None);
+        }
+        // A lone NUL in text, or bytes with no pattern, are binary.
+        assert!(
+            decode(b"FROM x\0\n")
+                .unwrap_err()
+                .message
+                .contains("binary")
+        );
+        assert!(
+            decode(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0")
+                .unwrap_err()
+                .message
+                .contains("binary")
+        );
+        // UTF-16 of mostly non-ASCII text lacks the pattern: called binary, not UTF-16.
+        let mixed = decode(&utf16("a漢b字", false)).unwrap_err();
+        assert!(mixed.message.contains("binary"), "{}", mixed.message);
+    }
+
+    #[test]
+    fn decode_locates_invalid_utf8_and_strips_a_utf8_bom() {
+        assert_eq!(decode(b"\xEF\xBB\xBFFROM x").unwrap(), "FROM x");
+        let e = decode(b"\xEF\xBB\xBFFROM \xFFx").unwrap_err();
+        assert_eq!(e.offset, Some(5));
+        assert!(e.message.contains("0xFF"), "{}", e.message);
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_located_error() {
+        let path = Path::new("d/Dockerfile");
+        let Err(e) = from_bytes(path, "d/Dockerfile".into(), b"FROM a\nRUN \xC3(\n", None) else {
+            panic!("invalid UTF-8 accepted");
+        };
+        assert_eq!(e.kind, ErrorKind::Parse);
+        let (file, span) = e.location.expect("located");
+        let at = file.line_col(span.start);
+        assert_eq!((at.line, at.column), (2, 5));
+        assert_eq!(file.slice(span), "\u{FFFD}");
+    }
+
+    #[test]
+    fn worker_threads_have_room_for_the_deepest_nesting_parsers_allow() {
+        // 63 nested `for` expressions (hcl-edit allows 64) in two files of one module, so
+        // they are parsed on worker threads: this overflowed threads of the default 2 MiB
+        // in a debug build and aborted the process.
+        let dir = tempfile::tempdir().unwrap();
+        let deep = format!(
+            "locals {{\n  a = {}y{}\n}}\n",
+            "[for x in ".repeat(63),
+            ": x]".repeat(63)
+        );
+        std::fs::write(dir.path().join("a.tf"), &deep).unwrap();
+        std::fs::write(dir.path().join("b.tf"), &deep).unwrap();
+        let opts = Options {
+            paths: vec![dir.path().to_path_buf()],
+            cwd: dir.path().to_path_buf(),
+            ..Options::default()
+        };
+        let report = check(&opts).unwrap();
+        assert_eq!(report.files_checked, 2);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_dockerignore_is_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM x:1\nCOPY . .\n").unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(".dockerignore"))
+            .status();
+        assert!(fifo.is_ok_and(|s| s.success()));
+        let opts = Options {
+            paths: vec![dir.path().to_path_buf()],
+            cwd: dir.path().to_path_buf(),
+            ..Options::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(check(&opts).map(|r| r.files_checked)));
+        let checked = rx.recv_timeout(std::time::Duration::from_secs(20));
+        assert_eq!(checked.expect("the check blocked"), Ok(1));
+    }
+
+    #[test]
+    fn a_refused_file_is_not_read_again_as_a_sibling() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            "services:\n  a:\n    image: x:1\n",
+        )
+        .unwrap();
+        // The override is refused when the walk reads it; the base then asks for it as a
+        // partner, which must not read it (and report it) a second time.
+        std::fs::write(dir.path().join("compose.override.yaml"), b"\0\0").unwrap();
+        let opts = Options {
+            paths: vec![dir.path().to_path_buf()],
+            cwd: dir.path().to_path_buf(),
+            ..Options::default()
+        };
+        let report = check(&opts).unwrap();
+        let messages: Vec<&str> = report.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("compose.override.yaml"),
+            "{messages:?}"
+        );
     }
 }

@@ -171,6 +171,7 @@ fn yaml_of(parsed: Parsed) -> (Vec<yaml::Node>, Vec<ParseError>) {
         Parsed::Yaml(s) => (s.docs, s.errors),
         Parsed::Bicep(b) => (Vec::new(), b.errors),
         Parsed::Terraform(t) => (Vec::new(), t.errors),
+        Parsed::Template(errors) => (Vec::new(), errors),
         _ => (Vec::new(), Vec::new()),
     }
 }
@@ -225,11 +226,14 @@ fn single(mut m: Member) -> Option<(usize, Arc<SourceFile>, Document)> {
             Some(Document::Kubernetes(k))
         }
         // Helm files outside a chart, parameter files without `using`: their own errors only.
-        parsed @ (Parsed::Yaml(_) | Parsed::Bicep(_) | Parsed::Terraform(_)) => {
+        parsed @ (Parsed::Yaml(_)
+        | Parsed::Bicep(_)
+        | Parsed::Terraform(_)
+        | Parsed::Template(_)) => {
             let (_, errors) = yaml_of(parsed);
             Some(Document::Part { errors })
         }
-        Parsed::Template | Parsed::Ignored => None,
+        Parsed::Ignored => None,
     })?;
     Some((m.index, file, doc))
 }
@@ -316,8 +320,10 @@ fn chart_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
     for mut m in members {
         match m.file.format {
             Format::HelmTemplate => {
+                // Read as text by the chart; the parse only finds Go template syntax errors.
+                let (_, errors) = yaml_of(m.parse());
                 files.templates.push(Arc::clone(&m.file));
-                out.push((m.index, m.file, Document::Part { errors: Vec::new() }));
+                out.push((m.index, m.file, Document::Part { errors }));
             }
             Format::HelmChart => {
                 let (docs, errors) = yaml_of(m.parse());

@@ -105,8 +105,9 @@ impl Document {
 pub enum Parsed {
     Dockerfile(dockerfile::Dockerfile),
     Yaml(yaml::Stream),
-    /// A Helm template: read as text by the chart, never as YAML.
-    Template,
+    /// A Helm template: read as text by the chart, never as YAML; with the Go template
+    /// syntax errors Helm would stop at (an action left open).
+    Template(Vec<ParseError>),
     /// Read but left alone (YAML that is none of our formats).
     Ignored,
     Bicep(bicep::Parsed),
@@ -120,7 +121,11 @@ pub fn parse(file: &Arc<SourceFile>) -> Parsed {
         Format::Compose | Format::Kubernetes | Format::HelmChart | Format::HelmValues => {
             Parsed::Yaml(yaml::load(file))
         }
-        Format::HelmTemplate => Parsed::Template,
+        Format::HelmTemplate => Parsed::Template(
+            helm::templates::syntax_error(&file.text)
+                .into_iter()
+                .collect(),
+        ),
         Format::OtherYaml => Parsed::Ignored,
         Format::Bicep | Format::BicepParams => Parsed::Bicep(bicep::parse(file)),
         Format::Terraform | Format::TerraformVars => Parsed::Terraform(terraform::parse(file)),

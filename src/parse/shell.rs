@@ -10,18 +10,30 @@
 //! not its full parser: a linter must read scripts that a shell would reject (half-written
 //! `if`, a stray `fi`) and still see the commands in them, and splitting a token stream at
 //! control operators never fails. When even tokenising fails (an unterminated quote), we fall
-//! back to splitting at blanks, so rules still see the words.
+//! back to splitting at blanks, so rules still see the words, and an unterminated quote is
+//! reported ([`ShellScript::problem`]): the shell would reject the command.
+//!
+//! The tokenizer recurses once per nested `$(`, `${` or `$[`, without a limit of its own, so
+//! 10,000 of them overflow the stack: text nested deeper than [`MAX_NESTING`] is not handed
+//! to it (a cheap scan decides) but split at blanks, and reported.
 //!
 //! What this does not do: expand variables, look inside `$(…)` command substitutions, or
 //! follow functions. Rules treat a word they cannot read literally as unknown.
 
+use crate::parse::ParseError;
 use crate::parse::dockerfile::Word;
 use crate::parse::text::OffsetMap;
+
+/// Deepest nesting of `$(…)`, `${…}`, `$[…]` and `<(…)`/`>(…)` handed to the tokenizer.
+pub const MAX_NESTING: usize = 64;
 
 /// A script split into simple commands, in order of appearance.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ShellScript {
     pub commands: Vec<SimpleCommand>,
+    /// Why the script was only split at blanks, when the shell would reject it (an
+    /// unterminated quote) or it is nested too deeply to tokenize; located in the source.
+    pub problem: Option<ParseError>,
 }
 
 /// One simple command: `[VAR=value ...] name args... [redirections]`, with reserved words that
@@ -123,10 +135,101 @@ pub fn parse_script(logical: &str, map: &OffsetMap) -> ShellScript {
         posix_mode: false,
         sh_mode: false,
     };
+    if let Some(at) = too_deep(logical) {
+        let mut script = fallback(logical, map);
+        script.problem = Some(ParseError::new(
+            format!(
+                "shell expansions nested deeper than {MAX_NESTING} levels; the command was \
+                 read word by word"
+            ),
+            map.span(at, at + 2),
+        ));
+        return script;
+    }
     match brush_parser::uncached_tokenize_str(logical, &options) {
         Ok(tokens) => from_tokens(logical, &tokens, map),
-        Err(_) => fallback(logical, map),
+        Err(e) => {
+            let mut script = fallback(logical, map);
+            script.problem = unterminated(&e, logical, map);
+            script
+        }
     }
+}
+
+/// The offset of the `$(`, `${`, `$[`, `<(` or `>(` that opens a level past [`MAX_NESTING`],
+/// if any. Plain brackets nest without counting (the tokenizer loops over them), and quoted
+/// text is skipped as the shell would read it.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    // One entry per open bracket: whether it opened an expansion, and whether it was opened
+    // inside double quotes (an expansion starts a new quoting context, which ends with it).
+    let mut open: Vec<(bool, bool)> = Vec::new();
+    let mut depth = 0;
+    let mut in_double = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'\'' if !in_double => match bytes[i + 1..].iter().position(|&c| c == b'\'') {
+                Some(n) => i += n + 1,
+                None => return None,
+            },
+            b'"' => in_double = !in_double,
+            b @ (b'$' | b'<' | b'>')
+                if matches!(
+                    (b, bytes.get(i + 1)),
+                    (b'$', Some(b'(' | b'{' | b'[')) | (b'<' | b'>', Some(b'('))
+                ) && (b == b'$' || !in_double) =>
+            {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+                open.push((true, in_double));
+                in_double = false;
+                i += 1;
+            }
+            b'(' | b'{' | b'[' if !in_double => open.push((false, false)),
+            b')' | b'}' | b']' if !in_double => {
+                if let Some((expansion, was_in_double)) = open.pop()
+                    && expansion
+                {
+                    depth -= 1;
+                    in_double = was_in_double;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The located complaint for a tokenizer error the shell would also refuse: a quote left
+/// open. Other tokenizer errors (constructs it does not know) are not reported.
+fn unterminated(
+    e: &brush_parser::TokenizerError,
+    logical: &str,
+    map: &OffsetMap,
+) -> Option<ParseError> {
+    use brush_parser::TokenizerError as E;
+    let (quote, pos) = match e {
+        E::UnterminatedSingleQuote(p) => ("`'` quote", p),
+        E::UnterminatedDoubleQuote(p) => ("`\"` quote", p),
+        E::UnterminatedBackquote(p) => ("backquote", p),
+        E::UnterminatedAnsiCQuote(p) => ("`$'` quote", p),
+        _ => return None,
+    };
+    // Positions are character indexes.
+    let start = logical
+        .char_indices()
+        .nth(pos.index)
+        .map_or(logical.len(), |(b, _)| b);
+    let end = start + logical[start..].chars().next().map_or(0, char::len_utf8);
+    Some(ParseError::new(
+        format!("unterminated {quote}: the shell will reject this command"),
+        map.span(start, end),
+    ))
 }
 
 fn from_tokens(logical: &str, tokens: &[brush_parser::Token], map: &OffsetMap) -> ShellScript {
@@ -336,6 +439,59 @@ mod tests {
         let text = "echo 'oops && pip install flask";
         let s = parse_script(text, &identity(text));
         assert!(s.commands.iter().any(|c| c.program() == Some("pip")));
+    }
+
+    #[test]
+    fn unterminated_quotes_are_located_problems() {
+        for (text, quote, at) in [
+            ("echo 'oops && pip install flask", "'", 5),
+            ("echo \"a\" \"b && true", "\"", 9),
+        ] {
+            let s = parse_script(text, &identity(text));
+            let p = s.problem.expect(text);
+            assert!(
+                p.message.contains(&format!("`{quote}` quote")),
+                "{}",
+                p.message
+            );
+            assert_eq!(p.span.start, at, "{text}");
+        }
+        let ok = "echo \"it's\" 'a \"b\"' # it's a comment";
+        assert_eq!(parse_script(ok, &identity(ok)).problem, None);
+    }
+
+    #[test]
+    fn deep_expansions_are_split_at_blanks_not_tokenized() {
+        // 10,000 nested `$(` overflowed the stack inside the tokenizer.
+        for (open, close) in [
+            ("$(", ")"),
+            ("${A:-", "}"),
+            ("\"$(echo ", ")\""),
+            ("$[", "]"),
+        ] {
+            let text = format!(
+                "echo {}x{} && pip install flask",
+                open.repeat(10_000),
+                close.repeat(10_000)
+            );
+            let s = parse_script(&text, &identity(&text));
+            let p = s.problem.expect(open);
+            assert!(p.message.contains("nested deeper"), "{}", p.message);
+            assert!(
+                s.commands.iter().any(|c| c.program() == Some("pip")),
+                "{open}"
+            );
+        }
+        // At the limit, and with many plain brackets, the tokenizer still reads it.
+        let text = format!(
+            "echo {}x{}",
+            "$(".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
+        assert_eq!(parse_script(&text, &identity(&text)).problem, None);
+        let text = format!("echo $(( {}1{} ))", "(".repeat(500), ")".repeat(500));
+        assert_eq!(too_deep(&text), None);
+        assert_eq!(too_deep("echo '$($($(' \"$(a)\""), None);
     }
 
     #[test]

@@ -5,12 +5,16 @@
 //! downloaded tarball deserves the same treatment as a clone. Hidden directories are walked
 //! (`.devcontainer/Dockerfile` is real infrastructure) except `.git` itself. Symbolic links are
 //! not followed, so a link loop cannot trap the walk. Files found in directories are kept only
-//! when their name says they are a format plumbline reads; a file named on the command line is
-//! always checked, whatever its name.
+//! when they are regular files whose name says they are a format plumbline reads (a FIFO or a
+//! device named `Dockerfile` is passed over, as a link is); a file named on the command line
+//! is always checked, whatever its name, and refused if it is not a regular file.
+//!
+//! The walker opens every `.gitignore` and `.ignore` it meets (and those of the root's
+//! parents), and opening a FIFO waits until something writes to it: a directory whose ignore
+//! file is not a regular file is not walked, and an error says why.
 
 use std::path::{Path, PathBuf};
-
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
@@ -56,6 +60,13 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
             });
             continue;
         }
+        let blocked = std::fs::canonicalize(root)
+            .ok()
+            .and_then(|abs| abs.ancestors().find_map(blocking_ignore_file));
+        if let Some(file) = blocked {
+            errors.push(not_walked(root, &file));
+            continue;
+        }
         let overrides = match build_overrides(root, excludes) {
             Ok(o) => o,
             Err(message) => {
@@ -66,14 +77,33 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                 continue;
             }
         };
-        // The walk runs on as many threads as the run (`--threads`); what each thread finds
-        // is sorted below, so the order is the same whatever the threads did.
+        // Directories the walk passes over because of their ignore file, and that file.
+        let passed_over: Arc<Mutex<Vec<(PathBuf, PathBuf)>>> = Arc::default();
         let walker = WalkBuilder::new(root)
             .hidden(false)
             .require_git(false)
             .follow_links(false)
             .overrides(overrides)
-            .filter_entry(|e| e.file_name() != ".git")
+            .filter_entry({
+                let passed_over = Arc::clone(&passed_over);
+                move |e| {
+                    if e.file_name() == ".git" {
+                        return false;
+                    }
+                    // Runs before the walker reads the directory's ignore files.
+                    if e.file_type().is_some_and(|t| t.is_dir())
+                        && let Some(file) = blocking_ignore_file(e.path())
+                    {
+                        if let Ok(mut list) = passed_over.lock() {
+                            list.push((e.path().to_path_buf(), file));
+                        }
+                        return false;
+                    }
+                    true
+                }
+            })
+            // The walk runs on as many threads as the run (`--threads`); what the threads
+            // find is sorted below, so the order is the same whatever they did.
             .threads(rayon::current_num_threads())
             .build_parallel();
         let shared = Mutex::new((Vec::new(), Vec::new()));
@@ -110,11 +140,40 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
         let (f, e) = shared.into_inner().unwrap_or_else(|p| p.into_inner());
         found.extend(f);
         errors.extend(e);
+        if let Ok(list) = passed_over.lock() {
+            errors.extend(list.iter().map(|(dir, file)| not_walked(dir, file)));
+        }
     }
-    found.sort();
-    found.dedup_by(|a, b| a.path == b.path);
+    // A file named twice (`check . Dockerfile`, `./a` and `a`) is read once.
+    let mut keyed: Vec<(PathBuf, Candidate)> = found
+        .into_iter()
+        .map(|c| (super::absolute(&c.path), c))
+        .collect();
+    keyed.sort();
+    keyed.dedup_by(|a, b| a.0 == b.0);
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    (found, errors)
+    (keyed.into_iter().map(|(_, c)| c).collect(), errors)
+}
+
+/// The ignore file of `dir` the walker would open that is not a regular file (a FIFO, a
+/// socket, a device, or a link to one), if any.
+fn blocking_ignore_file(dir: &Path) -> Option<PathBuf> {
+    [".gitignore", ".ignore", ".git/info/exclude"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()))
+}
+
+fn not_walked(dir: &Path, file: &Path) -> DiscoveryError {
+    DiscoveryError {
+        path: dir.to_path_buf(),
+        message: format!(
+            "{} was not walked: its ignore file {} is not a regular file (a FIFO or a device, \
+             which would block the walk)",
+            dir.display(),
+            file.display()
+        ),
+    }
 }
 
 /// A poisoned lock still holds good data here: pushes cannot leave a `Vec` half-written.
@@ -173,6 +232,73 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `discover` on another thread, failing instead of hanging if it blocks.
+    fn discover_within(paths: Vec<PathBuf>) -> (Vec<Candidate>, Vec<DiscoveryError>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(discover(&paths, &[])));
+        rx.recv_timeout(std::time::Duration::from_secs(20))
+            .expect("discovery blocked")
+    }
+
+    #[test]
+    fn a_file_named_twice_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::write(root.join("a/Dockerfile"), "FROM x\n").unwrap();
+        let (found, errors) = discover_within(vec![
+            root.to_path_buf(),
+            root.join("a/Dockerfile"),
+            root.join("./a/./Dockerfile"),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_are_passed_over_and_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mkfifo = |rel: &str| {
+            let ok = std::process::Command::new("mkfifo")
+                .arg(root.join(rel))
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "mkfifo {rel}");
+        };
+        for d in ["a", "b", "c/sub"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(root.join("a/Dockerfile"), "FROM x\n").unwrap();
+        // A FIFO with a checked name, and FIFOs as ignore files (the walker opens those).
+        mkfifo("b/Dockerfile");
+        mkfifo("c/.gitignore");
+        std::fs::write(root.join("c/sub/Dockerfile"), "FROM x\n").unwrap();
+        let (found, errors) = discover_within(vec![root.to_path_buf()]);
+        let found: Vec<_> = found
+            .iter()
+            .map(|c| c.path.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(found, [PathBuf::from("a/Dockerfile")]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, root.join("c"));
+        assert!(
+            errors[0].message.contains(".gitignore"),
+            "{}",
+            errors[0].message
+        );
+        // The same when the FIFO is the root's own ignore file.
+        mkfifo("a/.ignore");
+        let (found, errors) = discover_within(vec![root.join("a")]);
+        assert!(found.is_empty());
+        assert!(
+            errors[0].message.contains(".ignore"),
+            "{}",
+            errors[0].message
+        );
+    }
 
     #[test]
     fn display_paths_are_relative_with_slashes() {

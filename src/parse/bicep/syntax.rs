@@ -696,11 +696,14 @@ impl Parser<'_, '_> {
             self.skip_newlines();
             self.pos += 1;
             self.skip_newlines();
+            // The branches sit one level down (`a ? b : c ? d : …` nests to the right).
+            self.enter()?;
             let then = self.expr()?;
             self.skip_newlines();
             self.expect_punct(":")?;
             self.skip_newlines();
             let otherwise = self.expr()?;
+            self.depth -= 1;
             let span = Span::new(cond.span.start, otherwise.span.end);
             return Ok(Expr {
                 kind: ExprKind::Ternary {
@@ -729,6 +732,10 @@ impl Parser<'_, '_> {
             return self.unary();
         };
         let mut left = self.binary(level + 1)?;
+        // Each operator of a chain (`a + b + c …`) nests the tree one level deeper to the
+        // left, as brackets do: counted alike, so no tree is deeper than `MAX_DEPTH` (the
+        // derived `Clone` and `Drop` recurse through it).
+        let mut steps = 0;
         loop {
             // Logical operators may begin a continuation line.
             let op = match self.peek() {
@@ -742,6 +749,8 @@ impl Parser<'_, '_> {
             self.skip_newlines();
             self.pos += 1;
             self.skip_newlines();
+            self.enter()?;
+            steps += 1;
             let right = self.binary(level + 1)?;
             let span = Span::new(left.span.start, right.span.end);
             left = Expr {
@@ -753,6 +762,7 @@ impl Parser<'_, '_> {
                 span,
             };
         }
+        self.depth -= steps;
         Ok(left)
     }
 
@@ -778,7 +788,20 @@ impl Parser<'_, '_> {
     fn postfix(&mut self) -> PResult<Expr> {
         let mut e = self.primary()?;
         let start = e.span.start;
+        // Each `.name`, `[index]`, `(args)` and `!` wraps the expression one level deeper;
+        // arguments and indexes are read at that depth.
+        let mut steps = 0;
         loop {
+            if self.is_punct(".?")
+                || self.is_punct(".")
+                || self.is_punct("::")
+                || self.is_punct("[")
+                || self.is_punct("(")
+                || self.is_punct("!")
+            {
+                self.enter()?;
+                steps += 1;
+            }
             let safe = self.is_punct(".?");
             // `a.?[0]`: safe index.
             let safe_index = safe
@@ -835,6 +858,7 @@ impl Parser<'_, '_> {
                     kind: ExprKind::NonNull(Box::new(e)),
                 };
             } else {
+                self.depth -= steps;
                 return Ok(e);
             }
         }
@@ -1307,5 +1331,42 @@ mod tests {
         let mut e = Vec::new();
         parse_program(&deep, &mut e);
         assert!(!e.is_empty());
+    }
+
+    #[test]
+    fn chains_calls_and_conditions_count_as_nesting() {
+        // Each of these once built a 10,000-deep tree (or recursed 10,000 times) and
+        // overflowed the stack; each is now a located error at the 65th level.
+        let n = 10_000;
+        for (what, value) in [
+            ("sum", format!("1{}", " + 1".repeat(n))),
+            ("and", format!("true{}", " && true".repeat(n))),
+            ("coalesce", format!("a{}", " ?? a".repeat(n))),
+            ("condition", format!("{}1", "true ? 1 : ".repeat(n))),
+            ("members", format!("a{}", ".b".repeat(n))),
+            ("indexes", format!("a{}", "[0]".repeat(n))),
+            ("non-null", format!("a{}", "!".repeat(n))),
+            ("calls", format!("{}1{}", "f(".repeat(n), ")".repeat(n))),
+            ("lambdas", format!("{}1", "x => ".repeat(n))),
+        ] {
+            let mut e = Vec::new();
+            let p = parse_program(&format!("var x = {value}\nvar y = 2\n"), &mut e);
+            assert_eq!(e.len(), 1, "{what}: {e:?}");
+            assert!(e[0].message.contains("deeper"), "{what}: {}", e[0].message);
+            assert!(e[0].span.start > 8, "{what}: located where it got too deep");
+            // The next statement is still read.
+            assert!(
+                p.iter()
+                    .any(|s| matches!(&s.kind, StmtKind::Var { name, .. } if name.name == "y")),
+                "{what}"
+            );
+        }
+        // Ordinary chains are far from the limit.
+        let mut e = Vec::new();
+        parse_program(
+            "var x = a.b.c.d[0].e(1, 2)!.f && b || c ?? d ? e + f * g : h\n",
+            &mut e,
+        );
+        assert!(e.is_empty(), "{e:?}");
     }
 }

@@ -325,7 +325,7 @@ impl<'a> Parser<'a> {
         let keyword_span = lg.span(at, keyword_end);
         let end = text.trim_end().len().max(keyword_end);
 
-        let words = split_words(&text[keyword_end..end], keyword_end, self.escape);
+        let (words, open_quote) = split_words(&text[keyword_end..end], keyword_end, self.escape);
         let takes_flags = matches!(
             keyword.as_str(),
             "FROM" | "RUN" | "COPY" | "ADD" | "HEALTHCHECK"
@@ -407,6 +407,23 @@ impl<'a> Parser<'a> {
                 InstructionKind::Unknown
             }
         };
+
+        // BuildKit reads the arguments of these with its word lexer, which refuses a quote
+        // left open; shell forms are read by the shell, which refuses it too.
+        let lexed = match keyword.as_str() {
+            "FROM" | "ENV" | "LABEL" | "ARG" | "USER" | "WORKDIR" | "STOPSIGNAL" | "EXPOSE" => true,
+            "COPY" | "ADD" | "VOLUME" => json_array(args.rest()).is_none(),
+            _ => false,
+        };
+        if lexed && let Some((at, quote)) = open_quote {
+            self.error(
+                format!("unterminated `{quote}` quote"),
+                lg.span(at, at + quote.len_utf8()),
+            );
+        }
+        if let Some(problem) = shell_problem(&kind) {
+            self.doc.errors.push(problem.clone());
+        }
 
         let mut span = Span::new(keyword_span.start, lg.src_end.max(keyword_span.end));
         if let Some(last) = heredocs.last() {
@@ -667,9 +684,9 @@ impl<'a> Parser<'a> {
             && feeds_shell
             && let Some((first, script)) = body
         {
-            line_script
-                .commands
-                .extend(heredoc_script(first, script).commands);
+            let body = heredoc_script(first, script);
+            line_script.commands.extend(body.commands);
+            line_script.problem = line_script.problem.or(body.problem);
         }
         CommandLine::Shell(line_script)
     }
@@ -991,10 +1008,27 @@ fn keyword_len(s: &str) -> Option<usize> {
     }
 }
 
+/// Why the shell would refuse a command of `kind` (an unterminated quote), or why it was
+/// only split at blanks.
+fn shell_problem(kind: &InstructionKind) -> Option<&ParseError> {
+    let command = match kind {
+        InstructionKind::Run(run) => Some(&run.command),
+        InstructionKind::Cmd(c) | InstructionKind::Entrypoint(c) => Some(c),
+        InstructionKind::Healthcheck(h) => h.command.as_ref(),
+        _ => None,
+    };
+    match command {
+        Some(CommandLine::Shell(script)) => script.problem.as_ref(),
+        _ => None,
+    }
+}
+
 /// Splits `s` into words at unquoted whitespace; quotes and escaped characters stay inside a
-/// word. Offsets are shifted by `base`.
-fn split_words(s: &str, base: usize, escape: char) -> Vec<Tok> {
+/// word. Offsets are shifted by `base`. Also returns the offset and character of a quote
+/// still open at the end.
+fn split_words(s: &str, base: usize, escape: char) -> (Vec<Tok>, Option<(usize, char)>) {
     let mut toks = Vec::new();
+    let mut open_quote = None;
     let mut chars = s.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
@@ -1005,8 +1039,8 @@ fn split_words(s: &str, base: usize, escape: char) -> Vec<Tok> {
         let mut quote = None;
         while let Some((i, c)) = chars.next() {
             match quote {
-                Some(q) if c == q => quote = None,
-                Some('"') if c == escape => {
+                Some((q, _)) if c == q => quote = None,
+                Some(('"', _)) if c == escape => {
                     chars.next();
                 }
                 Some(_) => {}
@@ -1017,16 +1051,19 @@ fn split_words(s: &str, base: usize, escape: char) -> Vec<Tok> {
                 None if c == escape => {
                     chars.next();
                 }
-                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c == '"' || c == '\'' => quote = Some((c, i)),
                 None => {}
             }
+        }
+        if let Some((q, at)) = quote {
+            open_quote = Some((base + at, q));
         }
         toks.push(Tok {
             start: base + start,
             end: base + end,
         });
     }
-    toks
+    (toks, open_quote)
 }
 
 /// Removes Dockerfile quoting from a word: single quotes keep everything literally, double
@@ -2038,6 +2075,58 @@ mod tests {
             let d = parse(text);
             assert_spans_valid(text, &d);
         }
+    }
+
+    #[test]
+    fn unterminated_quotes_are_located_errors() {
+        for (text, quoted) in [
+            ("FROM \"alpine:3.19\n", "\""),
+            ("FROM alpine\nENV A=\"x y\nUSER 1\n", "\""),
+            ("FROM alpine\nLABEL a='x\n", "'"),
+            ("FROM alpine\nCOPY a \"b /x\n", "\""),
+            ("FROM alpine\nRUN echo \"unterminated\nUSER 1\n", "\""),
+            ("FROM alpine\nCMD echo 'it\n", "'"),
+            ("FROM alpine\nRUN <<EOF\necho \"x\nEOF\n", "\""),
+        ] {
+            let d = parse(text);
+            assert_eq!(d.errors.len(), 1, "{text:?}: {:?}", d.errors);
+            let e = &d.errors[0];
+            assert!(
+                e.message.contains("unterminated"),
+                "{text:?}: {}",
+                e.message
+            );
+            assert_eq!(src(text, e.span), quoted, "{text:?}");
+        }
+        // Balanced quotes, quotes in JSON form and escaped quotes are fine.
+        for text in [
+            "FROM alpine\nENV A=\"it's\" B='say \"hi\"'\n",
+            "FROM alpine\nRUN echo \\\" && echo \"a\\\"b\"\n",
+            "FROM alpine\nCMD [\"echo\", \"it's\"]\n",
+        ] {
+            assert!(
+                parse(text).errors.is_empty(),
+                "{text:?}: {:?}",
+                parse(text).errors
+            );
+        }
+    }
+
+    #[test]
+    fn deeply_nested_expansions_do_not_overflow_the_stack() {
+        let text = format!(
+            "FROM alpine\nRUN echo {}x{} && pip install flask\n",
+            "$(".repeat(10_000),
+            ")".repeat(10_000)
+        );
+        let d = parse(&text);
+        assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+        assert!(d.errors[0].message.contains("nested deeper"));
+        assert!(
+            commands(run_command(&d.instructions[1]))
+                .iter()
+                .any(|c| c[0] == "pip")
+        );
     }
 
     /// Parses every Dockerfile of the shared corpus and prints the parse errors:

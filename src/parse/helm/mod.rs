@@ -70,7 +70,8 @@ pub struct Chart {
     pub environments: Vec<EnvValues>,
     /// Every container of every environment.
     pub containers: Vec<Container>,
-    /// Problems of `Chart.yaml` (filled in by assembly; templates never give errors).
+    /// Problems of `Chart.yaml` (filled in by assembly). Templates never give YAML errors;
+    /// a template's Go syntax errors stay with the template's own file.
     pub errors: Vec<ParseError>,
 }
 
