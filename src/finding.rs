@@ -124,10 +124,11 @@ impl Finding {
     }
 }
 
-/// Longest text a message quotes in full between backquotes.
-pub const MAX_QUOTED_CHARS: usize = 120;
+/// Longest text a message quotes in full between backquotes: long enough for any real image
+/// reference with its digest, or a release URL (the corpus's longest is 130 characters).
+pub const MAX_QUOTED_CHARS: usize = 400;
 /// Longest message kept whole.
-pub const MAX_MESSAGE_CHARS: usize = 1000;
+pub const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// A message with every quoted value (between backquotes) longer than [`MAX_QUOTED_CHARS`]
 /// cut to its start and end around an ellipsis, and the whole cut after
@@ -222,7 +223,7 @@ mod tests {
             "{short}"
         );
         assert!(short.contains('…'));
-        assert!(short.chars().count() < 200, "{}", short.len());
+        assert!(short.chars().count() < MAX_QUOTED_CHARS + 60, "{}", short.len());
         // Short values, and long messages of short values, stay as they are.
         assert_eq!(shorten_message("Service `web` has no memory limit"), None);
         let many = "`x` ".repeat(100);
