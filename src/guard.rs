@@ -11,6 +11,9 @@
 //! Under `cfg(fuzzing)` (set by `cargo fuzz`) nothing is caught, so the fuzzer sees every
 //! panic as the crash it is.
 
+// Under the fuzzer nothing is caught, so the hook and its state go unused.
+#![cfg_attr(fuzzing, allow(dead_code, unused_imports))]
+
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
