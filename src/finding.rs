@@ -223,7 +223,11 @@ mod tests {
             "{short}"
         );
         assert!(short.contains('…'));
-        assert!(short.chars().count() < MAX_QUOTED_CHARS + 60, "{}", short.len());
+        assert!(
+            short.chars().count() < MAX_QUOTED_CHARS + 60,
+            "{}",
+            short.len()
+        );
         // Short values, and long messages of short values, stay as they are.
         assert_eq!(shorten_message("Service `web` has no memory limit"), None);
         let many = "`x` ".repeat(100);

@@ -228,7 +228,9 @@ pub fn parse(text: &str) -> ParsedBody {
                             body.push(s);
                         }
                     }
-                    Err(e) => errors.push(e),
+                    // The error may sit in the blanked part, where a position between two
+                    // spaces can fall inside a character of the real text (found by fuzzing).
+                    Err(e) => errors.push(on_char_boundaries(text, e)),
                 }
             }
             if errors.is_empty() {
@@ -239,6 +241,20 @@ pub fn parse(text: &str) -> ParsedBody {
             ParsedBody { body, errors }
         }
     }
+}
+
+/// `e` with its span widened to the characters of `text` it touches.
+fn on_char_boundaries(text: &str, mut e: ParseError) -> ParseError {
+    let mut start = e.span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = e.span.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    e.span = Span::new(start, end);
+    e
 }
 
 /// How many bytes error recovery may parse in all (chunks × file length).
@@ -470,6 +486,35 @@ mod tests {
 
     fn file(text: &str) -> Arc<SourceFile> {
         Arc::new(SourceFile::in_memory("main.tf", Format::Terraform, text))
+    }
+
+    #[test]
+    fn recovered_error_spans_fall_on_character_boundaries() {
+        let e = on_char_boundaries("aé b", ParseError::new("x", Span::new(2, 2)));
+        assert_eq!(e.span, Span::new(1, 3));
+        let e = on_char_boundaries("aé b", ParseError::new("x", Span::new(0, 2)));
+        assert_eq!(e.span, Span::new(0, 3));
+        // The fuzzer's inputs: broken blocks beside blocks with multi-byte text.
+        let dir = format!(
+            "{}/tests/fuzz-regressions/terraform",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            if !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("recovered-error")
+            {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+            for e in parse(&text).errors {
+                assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, 4);
     }
 
     #[test]
