@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,19 +38,27 @@ TIME = shutil.which("time") or "/usr/bin/time"
 
 def run_timed(cmd, cwd=None):
     """Runs cmd under /usr/bin/time; returns (wall s, cpu s, max rss MB, exit code)."""
+    # Wall time from a monotonic clock here (GNU time's %e has 10 ms steps, too coarse for
+    # the pre-commit case); CPU and peak RSS from GNU time.
     with tempfile.NamedTemporaryFile(mode="r", suffix=".time") as t:
+        start = time.perf_counter()
         proc = subprocess.run(
             [TIME, "-f", "%e %U %S %M", "-o", t.name, *cmd],
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        wall = time.perf_counter() - start
         fields = Path(t.name).read_text().split()
-    wall, user, system, rss_kb = (float(x) for x in fields[-4:])
+    _, user, system, rss_kb = (float(x) for x in fields[-4:])
     return wall, user + system, rss_kb / 1024, proc.returncode
 
 
-def measure(cmd, repeat, cwd=None):
+def measure(cmd, repeat, cwd=None, warmup=False):
+    # A discarded first run for the fast tools: their cold start (page cache, the VM's
+    # scheduler) is a large share of a sub-second run and would make the median noisy.
+    if warmup:
+        run_timed(cmd, cwd)
     runs = [run_timed(cmd, cwd) for _ in range(repeat)]
     return {
         "wall": statistics.median(r[0] for r in runs),
@@ -115,9 +124,9 @@ def main():
         print(f"{name:12} {tool:22} {fmt(m)}", flush=True)
 
     # (a) the whole corpus
-    a = measure(pl(str(CORPUS)), args.repeat)
+    a = measure(pl(str(CORPUS)), max(5, args.repeat), warmup=True)
     row("corpus", "plumbline", a)
-    a1 = measure(pl(str(CORPUS)) + ["--threads", "1"], args.repeat)
+    a1 = measure(pl(str(CORPUS)) + ["--threads", "1"], max(5, args.repeat), warmup=True)
     row("corpus", "plumbline --threads 1", a1)
     same = subprocess.run(pl(str(CORPUS)), capture_output=True).stdout == subprocess.run(
         pl(str(CORPUS)) + ["--threads", "1"], capture_output=True).stdout
@@ -136,7 +145,7 @@ def main():
         row("corpus", "checkov -d", None, a)
 
     # (d) the Dockerfiles only
-    d = measure(pl(*dfs), args.repeat)
+    d = measure(pl(*dfs), max(5, args.repeat), warmup=True)
     row("dockerfiles", "plumbline", d)
     hadolint = PEERS / "bin" / "hadolint"
     if hadolint.exists():
@@ -146,7 +155,7 @@ def main():
         row("dockerfiles", "hadolint", None, d)
 
     # (c) a pre-commit-sized input
-    c = measure(pl(*five), args.repeat * 2)
+    c = measure(pl(*five), max(10, args.repeat * 2), warmup=True)
     row("precommit", "plumbline (5 files)", c)
 
     # (b) the monorepo
@@ -163,7 +172,9 @@ def main():
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     today = datetime.date.today().isoformat()
     out = [f"Measured {today} on {platform.machine()}, {cores} cores, {mem_gb:.0f} GiB "
-           f"(`python3 bench/compare.py`, median of {args.repeat} runs; Checkov once).", "",
+           f"(`python3 bench/compare.py`; plumbline: median of {max(5, args.repeat)} runs after a "
+           f"discarded warm-up run; peers: median of {args.repeat}, Trivy of "
+           f"{max(1, args.repeat // 2)}, Checkov once).", "",
            "| input | tool | wall | CPU | peak RSS | peer / plumbline (wall) |",
            "|---|---|---:|---:|---:|---:|"]
     for name, tool, m, base in results:
