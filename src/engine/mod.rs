@@ -400,7 +400,7 @@ fn graph_error(message: &str) -> FileError {
 /// each file over the limit how many more there were, located at the first one left out.
 fn limit_findings(findings: &mut Vec<Finding>, max: usize) -> Vec<FileError> {
     let mut errors = Vec::new();
-    let mut kept = Vec::with_capacity(findings.len().min(max.saturating_mul(64)));
+    let mut kept = Vec::with_capacity(findings.len());
     let mut rest = std::mem::take(findings).into_iter().peekable();
     while let Some(first) = rest.peek() {
         let file = Arc::clone(&first.location.file);
@@ -498,7 +498,7 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
 
     // Each unit is parsed, built, checked by every rule and reduced to its graph layers in
     // one parallel pass, then dropped: only the texts, findings and layers outlive it.
-    let outcomes: Vec<Checked> = parse::assemble::units(loaded)
+    let mut outcomes: Vec<Checked> = parse::assemble::units(loaded)
         .into_par_iter()
         .flat_map_iter(|unit| unit.build())
         .map(|(index, file, mut doc)| {
@@ -514,7 +514,6 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
             }
         })
         .collect();
-    let mut outcomes = outcomes;
     outcomes.sort_unstable_by_key(|c| c.index);
     timer.lap("parse, build and check units");
 
