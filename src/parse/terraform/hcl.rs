@@ -514,7 +514,7 @@ mod tests {
             }
             seen += 1;
         }
-        assert_eq!(seen, 4);
+        assert_eq!(seen, 5);
     }
 
     #[test]
