@@ -70,19 +70,25 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// A panic on purpose, for the tests that prove containment: in debug builds only, when
-/// `PLUMBLINE_TEST_PANIC` is `<stage>:<path suffix>` (stage `parse`, `assemble`, `rule`) or
-/// `graph`, the matching stage panics. Release builds compile this to nothing.
-pub fn injected(stage: &str, path: &str) {
-    if cfg!(debug_assertions)
-        && let Ok(spec) = std::env::var("PLUMBLINE_TEST_PANIC")
-    {
-        let hit = match spec.split_once(':') {
-            Some((s, suffix)) => s == stage && path.ends_with(suffix),
-            None => spec == stage,
-        };
-        if hit {
-            panic!("injected panic ({stage}) for {path}");
-        }
+/// `PLUMBLINE_TEST_PANIC` is `<stage>:<suffix of the key>` (stage `parse`, `assemble` or
+/// `rule`; the key is the file's path, `<RULE> <path>` for `rule`) or `graph`, the matching
+/// stage panics. The key is formatted only then: this runs for every rule on every file.
+/// Release builds compile it to nothing.
+pub fn injected(stage: &str, key: std::fmt::Arguments<'_>) {
+    static SPEC: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(spec) = SPEC.get_or_init(|| std::env::var("PLUMBLINE_TEST_PANIC").ok()) else {
+        return;
+    };
+    let key = key.to_string();
+    let hit = match spec.split_once(':') {
+        Some((s, suffix)) => s == stage && key.ends_with(suffix),
+        None => spec == stage,
+    };
+    if hit {
+        panic!("injected panic ({stage}) for {key}");
     }
 }
 

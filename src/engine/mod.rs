@@ -325,7 +325,7 @@ fn settle(
 }
 
 /// Wall time per phase, printed to standard error when `PLUMBLINE_TIMINGS` is set (for
-/// profiling; see bench/README.md).
+/// profiling; see the README's Performance section).
 struct Phases(Option<std::time::Instant>);
 
 impl Phases {
@@ -373,7 +373,7 @@ fn check_file(
     for (meta, rule) in rule_impls {
         let mut sink = Sink::new(meta, file);
         let ran = guard::guarded(|| {
-            guard::injected("rule", &format!("{} {}", meta.id, file.display_path));
+            guard::injected("rule", format_args!("{} {}", meta.id, file.display_path));
             rule.check_file(&ctx, &mut sink);
         });
         match ran {
@@ -529,7 +529,7 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
 
     // Cross-file rules: one graph of services for the whole run.
     match guard::guarded(|| {
-        guard::injected("graph", "");
+        guard::injected("graph", format_args!(""));
         crate::graph::link::link(layers, &explicit, &opts.paths)
     }) {
         Ok(graph) => {

@@ -98,7 +98,7 @@ impl Member {
         match self.parsed.take() {
             Some(p) => p,
             None => {
-                crate::guard::injected("parse", &self.file.display_path);
+                crate::guard::injected("parse", format_args!("{}", self.file.display_path));
                 parse::parse(&self.file)
             }
         }
@@ -425,7 +425,7 @@ fn terraform_unit(mut members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Docu
 /// Builds one file's document, containing a panic to that file ([`crate::guard`]).
 fn contained<T: From<Document>>(file: &SourceFile, build: impl FnOnce() -> T) -> T {
     crate::guard::guarded(|| {
-        crate::guard::injected("assemble", &file.display_path);
+        crate::guard::injected("assemble", format_args!("{}", file.display_path));
         build()
     })
     .unwrap_or_else(|message| T::from(Document::Crashed { message }))
