@@ -50,17 +50,23 @@ pub fn missing_siblings(loaded: &[Loaded]) -> Vec<PathBuf> {
     for dir in tf_dirs {
         want.extend(terraform_files(dir));
     }
-    for (f, p) in loaded {
-        if let Some(Parsed::Bicep(b)) = p
-            && let Some(using) = &b.using
-        {
-            want.push(normalize(&f.dir().join(using)));
-        }
-    }
+    want.extend(
+        loaded
+            .iter()
+            .filter_map(|(f, p)| template_of(f, p.as_ref()?)),
+    );
     want.sort();
     want.dedup();
     want.retain(|p| !have.contains(p.as_path()) && p.is_file());
     want
+}
+
+/// The template a `.bicepparam` file's `using` names, as a path.
+fn template_of(file: &SourceFile, parsed: &Parsed) -> Option<PathBuf> {
+    match parsed {
+        Parsed::Bicep(b) => Some(normalize(&file.dir().join(b.using.as_deref()?))),
+        _ => None,
+    }
 }
 
 /// Whether a file of this format must be parsed before it can be put in a unit.
@@ -76,7 +82,7 @@ pub struct Unit {
     members: Vec<Member>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum UnitKind {
     Single,
     Compose,
@@ -107,7 +113,7 @@ impl Member {
 
 /// Groups files into units by path and format (see the module doc).
 pub fn units(loaded: Vec<Loaded>) -> Vec<Unit> {
-    let mut keyed: BTreeMap<(u8, PathBuf), Unit> = BTreeMap::new();
+    let mut keyed: BTreeMap<(UnitKind, PathBuf), Unit> = BTreeMap::new();
     let mut singles = Vec::new();
     for (index, (file, parsed)) in loaded.into_iter().enumerate() {
         let key = match file.format {
@@ -116,13 +122,10 @@ pub fn units(loaded: Vec<Loaded>) -> Vec<Unit> {
             }
             Format::Compose => Some((UnitKind::Compose, compose_key(&file.path).0)),
             Format::Bicep => Some((UnitKind::Bicep, normalize(&file.path))),
-            Format::BicepParams => match &parsed {
-                Some(Parsed::Bicep(p)) if p.using.is_some() => {
-                    let using = p.using.as_deref().unwrap_or_default();
-                    Some((UnitKind::Bicep, normalize(&file.dir().join(using))))
-                }
-                _ => None,
-            },
+            Format::BicepParams => parsed
+                .as_ref()
+                .and_then(|p| template_of(&file, p))
+                .map(|template| (UnitKind::Bicep, template)),
             Format::Terraform | Format::TerraformVars => {
                 Some((UnitKind::Terraform, file.dir().to_path_buf()))
             }
@@ -136,7 +139,7 @@ pub fn units(loaded: Vec<Loaded>) -> Vec<Unit> {
         match key {
             Some((kind, path)) => {
                 keyed
-                    .entry((kind as u8, path))
+                    .entry((kind, path))
                     .or_insert_with(|| Unit {
                         kind,
                         members: Vec::new(),
@@ -207,11 +210,6 @@ impl Unit {
                 .chain(ids.map(|(i, f)| (i, f, Document::Part { errors: Vec::new() })))
                 .collect()
         })
-    }
-
-    /// The files of the unit, with the position each had in the run's file list.
-    pub fn files(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
-        self.members.iter().map(|m| &m.file)
     }
 }
 
