@@ -56,16 +56,42 @@ fn file(name: &str, format: Format, data: &[u8]) -> Arc<SourceFile> {
 /// Checks the invariant every parser promises: errors are located inside the file.
 fn assert_spans(file: &SourceFile, errors: &[crate::parse::ParseError]) {
     for e in errors {
-        assert!(
-            e.span.start <= e.span.end && e.span.end <= file.text.len(),
-            "error span {:?} outside a {}-byte file: {}",
-            e.span,
-            file.text.len(),
-            e.message
-        );
-        assert!(file.text.is_char_boundary(e.span.start) && file.text.is_char_boundary(e.span.end));
-        // Line and column are computable for every reported position.
-        let _ = file.line_col(e.span.start);
+        assert_span(file, e.span, &e.message);
+    }
+}
+
+/// A span lies inside its file, on character boundaries, with a computable line and column.
+fn assert_span(file: &SourceFile, span: crate::source::Span, what: &str) {
+    assert!(
+        span.start <= span.end && span.end <= file.text.len(),
+        "span {span:?} outside the {}-byte {}: {what}",
+        file.text.len(),
+        file.display_path
+    );
+    assert!(
+        file.text.is_char_boundary(span.start) && file.text.is_char_boundary(span.end),
+        "span {span:?} inside a character of {}: {what}",
+        file.display_path
+    );
+    let _ = file.line_col(span.start);
+}
+
+/// What every report promises, whatever the input: no internal error, and every finding,
+/// related location and error located inside its file on character boundaries. Shared by the
+/// `pipeline` target and the property tests.
+pub fn assert_report_invariants(report: &engine::Report) {
+    for e in &report.errors {
+        assert_ne!(e.kind, engine::ErrorKind::Internal, "{}", e.message);
+        if let Some((file, span)) = &e.location {
+            assert_span(file, *span, &e.message);
+        }
+    }
+    for f in &report.findings {
+        let what = format!("{}: {}", f.rule.id, f.message);
+        assert_span(&f.location.file, f.location.span, &what);
+        for r in &f.related {
+            assert_span(&r.location.file, r.location.span, &what);
+        }
     }
 }
 
@@ -211,23 +237,7 @@ pub fn pipeline_target(data: &[u8]) {
         ..Options::default()
     };
     let report = engine::check_sources(&opts, sources).expect("the default options are valid");
-    for e in &report.errors {
-        assert_ne!(e.kind, engine::ErrorKind::Internal, "{}", e.message);
-        if let Some((file, span)) = &e.location {
-            assert!(span.end <= file.text.len(), "{}", e.message);
-        }
-    }
-    for f in &report.findings {
-        let file = &f.location.file;
-        assert!(
-            f.location.span.end <= file.text.len(),
-            "{}: {}",
-            f.rule.id,
-            f.message
-        );
-        assert!(file.text.is_char_boundary(f.location.span.start));
-        assert!(file.text.is_char_boundary(f.location.span.end));
-    }
+    assert_report_invariants(&report);
     let ropts = ReportOptions::default();
     for format in OutputFormat::ALL {
         let mut out = Vec::new();

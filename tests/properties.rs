@@ -217,21 +217,7 @@ proptest! {
     #[test]
     fn reported_spans_lie_inside_their_files(files in run_of_files()) {
         let report = engine::check_sources(&options(), files).unwrap();
-        for f in &report.findings {
-            let file = &f.location.file;
-            let span = f.location.span;
-            prop_assert!(span.start <= span.end && span.end <= file.text.len(), "{} {}", f.rule.id, f.message);
-            prop_assert!(file.text.is_char_boundary(span.start) && file.text.is_char_boundary(span.end));
-            for r in &f.related {
-                prop_assert!(r.location.span.end <= r.location.file.text.len());
-            }
-        }
-        for e in &report.errors {
-            prop_assert_ne!(&e.kind, &engine::ErrorKind::Internal, "{}", e.message);
-            if let Some((file, span)) = &e.location {
-                prop_assert!(span.start <= span.end && span.end <= file.text.len(), "{}", e.message);
-            }
-        }
+        plumbline::fuzz::assert_report_invariants(&report);
     }
 
     #[test]
