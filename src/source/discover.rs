@@ -77,15 +77,16 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                 continue;
             }
         };
-        // Directories the walk passes over because of their ignore file, and that file.
-        let passed_over: Arc<Mutex<Vec<(PathBuf, PathBuf)>>> = Arc::default();
+        // What the walk's threads find: files to check, and paths that could not be walked
+        // (a directory passed over because of its ignore file among them).
+        let shared: Arc<Mutex<(Vec<Candidate>, Vec<DiscoveryError>)>> = Arc::default();
         let walker = WalkBuilder::new(root)
             .hidden(false)
             .require_git(false)
             .follow_links(false)
             .overrides(overrides)
             .filter_entry({
-                let passed_over = Arc::clone(&passed_over);
+                let shared = Arc::clone(&shared);
                 move |e| {
                     if e.file_name() == ".git" {
                         return false;
@@ -94,9 +95,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                     if e.file_type().is_some_and(|t| t.is_dir())
                         && let Some(file) = blocking_ignore_file(e.path())
                     {
-                        if let Ok(mut list) = passed_over.lock() {
-                            list.push((e.path().to_path_buf(), file));
-                        }
+                        lock(&shared).1.push(not_walked(e.path(), &file));
                         return false;
                     }
                     true
@@ -106,9 +105,8 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
             // find is sorted below, so the order is the same whatever they did.
             .threads(rayon::current_num_threads())
             .build_parallel();
-        let shared = Mutex::new((Vec::new(), Vec::new()));
         walker.run(|| {
-            let shared = &shared;
+            let shared = Arc::clone(&shared);
             let root = root.clone();
             Box::new(move |entry| {
                 match entry {
@@ -120,7 +118,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                                 path: entry.into_path(),
                                 format: Some(format),
                             };
-                            lock(shared).0.push(c);
+                            lock(&shared).0.push(c);
                         }
                     }
                     Err(e) => {
@@ -128,7 +126,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                             ignore::Error::WithPath { path, .. } => path.clone(),
                             _ => root.clone(),
                         };
-                        lock(shared).1.push(DiscoveryError {
+                        lock(&shared).1.push(DiscoveryError {
                             path,
                             message: e.to_string(),
                         });
@@ -137,12 +135,9 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                 WalkState::Continue
             })
         });
-        let (f, e) = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+        let (f, e) = std::mem::take(&mut *lock(&shared));
         found.extend(f);
         errors.extend(e);
-        if let Ok(list) = passed_over.lock() {
-            errors.extend(list.iter().map(|(dir, file)| not_walked(dir, file)));
-        }
     }
     // A file named twice (`check . Dockerfile`, `./a` and `a`) is read once.
     let mut keyed: Vec<(PathBuf, Candidate)> = found
