@@ -10,7 +10,6 @@ use crate::baseline::Baseline;
 use crate::engine::{self, ErrorKind, Options};
 use crate::finding::Severity;
 use crate::report::{self, OutputFormat, ReportOptions};
-use crate::rules;
 
 /// Exit codes: nothing at or above the threshold, findings at or above it, usage or I/O error.
 pub const EXIT_OK: i32 = 0;
@@ -426,7 +425,7 @@ pub fn exit_code(report: &engine::Report, threshold: Option<Severity>) -> i32 {
 }
 
 fn list_rules(json: bool) -> i32 {
-    let catalogue = rules::catalogue();
+    let catalogue = crate::catalogue::all();
     let mut out = String::new();
     if json {
         let items: Vec<_> = catalogue
@@ -467,7 +466,7 @@ fn list_rules(json: bool) -> i32 {
 }
 
 fn explain(rule: &str) -> i32 {
-    match rules::meta(rule) {
+    match crate::catalogue::meta(rule) {
         Some(m) => print_or_pipe(&m.markdown()),
         None => {
             eprintln!("plumbline: error: unknown rule `{rule}` (see `plumbline rules`)");

@@ -14,8 +14,8 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::catalogue::RuleMeta;
 use crate::finding::{Family, Severity};
-use crate::rules::{self, RuleMeta};
 
 /// The name looked for in each directory.
 pub const FILE_NAME: &str = ".plumbline.toml";
@@ -127,15 +127,17 @@ enum Selector {
 
 impl Selector {
     fn parse(s: &str) -> Option<Selector> {
-        if let Some(m) = rules::meta(s) {
+        if let Some(m) = crate::catalogue::meta(s) {
             return Some(Selector::Rule(m.id.as_str()));
         }
         if let Some(f) = Family::parse(s) {
             return Some(Selector::Family(f));
         }
         let upper = s.to_ascii_uppercase();
-        let known =
-            !upper.is_empty() && rules::catalogue().iter().any(|m| m.id.starts_with(&upper));
+        let known = !upper.is_empty()
+            && crate::catalogue::all()
+                .iter()
+                .any(|m| m.id.starts_with(&upper));
         known.then_some(Selector::Prefix(upper))
     }
 
@@ -215,7 +217,7 @@ impl Config {
 
         let mut severity = Vec::new();
         for (rule, level) in raw.severity.unwrap_or_default() {
-            let meta = rules::meta(&rule).ok_or_else(|| {
+            let meta = crate::catalogue::meta(&rule).ok_or_else(|| {
                 format!(
                     "{}: `{rule}` in [severity] is not a rule id or name",
                     at(level.span())
@@ -381,7 +383,7 @@ mod tests {
     #[test]
     fn the_starter_file_is_valid_and_changes_nothing() {
         let c = parse(STARTER).unwrap();
-        for m in rules::catalogue() {
+        for m in crate::catalogue::all() {
             assert_eq!(c.runs(m, &[]), !m.opt_in, "{}", m.id);
             assert_eq!(c.severity(m), m.severity);
         }
@@ -391,7 +393,7 @@ mod tests {
     #[test]
     fn selectors_by_id_name_family_and_prefix() {
         let c = parse("select = [\"secrets\", \"ROOT\", \"base-image-unpinned\", \"PIN005\"]\nignore = [\"SEC005\"]\n").unwrap();
-        let run = |id: &str| c.runs(rules::meta(id).unwrap(), &[]);
+        let run = |id: &str| c.runs(crate::catalogue::meta(id).unwrap(), &[]);
         assert!(run("SEC001") && run("ROOT001") && run("PIN001"));
         assert!(run("PIN005"), "an opt-in rule selected by id runs");
         assert!(!run("PIN002") && !run("SEC005") && !run("PORT001"));
@@ -400,7 +402,7 @@ mod tests {
     #[test]
     fn strict_mode_runs_opt_in_rules() {
         let c = parse("strict = true\n").unwrap();
-        assert!(c.runs(rules::meta("PIN005").unwrap(), &[]));
+        assert!(c.runs(crate::catalogue::meta("PIN005").unwrap(), &[]));
     }
 
     #[test]
@@ -422,7 +424,7 @@ mod tests {
     fn per_path_ignores_and_excludes_are_relative_to_the_file() {
         let c =
             parse("exclude = [\"vendor/\"]\n[per-path]\n\"legacy/**\" = [\"non-root\"]\n").unwrap();
-        let root = rules::meta("ROOT001").unwrap();
+        let root = crate::catalogue::meta("ROOT001").unwrap();
         assert!(!c.reports(root, &[], Path::new("/repo/legacy/a/Dockerfile")));
         assert!(c.reports(root, &[], Path::new("/repo/new/Dockerfile")));
         assert!(c.excludes(Path::new("/repo/vendor/x/Dockerfile"), false));

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::rules::RuleMeta;
+use crate::catalogue::RuleMeta;
 use crate::source::Span;
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.

@@ -12,6 +12,7 @@
 //! - [`report`]: output formats over one finding type.
 
 pub mod baseline;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -21,8 +21,8 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
+use crate::catalogue::RuleMeta;
 use crate::finding::{Finding, Location};
-use crate::rules::{self, RuleMeta};
 use crate::source::{Format, SourceFile, Span};
 
 /// The rules this module reports; they have catalogue entries and fixtures like every rule,
@@ -71,7 +71,7 @@ pub fn scan(file: &Arc<SourceFile>) -> Vec<Ignore> {
             continue;
         };
         let (rules, unknown) = resolve(list.as_str().split(','), |name| {
-            rules::meta(name).map(|m| m.id.as_str())
+            crate::catalogue::meta(name).map(|m| m.id.as_str())
         });
         let reason = clean_reason(rest.as_str());
         let span = Span::new(whole.start(), list.end() + 1);
@@ -92,7 +92,7 @@ pub fn scan(file: &Arc<SourceFile>) -> Vec<Ignore> {
                 continue;
             };
             let (rules, _unknown) = resolve(list.as_str().split(','), |code| {
-                rules::catalogue()
+                crate::catalogue::all()
                     .iter()
                     .find(|m| m.hadolint.iter().any(|h| h.eq_ignore_ascii_case(code)))
                     .map(|m| m.id.as_str())
@@ -189,7 +189,8 @@ pub fn apply(
         }
     }
 
-    let meta = |id: &str| rules::meta(id).filter(|m| active.iter().any(|a| a.id == m.id));
+    let meta =
+        |id: &str| crate::catalogue::meta(id).filter(|m| active.iter().any(|a| a.id == m.id));
     let mut keys: Vec<&&str> = by_file.keys().collect();
     keys.sort();
     let mut extra = Vec::new();

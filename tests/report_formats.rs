@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use plumbline::catalogue::RuleMeta;
 use plumbline::engine::{ErrorKind, FileError, Report};
 use plumbline::finding::{Finding, Location, Related, Severity, mask_secret};
 use plumbline::report::{self, OutputFormat, ReportOptions};
-use plumbline::rules::RuleMeta;
 use plumbline::source::{Format, SourceFile, Span};
 use serde_json::Value;
 

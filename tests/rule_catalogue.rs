@@ -40,7 +40,10 @@ fn expect_file(path: &Path, actual: &str, problems: &mut Vec<String>) {
 
 #[test]
 fn catalogue_and_registry_agree() {
-    let catalogue: BTreeSet<&str> = rules::catalogue().iter().map(|m| m.id.as_str()).collect();
+    let catalogue: BTreeSet<&str> = plumbline::catalogue::all()
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect();
     // The suppression rules are reported by the engine, which alone sees what was suppressed.
     let registry: BTreeSet<&str> = rules::registry()
         .iter()
@@ -52,9 +55,12 @@ fn catalogue_and_registry_agree() {
         catalogue, registry,
         "every rules/<ID>.toml needs an implementation in the registry and vice versa"
     );
-    let names: BTreeSet<&str> = rules::catalogue().iter().map(|m| m.name.as_str()).collect();
+    let names: BTreeSet<&str> = plumbline::catalogue::all()
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
     assert_eq!(names.len(), catalogue.len(), "rule names must be unique");
-    for m in rules::catalogue() {
+    for m in plumbline::catalogue::all() {
         assert!(
             !m.what.trim().is_empty()
                 && !m.why.trim().is_empty()
@@ -74,7 +80,7 @@ fn catalogue_and_registry_agree() {
             m.id
         );
         assert!(
-            rules::meta(&m.name).is_some_and(|x| x.id == m.id),
+            plumbline::catalogue::meta(&m.name).is_some_and(|x| x.id == m.id),
             "{}: lookup by name",
             m.id
         );
@@ -88,7 +94,7 @@ fn docs_are_generated_and_in_sync() {
     let mut index = String::from(
         "# Rules\n\nGenerated from `rules/*.toml` by `cargo test --test rule_catalogue`; do not edit by hand.\n\n| id | name | family | severity | title |\n|---|---|---|---|---|\n",
     );
-    for m in rules::catalogue() {
+    for m in plumbline::catalogue::all() {
         expect_file(
             &dir.join(format!("{}.md", m.id)),
             &m.markdown(),
@@ -110,7 +116,7 @@ fn docs_are_generated_and_in_sync() {
         let name = entry.file_name().to_string_lossy().to_string();
         if let Some(id) = name.strip_suffix(".md")
             && id != "README"
-            && rules::meta(id).is_none()
+            && plumbline::catalogue::meta(id).is_none()
         {
             problems.push(format!("docs/rules/{name} documents no rule"));
         }
@@ -161,7 +167,7 @@ fn snapshot(rule: &str, dir: &Path) -> String {
 #[test]
 fn every_rule_has_failing_and_passing_fixtures() {
     let mut problems = Vec::new();
-    for m in rules::catalogue() {
+    for m in plumbline::catalogue::all() {
         let base = root().join("tests/fixtures").join(&m.id);
         let (fail, pass) = (base.join("fail"), base.join("pass"));
         if !fail.is_dir() || !pass.is_dir() {

@@ -112,7 +112,7 @@ pub fn enabled_rules(enable: &[String]) -> Result<Vec<&'static str>, String> {
     enable
         .iter()
         .map(|name| {
-            rules::meta(name)
+            crate::catalogue::meta(name)
                 .map(|m| m.id.as_str())
                 .ok_or_else(|| format!("unknown rule `{name}` (see `plumbline rules`)"))
         })
@@ -484,7 +484,7 @@ fn run(opts: &Options, input: Input) -> Result<Report, String> {
     let explicit = crate::graph::explicit_services(&configs.all());
     // Every rule that runs under some config in play; each file's findings are then filtered
     // by its own config.
-    let active: Vec<&'static RuleMeta> = rules::catalogue()
+    let active: Vec<&'static RuleMeta> = crate::catalogue::all()
         .iter()
         .filter(|m| configs.all().iter().any(|c| c.runs(m, &enabled)))
         .collect();

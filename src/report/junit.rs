@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::io;
 
+use crate::catalogue::RuleMeta;
 use crate::engine::Report;
 use crate::finding::Finding;
-use crate::rules::RuleMeta;
 
 #[derive(Default)]
 struct Suite<'a> {

@@ -15,9 +15,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::catalogue::RuleMeta;
 use crate::engine::{ErrorKind, FileError, Report};
 use crate::finding::{Finding, Location, Related, Severity};
-use crate::rules::RuleMeta;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");

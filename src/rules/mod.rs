@@ -7,7 +7,6 @@
 //! fails when a rule lacks its catalogue entry, docs page or fixtures.
 
 pub mod bicep;
-mod catalogue;
 pub mod compose;
 pub mod docker;
 pub mod non_root;
@@ -20,7 +19,7 @@ pub mod workload;
 
 use std::sync::Arc;
 
-pub use catalogue::RuleMeta;
+pub use crate::catalogue::RuleMeta;
 
 use crate::finding::{Finding, Location, Related};
 use crate::parse::Document;
@@ -272,19 +271,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
     ALL
 }
 
-/// The catalogue entry for a rule id or name.
-pub fn meta(id_or_name: &str) -> Option<&'static RuleMeta> {
-    catalogue::all()
-        .iter()
-        .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name == id_or_name)
-}
-
 /// The rule implementation for an id.
 pub fn rule(id: &str) -> Option<&'static dyn Rule> {
     registry().iter().copied().find(|r| r.id() == id)
-}
-
-/// All catalogue entries, in id order.
-pub fn catalogue() -> &'static [RuleMeta] {
-    catalogue::all()
 }

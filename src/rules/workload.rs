@@ -185,8 +185,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::catalogue::meta;
     use crate::parse::workload::{Environment, Owner, Spanned};
-    use crate::rules::meta;
     use crate::source::{Format, SourceFile};
 
     fn container(file: &Arc<SourceFile>, kind: &str, env: Option<&str>) -> Container {

@@ -84,9 +84,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::catalogue::meta;
     use crate::parse::workload::{Environment, Owner, Spanned};
     use crate::parse::{Document, helm};
-    use crate::rules::meta;
     use crate::source::{Format, Origin, SourceFile, Span};
 
     /// One chart component `api` in each of `envs`, all without resources, declared at the

@@ -1,5 +1,8 @@
-//! The rule catalogue: each rule's documentation and defaults, read from `rules/<ID>.toml`
-//! (embedded at build time by `build.rs`). The same files generate `docs/rules/<ID>.md`.
+//! The rule catalogue: each rule's identity (id, name, family), documentation and defaults,
+//! read from `rules/<ID>.toml` (embedded at build time by `build.rs`). The same files generate
+//! `docs/rules/<ID>.md` and the registry of rule implementations (`crate::rules`).
+//!
+//! It sits below findings, configuration and rules: all of them name rules by their entry.
 
 use std::sync::OnceLock;
 
@@ -114,4 +117,11 @@ impl RuleMeta {
             self.id
         )
     }
+}
+
+/// The catalogue entry for a rule id (any case) or name.
+pub fn meta(id_or_name: &str) -> Option<&'static RuleMeta> {
+    all()
+        .iter()
+        .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name == id_or_name)
 }
