@@ -41,6 +41,9 @@ pub struct Stats {
     pub stale: usize,
 }
 
+/// The largest baseline read: a million findings' fingerprints, far more than any real one.
+pub const MAX_BASELINE_BYTES: u64 = 256 << 20;
+
 impl Baseline {
     pub fn of(findings: &[Finding]) -> Baseline {
         Baseline {
@@ -57,10 +60,10 @@ impl Baseline {
         }
     }
 
-    /// Reads a baseline file; the error names the file and, for bad JSON, the line.
+    /// Reads a baseline file (at most [`MAX_BASELINE_BYTES`]); the error names the file and,
+    /// for bad JSON, the line.
     pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
+        let text = crate::source::read::read_text(path, "the baseline", MAX_BASELINE_BYTES)?;
         let b: Baseline = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{}:{}:{}: not a plumbline baseline: {e}",

@@ -246,6 +246,7 @@ fn scan(
                 .then_some(args.max_findings_per_file),
         },
         baseline,
+        graph_only: false,
     };
     engine::check(&opts).map_err(|message| {
         eprintln!("plumbline: error: {message}");
@@ -259,7 +260,7 @@ fn baseline(args: BaselineArgs) -> i32 {
         Err(code) => return code,
     };
     let b = Baseline::of(&report.findings);
-    if let Err(e) = std::fs::write(&args.output, b.to_json()) {
+    if let Err(e) = crate::source::write::write(&args.output, b.to_json().as_bytes()) {
         eprintln!(
             "plumbline: error: cannot write {}: {e}",
             args.output.display()
@@ -298,25 +299,26 @@ fn graph(args: GraphArgs) -> i32 {
         excludes: args.exclude,
         cwd: std::env::current_dir().unwrap_or_default(),
         config: args.config,
+        graph_only: true,
         ..Options::default()
     };
-    let docs = match engine::documents(&opts) {
-        Ok(d) => d,
+    let report = match engine::check(&opts) {
+        Ok(r) => r,
         Err(message) => {
             eprintln!("plumbline: error: {message}");
             return EXIT_ERROR;
         }
     };
-    for e in &docs.errors {
+    for e in &report.errors {
         eprintln!("plumbline: {}: {}", e.path, e.message);
     }
-    let g = crate::graph::build(&docs.files, &docs.explicit, &opts.paths);
+    let g = report.graph.unwrap_or_default();
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {
-        GraphFormat::Text => crate::graph::render::text(&g, &mut w),
-        GraphFormat::Json => crate::graph::render::json(&g, &mut w),
-        GraphFormat::Dot => crate::graph::render::dot(&g, &mut w),
+        GraphFormat::Text => crate::report::graph::text(&g, &mut w),
+        GraphFormat::Json => crate::report::graph::json(&g, &mut w),
+        GraphFormat::Dot => crate::report::graph::dot(&g, &mut w),
     }
     .and_then(|()| w.flush());
     match written {
@@ -331,14 +333,14 @@ fn graph(args: GraphArgs) -> i32 {
 
 fn init(force: bool) -> i32 {
     let path = std::path::Path::new(crate::config::FILE_NAME);
-    if path.exists() && !force {
+    if crate::source::write::exists(path) && !force {
         eprintln!(
             "plumbline: error: {} already exists (use --force to overwrite it)",
             path.display()
         );
         return EXIT_ERROR;
     }
-    match std::fs::write(path, crate::config::STARTER) {
+    match crate::source::write::write(path, crate::config::STARTER.as_bytes()) {
         Ok(()) => {
             eprintln!(
                 "Wrote {}: every setting is commented; it changes nothing until you edit it.",
@@ -387,10 +389,8 @@ fn check(args: CheckArgs) -> i32 {
         sarif_root: args.sarif_root,
     };
     let written = match &args.output {
-        Some(path) => std::fs::File::create(path).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            report::write(&report, args.format, &ropts, &mut w)?;
-            w.flush()
+        Some(path) => crate::source::write::write_with(path, |w| {
+            report::write(&report, args.format, &ropts, w)
         }),
         None => {
             let stdout = std::io::stdout();

@@ -173,11 +173,13 @@ fn default_production() -> Vec<String> {
         .to_vec()
 }
 
+/// The largest config file read: a real one is a few hundred bytes.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = crate::source::read::read_text(path, "the config", MAX_CONFIG_BYTES)?;
         Config::parse(path, &text)
     }
 
@@ -344,7 +346,7 @@ impl Resolver {
             return Ok(Arc::clone(c));
         }
         let candidate = dir.join(FILE_NAME);
-        let config = if candidate.is_file() {
+        let config = if crate::source::read::is_regular_file(&candidate) {
             match self.loaded.get(&candidate) {
                 Some(c) => Arc::clone(c),
                 None => {

@@ -1,84 +1,8 @@
 //! Findings: what a rule reports. A finding knows nothing about output formats; the emitters
 //! in `crate::report` each turn the same findings into their format.
 
-use serde::Serialize;
-
-use crate::catalogue::RuleMeta;
+pub use crate::catalogue::{Family, RuleMeta, Severity};
 use crate::source::Span;
-
-/// How serious a finding is. Ordered: `Info < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "info" => Some(Severity::Info),
-            "warning" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-}
-
-/// The families every rule belongs to: the five policy families, and `suppressions` for
-/// findings about ignore comments. The strings are stable: they appear in every
-/// output format and in configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Family {
-    #[serde(rename = "pinned-versions")]
-    PinnedVersions,
-    #[serde(rename = "non-root")]
-    NonRoot,
-    #[serde(rename = "probe-port-alignment")]
-    ProbePortAlignment,
-    #[serde(rename = "secrets")]
-    Secrets,
-    #[serde(rename = "resource-limits")]
-    ResourceLimits,
-    /// Findings about plumbline's own ignore comments (`SUP*`).
-    #[serde(rename = "suppressions")]
-    Suppressions,
-}
-
-impl Family {
-    pub const ALL: [Family; 6] = [
-        Family::PinnedVersions,
-        Family::NonRoot,
-        Family::ProbePortAlignment,
-        Family::Secrets,
-        Family::ResourceLimits,
-        Family::Suppressions,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::PinnedVersions => "pinned-versions",
-            Family::NonRoot => "non-root",
-            Family::ProbePortAlignment => "probe-port-alignment",
-            Family::Secrets => "secrets",
-            Family::ResourceLimits => "resource-limits",
-            Family::Suppressions => "suppressions",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Family> {
-        Family::ALL.into_iter().find(|f| f.as_str() == s)
-    }
-}
 
 /// A place in a file (the name findings have always used for [`Origin`]).
 pub use crate::source::Origin as Location;
@@ -122,6 +46,26 @@ impl Finding {
             fingerprint: String::new(),
         }
     }
+}
+
+/// Deterministic order: path, position, rule, message.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            &a.location.file.display_path,
+            a.location.span.start,
+            a.location.span.end,
+            &a.rule.id,
+            &a.message,
+        )
+            .cmp(&(
+                &b.location.file.display_path,
+                b.location.span.start,
+                b.location.span.end,
+                &b.rule.id,
+                &b.message,
+            ))
+    });
 }
 
 /// Longest text a message quotes in full between backquotes: long enough for any real image

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::{self, Options};
-use crate::parse::{bicep, compose, dockerfile, helm, kubernetes, terraform, yaml};
+use crate::model::{helm, kubernetes};
+use crate::parse::{bicep, compose, dockerfile, terraform, yaml};
 use crate::report::{self, OutputFormat, ReportOptions};
 use crate::source::{Format, SourceFile};
 
@@ -110,7 +111,8 @@ pub fn yaml_target(data: &[u8]) {
 pub fn compose_target(data: &[u8]) {
     let f = file("compose.yaml", Format::Compose, data);
     let s = yaml::load(&f);
-    let p = compose::build_with(&(Arc::clone(&f), s.docs), &[], &compose::Vars::new());
+    let p =
+        crate::render::compose::build_with(&(Arc::clone(&f), s.docs), &[], &compose::Vars::new());
     assert_spans(&f, &p.errors);
 }
 
@@ -166,7 +168,7 @@ pub fn bicep_target(data: &[u8]) {
     let f = file("main.bicep", Format::Bicep, data);
     let parsed = bicep::parse(&f);
     assert_spans(&f, &parsed.errors);
-    let doc = bicep::build((&f, &parsed), &[]);
+    let doc = crate::render::bicep::build((&f, &parsed), &[]);
     assert_spans(&f, &doc.errors);
 }
 
@@ -174,7 +176,7 @@ pub fn terraform_target(data: &[u8]) {
     let f = file("main.tf", Format::Terraform, data);
     let parsed = terraform::parse(&f);
     assert_spans(&f, &parsed.errors);
-    let module = terraform::build(&[(&f, &parsed)]);
+    let module = crate::render::terraform::build(&[(&f, &parsed)], false);
     assert_spans(&f, &module.errors);
 }
 

@@ -43,6 +43,7 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
         baseline: None,
         config: None,
         limits: Default::default(),
+        graph_only: false,
     };
     let report = engine::check(&opts).unwrap();
     let errors: Vec<String> = report

@@ -159,6 +159,7 @@ fn sample() -> Report {
         baseline: None,
         checked: Vec::new(),
         rules: vec![info_rule(), pin(), sec()],
+        graph: None,
     }
 }
 
@@ -694,6 +695,7 @@ fn no_panics_on_odd_spans_and_text() {
             baseline: None,
             checked: Vec::new(),
             rules: vec![pin()],
+            graph: None,
         };
         for format in [OutputFormat::Human, OutputFormat::Json, OutputFormat::Sarif] {
             let out = render(&report, format, false);

@@ -135,6 +135,7 @@ fn snapshot(rule: &str, dir: &Path) -> String {
         baseline: None,
         config: None,
         limits: Default::default(),
+        graph_only: false,
     };
     let report = engine::check(&opts).expect("check runs");
     let mut out = String::new();

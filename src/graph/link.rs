@@ -19,9 +19,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::graph::model::{Ambiguity, Graph, Layer, LayerKind, Link, Service};
-use crate::parse::assemble::normalize;
+use crate::graph::model::{Ambiguity, Graph, Link, Service};
+use crate::model::layer::{Layer, LayerKind};
 use crate::source::absolute;
+use crate::source::normalize;
 
 /// A service stated in `.plumbline.toml`, with paths made absolute.
 #[derive(Debug, Clone, Default)]
@@ -146,9 +147,8 @@ impl Sets {
 }
 
 /// Links the layers into services.
-pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Graph {
+pub fn link(layers: Vec<Layer>, explicit: &[Explicit], projects: &[(PathBuf, bool)]) -> Graph {
     let n = layers.len();
-    let projects = projects(&layers, roots);
     let mut sets = Sets::new(&layers);
     let mut ambiguous = Vec::new();
 
@@ -448,69 +448,6 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], roots: &[PathBuf]) -> Gra
     }
 }
 
-/// The project of each layer, for name-based links: two services named `db` in two projects
-/// of one monorepo are not one service. A project is the nearest directory above the file
-/// (up to the scan root) that holds `.git` or `.plumbline.toml`; failing that, the outermost
-/// one that holds a Compose file; failing that, the first directory below the scan root.
-fn projects(layers: &[Layer], roots: &[PathBuf]) -> Vec<(PathBuf, bool)> {
-    let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(&absolute(r))).collect();
-    // Per directory: whether it marks a repository (`.git`, `.plumbline.toml`), and whether
-    // it holds a Compose file.
-    let mut seen: HashMap<PathBuf, (bool, bool)> = HashMap::new();
-    let mut marks = |dir: &Path| -> (bool, bool) {
-        *seen.entry(dir.to_path_buf()).or_insert_with(|| {
-            let repo = dir.join(".git").exists() || dir.join(".plumbline.toml").is_file();
-            let compose = std::fs::read_dir(dir).is_ok_and(|entries| {
-                entries.flatten().any(|e| {
-                    e.file_name().to_str().is_some_and(|n| {
-                        crate::source::detect::by_name(Path::new(n))
-                            == Some(crate::source::Format::Compose)
-                    })
-                })
-            });
-            (repo, compose)
-        })
-    };
-    layers
-        .iter()
-        .map(|l| {
-            let file = normalize(&absolute(&l.at.file.path));
-            let mut dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
-            // The outermost directory with a Compose file: a per-service dev Compose file
-            // (`src/api/docker-compose.yml`) does not split a repository whose root has one.
-            let mut outermost_compose: Option<PathBuf> = None;
-            loop {
-                let (repo, compose) = marks(&dir);
-                if repo {
-                    return (dir, true);
-                }
-                if compose {
-                    outermost_compose = Some(dir.clone());
-                }
-                let at_root = roots.contains(&dir);
-                match dir.parent() {
-                    Some(p) if !at_root => dir = p.to_path_buf(),
-                    _ => {
-                        return match outermost_compose {
-                            Some(c) => (c, true),
-                            // Unmarked up to the scan root: the first directory below it,
-                            // so the trees side by side under a root are not one project.
-                            None => {
-                                let below = file
-                                    .strip_prefix(&dir)
-                                    .ok()
-                                    .and_then(|rel| rel.components().next())
-                                    .filter(|_| file.parent() != Some(dir.as_path()));
-                                (below.map_or(dir.clone(), |c| dir.join(c)), false)
-                            }
-                        };
-                    }
-                }
-            }
-        })
-        .collect()
-}
-
 /// Docker Official Images that deployments run as published: a one-word image of one of these
 /// names is the public image, not the project's own build.
 const OFFICIAL_IMAGES: &[&str] = &[
@@ -583,7 +520,7 @@ fn is_variant(l: &Layer) -> bool {
                 let n = n.to_ascii_lowercase();
                 ["dockerfile.", "containerfile."].iter().any(|b| {
                     n.strip_prefix(b)
-                        .is_some_and(|v| crate::graph::build::VARIANTS.contains(&v))
+                        .is_some_and(|v| crate::model::layers::VARIANTS.contains(&v))
                 })
             })
 }

@@ -2,16 +2,14 @@
 //! values keep their spans. Parsers never fail as a whole and never panic on any input: what
 //! cannot be read becomes a located [`ParseError`], and what can be read is kept.
 
-pub mod assemble;
 pub mod bicep;
 pub mod compose;
 pub mod dockerfile;
+pub mod dockerignore;
 pub mod helm;
-pub mod kubernetes;
 pub mod shell;
 pub mod terraform;
 pub mod text;
-pub mod workload;
 pub mod yaml;
 
 use std::sync::Arc;
@@ -48,58 +46,6 @@ impl ParseError {
     }
 }
 
-/// What a file turned into once the files that belong together (a Compose file and its
-/// overrides, a Helm chart's files) were assembled.
-#[derive(Debug, Clone)]
-pub enum Document {
-    Dockerfile(dockerfile::Dockerfile),
-    /// A Compose base file (or a lone override), holding the merged project.
-    Compose(compose::Project),
-    Kubernetes(kubernetes::Manifests),
-    /// A chart's `Chart.yaml`, holding the whole chart.
-    HelmChart(helm::Chart),
-    /// A Bicep template, with the values of the `.bicepparam` files that use it.
-    Bicep(bicep::Document),
-    /// A Terraform module, on the first `.tf` file of its directory (in path order).
-    Terraform(terraform::Module),
-    /// A file read as part of another file's document (a Compose override, Helm values, a
-    /// template): its findings come from that document; it keeps only its own errors.
-    Part {
-        errors: Vec<ParseError>,
-    },
-    /// A file whose document could not be built because plumbline failed on it (a panic,
-    /// contained by [`crate::guard`]); the engine reports it as an internal error.
-    Crashed {
-        message: String,
-    },
-}
-
-impl Document {
-    pub fn errors(&self) -> &[ParseError] {
-        match self {
-            Document::Dockerfile(d) => &d.errors,
-            Document::Compose(p) => &p.errors,
-            Document::Kubernetes(m) => &m.errors,
-            Document::HelmChart(c) => &c.errors,
-            Document::Bicep(b) => &b.errors,
-            Document::Terraform(m) => &m.errors,
-            Document::Part { errors } => errors,
-            Document::Crashed { .. } => &[],
-        }
-    }
-
-    /// The workload containers a Kubernetes manifest, a Helm chart (every environment) or a
-    /// Terraform module's `kubernetes_*` resources declare.
-    pub fn containers(&self) -> &[workload::Container] {
-        match self {
-            Document::Kubernetes(m) => &m.containers,
-            Document::HelmChart(c) => &c.containers,
-            Document::Terraform(m) => &m.containers,
-            _ => &[],
-        }
-    }
-}
-
 /// A file parsed on its own, before assembly.
 #[derive(Debug, Clone)]
 pub enum Parsed {
@@ -121,11 +67,9 @@ pub fn parse(file: &Arc<SourceFile>) -> Parsed {
         Format::Compose | Format::Kubernetes | Format::HelmChart | Format::HelmValues => {
             Parsed::Yaml(yaml::load(file))
         }
-        Format::HelmTemplate => Parsed::Template(
-            helm::templates::syntax_error(&file.text)
-                .into_iter()
-                .collect(),
-        ),
+        Format::HelmTemplate => {
+            Parsed::Template(helm::syntax_error(&file.text).into_iter().collect())
+        }
         Format::OtherYaml => Parsed::Ignored,
         Format::Bicep | Format::BicepParams => Parsed::Bicep(bicep::parse(file)),
         Format::Terraform | Format::TerraformVars => Parsed::Terraform(terraform::parse(file)),

@@ -21,8 +21,7 @@
 //! follow functions. Rules treat a word they cannot read literally as unknown.
 
 use crate::parse::ParseError;
-use crate::parse::dockerfile::Word;
-use crate::parse::text::OffsetMap;
+use crate::parse::text::{OffsetMap, Word};
 
 /// Deepest nesting of `$(…)`, `${…}`, `$[…]` and `<(…)`/`>(…)` handed to the tokenizer.
 pub const MAX_NESTING: usize = 64;

@@ -1,5 +1,16 @@
-//! Text helpers shared by parsers: mapping offsets in a rebuilt ("logical") string back to the
-//! source it was rebuilt from.
+//! Text helpers shared by parsers: words with their spans, and mapping offsets in a rebuilt
+//! ("logical") string back to the source it was rebuilt from.
+
+use crate::source::Span;
+
+/// A piece of text with its source span. `text` is the meaningful value: for a quoted
+/// argument the quotes are removed and escapes resolved; `span` always covers the raw source
+/// (quotes included).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Word {
+    pub text: String,
+    pub span: Span,
+}
 
 /// Maps byte offsets in a logical string (for example a Dockerfile instruction with its line
 /// continuations removed) back to byte offsets in the source text.

@@ -17,6 +17,7 @@
 
 mod compact;
 mod github;
+pub mod graph;
 mod human;
 mod json;
 mod junit;

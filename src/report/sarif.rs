@@ -456,9 +456,7 @@ pub(super) fn write(
     let rebase = sarif_root.map(|root| Rebase {
         cwd: cwd.clone(),
         // Canonical, so `..` and symbolic links compare equal to the working directory.
-        root: std::fs::canonicalize(root)
-            .or_else(|_| std::path::absolute(root))
-            .unwrap_or_else(|_| root.to_path_buf()),
+        root: crate::source::write::canonical(root),
     });
     let rb = rebase.as_ref();
     let base = srcroot_uri(rb.map_or(cwd.as_path(), |r| r.root.as_path()));

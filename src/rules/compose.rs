@@ -1,6 +1,6 @@
 //! Shared reading of a Compose project for the Compose rules.
 
-use crate::parse::Document;
+use crate::model::Document;
 use crate::parse::compose::{Project, Service, Str};
 use crate::rules::FileContext;
 

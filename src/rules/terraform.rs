@@ -3,14 +3,14 @@
 //! `default`, a `.tfvars` file) than the attribute that uses it.
 
 use crate::finding::Finding;
-use crate::parse::Document;
-use crate::parse::terraform::{Attribute, Module, Resolved};
+use crate::model::Document;
+use crate::render::terraform::{Attribute, Module, Resolved};
 use crate::rules::{FileContext, Sink};
 
 /// The Terraform module of the context, on the module's first `.tf` file.
 pub fn module<'a>(ctx: &FileContext<'a>) -> Option<&'a Module> {
     match ctx.doc {
-        Document::Terraform(m) => Some(m),
+        Document::Terraform(t) => Some(&t.module),
         _ => None,
     }
 }

@@ -10,7 +10,7 @@
 //! and message into one that names the environments.
 
 use crate::finding::Related;
-use crate::parse::workload::Container;
+use crate::model::workload::Container;
 use crate::rules::Sink;
 use crate::source::{Format, Origin, Span};
 
@@ -186,7 +186,7 @@ mod tests {
 
     use super::*;
     use crate::catalogue::meta;
-    use crate::parse::workload::{Environment, Owner, Spanned};
+    use crate::model::workload::{Environment, Owner, Spanned};
     use crate::source::{Format, SourceFile};
 
     fn container(file: &Arc<SourceFile>, kind: &str, env: Option<&str>) -> Container {

@@ -7,6 +7,14 @@
 
 pub mod detect;
 pub mod discover;
+mod error;
+pub mod project;
+pub mod read;
+pub mod siblings;
+pub mod side;
+pub mod write;
+
+pub use error::{ErrorKind, FileError};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -38,6 +46,25 @@ impl Span {
 /// the path as given when that is impossible.
 pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A path with `.` and `..` components folded away, without touching the file system
+/// (`using '../main.bicep'`).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Where a value was written: a file and a span in it. Parsed documents keep one for every

@@ -16,6 +16,7 @@ pub use vars::{Vars, substitute};
 
 use crate::parse::ParseError;
 use crate::parse::shell::ShellScript;
+pub use crate::parse::text::Word;
 use crate::source::Span;
 
 /// A parsed Dockerfile. Parsing never fails as a whole: problems are collected in `errors`,
@@ -41,15 +42,6 @@ pub struct Directive {
     /// Lower-cased name: `syntax`, `escape`, `check`.
     pub name: String,
     pub value: Word,
-    pub span: Span,
-}
-
-/// A piece of text with its source span. `text` is the meaningful value: for a quoted
-/// argument the quotes are removed and escapes resolved; `span` always covers the raw source
-/// (quotes included).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Word {
-    pub text: String,
     pub span: Span,
 }
 

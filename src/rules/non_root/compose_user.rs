@@ -1,7 +1,7 @@
 //! ROOT010 compose-user-root: a Compose service sets `user:` to root.
 
+use crate::model::dockerfile::is_root_user;
 use crate::rules::compose::project;
-use crate::rules::docker::is_root_user;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct ComposeUserRoot;

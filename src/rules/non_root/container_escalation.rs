@@ -1,7 +1,7 @@
 //! ROOT023 container-privilege-escalation: a Kubernetes or Helm container that does not set
 //! `allowPrivilegeEscalation: false`, so a setuid binary in the image can gain privileges.
 
-use crate::parse::workload::Unresolved;
+use crate::model::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
 

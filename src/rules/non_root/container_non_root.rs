@@ -2,7 +2,7 @@
 //! does not keep from running as root: neither `runAsNonRoot: true` nor a non-zero
 //! `runAsUser` in its effective security context.
 
-use crate::parse::workload::Unresolved;
+use crate::model::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
 

@@ -1,7 +1,7 @@
 //! ROOT022 container-privileged: a Kubernetes or Helm container with `privileged: true`, or
 //! one that adds the capabilities that amount to it (`ALL`, `SYS_ADMIN`).
 
-use crate::parse::workload::Unresolved;
+use crate::model::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
 

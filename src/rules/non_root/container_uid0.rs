@@ -1,7 +1,7 @@
 //! ROOT021 container-runs-as-uid-zero: a Kubernetes or Helm container whose effective
 //! `runAsUser` is `0`, root.
 
-use crate::parse::workload::Unresolved;
+use crate::model::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
 

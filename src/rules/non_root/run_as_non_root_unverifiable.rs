@@ -5,7 +5,7 @@
 //! non-numeric user`), and an image that runs as root fails the check outright.
 
 use crate::graph::Graph;
-use crate::rules::docker::is_root_user;
+use crate::model::dockerfile::is_root_user;
 use crate::rules::{GraphSink, Rule};
 
 pub struct RunAsNonRootUnverifiable;

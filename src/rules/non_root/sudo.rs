@@ -1,6 +1,7 @@
 //! ROOT002 sudo-in-run: `sudo` inside `RUN`.
 
-use crate::rules::docker::{dockerfile, raw_run_commands};
+use crate::model::dockerfile::raw_run_commands;
+use crate::rules::docker::dockerfile;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct SudoInRun;

@@ -1,6 +1,7 @@
 //! PIN001 base-image-unpinned: a `FROM` image without a tag, or tagged `latest`.
 
-use crate::rules::docker::{bases_without_digest, dockerfile};
+use crate::model::dockerfile::bases_without_digest;
+use crate::rules::docker::dockerfile;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct BaseImageUnpinned;

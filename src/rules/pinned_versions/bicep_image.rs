@@ -2,10 +2,11 @@
 //! image with no tag or `latest`, decided by a literal, a param default, a var or a
 //! `.bicepparam` value.
 
-use crate::parse::bicep::syntax::Expr;
-use crate::parse::bicep::{Scope, Text};
+use crate::model::bicep::containers;
 use crate::parse::dockerfile::ImageRef;
-use crate::rules::bicep::{Once, containers, document};
+use crate::render::bicep::syntax::Expr;
+use crate::render::bicep::{Scope, Text};
+use crate::rules::bicep::{Once, document};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct BicepImageUnpinned;
@@ -18,8 +19,8 @@ fn unpinned(text: &Text) -> Option<(bool, String)> {
         .0
         .iter()
         .map(|s| match s {
-            crate::parse::bicep::Seg::Lit(t) => t.as_str(),
-            crate::parse::bicep::Seg::Hole => "…",
+            crate::render::bicep::Seg::Lit(t) => t.as_str(),
+            crate::render::bicep::Seg::Hole => "…",
         })
         .collect();
     let tail = text.known_tail();
@@ -58,7 +59,7 @@ fn check(
     if strip_docker {
         // `DOCKER|nginx:1.27`; other runtimes (`NODE|20-lts`) are not images.
         match text.0.first_mut() {
-            Some(crate::parse::bicep::Seg::Lit(first))
+            Some(crate::render::bicep::Seg::Lit(first))
                 if first.len() >= 7 && first[..7].eq_ignore_ascii_case("DOCKER|") =>
             {
                 *first = first[7..].to_string();
@@ -71,8 +72,8 @@ fn check(
     };
     let mut r = scope.follow(expr);
     // `'${repo}:${tag}'`: the last interpolation decides the tag; point at its value.
-    if let crate::parse::bicep::syntax::ExprKind::Str(parts) = &r.expr.kind
-        && let Some(crate::parse::bicep::syntax::StrPart::Interp(last)) = parts.last()
+    if let crate::render::bicep::syntax::ExprKind::Str(parts) = &r.expr.kind
+        && let Some(crate::render::bicep::syntax::StrPart::Interp(last)) = parts.last()
         && std::sync::Arc::ptr_eq(&r.file, scope.file)
     {
         let inner = scope.follow(last);
@@ -133,7 +134,7 @@ impl Rule for BicepImageUnpinned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::bicep::Seg;
+    use crate::render::bicep::Seg;
 
     fn t(parts: &[Option<&str>]) -> Text {
         Text(

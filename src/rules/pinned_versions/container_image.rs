@@ -1,9 +1,9 @@
 //! PIN020 container-image-unpinned: a Kubernetes or Helm container whose image has no tag or
 //! the `latest` tag.
 
+use crate::model::workload::Unresolved;
+use crate::model::workload::is_templated;
 use crate::parse::dockerfile::ImageRef;
-use crate::parse::workload::Unresolved;
-use crate::parse::workload::is_templated;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
 

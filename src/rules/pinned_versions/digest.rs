@@ -1,6 +1,7 @@
 //! PIN005 base-image-not-digest-pinned (opt-in): a `FROM` image pinned by tag but not digest.
 
-use crate::rules::docker::{bases_without_digest, dockerfile};
+use crate::model::dockerfile::bases_without_digest;
+use crate::rules::docker::dockerfile;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct BaseImageNotDigestPinned;

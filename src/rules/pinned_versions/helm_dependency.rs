@@ -1,7 +1,7 @@
 //! PIN030 helm-dependency-version-unpinned: a `Chart.yaml` dependency whose `version` is a
 //! range (or missing), so `helm dependency update` may fetch a different chart tomorrow.
 
-use crate::parse::Document;
+use crate::model::Document;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct HelmDependencyUnpinned;

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::graph::Graph;
-use crate::graph::model::{Layer, LayerKind};
+use crate::model::layer::{Layer, LayerKind};
 use crate::rules::{GraphSink, Rule};
 
 pub struct ImageTagDrift;

@@ -2,9 +2,10 @@
 //! without versions. Installs driven by a lock or requirements file (`pip install -r`,
 //! `npm ci`, a bare `npm install`, `yarn install`) are pinned by that file and not findings.
 
+use crate::model::dockerfile::run_commands;
 use crate::parse::dockerfile::Word;
 use crate::parse::shell::SimpleCommand;
-use crate::rules::docker::{dockerfile, operands, run_commands, subcommand};
+use crate::rules::docker::{dockerfile, operands, subcommand};
 use crate::rules::pinned_versions::os_packages::{list, plural};
 use crate::rules::{FileContext, Rule, Sink};
 

@@ -1,8 +1,9 @@
 //! PIN002 os-package-unpinned: `apt-get`/`apt`/`apk`/`yum`/`dnf`/`microdnf`/`zypper` installs
 //! without a version for each package.
 
+use crate::model::dockerfile::run_commands;
 use crate::parse::dockerfile::Word;
-use crate::rules::docker::{dockerfile, operands, run_commands, subcommand};
+use crate::rules::docker::{dockerfile, operands, subcommand};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct OsPackageUnpinned;

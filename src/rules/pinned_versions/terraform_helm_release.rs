@@ -1,7 +1,7 @@
 //! PIN053 terraform-helm-release-unpinned: a `helm_release` of a chart from a repository
 //! without `version`, so each apply installs the chart's newest release.
 
-use crate::parse::terraform::Value;
+use crate::render::terraform::Value;
 use crate::rules::terraform::module;
 use crate::rules::{FileContext, Rule, Sink};
 

@@ -7,9 +7,9 @@
 //! the variable an image attribute uses directly are checked too. `kubernetes_*` workloads
 //! are PIN020's.
 
+use crate::model::workload::is_templated;
 use crate::parse::dockerfile::ImageRef;
-use crate::parse::terraform::{Attribute, Block, Module, Resource, Value};
-use crate::parse::workload::is_templated;
+use crate::render::terraform::{Attribute, Block, Module, Resource, Value};
 use crate::rules::terraform::{module, report_resolved};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -96,7 +96,7 @@ fn check_value(
     m: &Module,
     r: &Resource,
     attr: &Attribute,
-    value: &crate::parse::terraform::Resolved,
+    value: &crate::render::terraform::Resolved,
     tag: Option<&Attribute>,
     sink: &mut Sink<'_>,
 ) {

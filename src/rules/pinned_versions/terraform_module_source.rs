@@ -2,7 +2,7 @@
 //! configuration: a registry module without `version`, or a git source without a `?ref=`
 //! that names a tag or a commit (`ref=main` follows a branch).
 
-use crate::parse::terraform::{ModuleCall, Value};
+use crate::render::terraform::{ModuleCall, Value};
 use crate::rules::terraform::module;
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -78,7 +78,7 @@ fn problem(call: &ModuleCall, source: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::terraform::hcl::Block;
+    use crate::render::terraform::hcl::Block;
     use crate::source::{Format, Origin, SourceFile, Span};
     use std::sync::Arc;
 
@@ -94,10 +94,10 @@ mod tests {
         ModuleCall {
             name: crate::parse::Spanned::new("m".into(), at.clone()),
             source: None,
-            version: version.then(|| crate::parse::terraform::Attribute {
+            version: version.then(|| crate::render::terraform::Attribute {
                 key: crate::parse::Spanned::new("version".into(), at.clone()),
-                value: crate::parse::terraform::Node {
-                    expr: crate::parse::terraform::Expr::Str("1.0.0".into()),
+                value: crate::render::terraform::Node {
+                    expr: crate::render::terraform::Expr::Str("1.0.0".into()),
                     at: at.clone(),
                 },
                 at: at.clone(),

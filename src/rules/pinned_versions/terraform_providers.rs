@@ -3,7 +3,7 @@
 //! bound (`>= 3.0`), so `terraform init` takes whatever release is newest, across major
 //! versions.
 
-use crate::parse::terraform::{Module, Value};
+use crate::render::terraform::{Module, Value};
 use crate::rules::terraform::module;
 use crate::rules::{FileContext, Rule, Sink};
 

@@ -2,9 +2,10 @@
 //! that is neither the ingress `targetPort` nor one of its `additionalPortMappings`, so the
 //! probe knocks on a port the app was not said to serve.
 
-use crate::parse::bicep::Scope;
-use crate::parse::bicep::syntax::{Expr, ExprKind};
-use crate::rules::bicep::{Kind, Once, containers, document};
+use crate::model::bicep::{Kind, containers};
+use crate::render::bicep::Scope;
+use crate::render::bicep::syntax::{Expr, ExprKind};
+use crate::rules::bicep::{Once, document};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct BicepProbePort;

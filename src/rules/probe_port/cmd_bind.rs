@@ -2,10 +2,10 @@
 //! port (`--bind 0.0.0.0:8000`, `--port 8000`, `-p 8000`, `--urls http://+:8000`,
 //! `-Dserver.port=8000`) that the image does not `EXPOSE`.
 
+use crate::model::dockerfile::{exposed_ports, final_with_vars};
 use crate::parse::dockerfile::substitute;
 use crate::parse::dockerfile::{CommandLine, InstructionKind, Word};
 use crate::rules::docker::dockerfile;
-use crate::rules::probe_port::{exposed_ports, final_with_vars};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct ExposeDisagreesWithCommand;

@@ -1,9 +1,9 @@
 //! PORT010 compose-healthcheck-port-not-exposed: a Compose `healthcheck` probes a local port
 //! that is not the container side of any of the service's `ports` or `expose` entries.
 
+use crate::model::dockerfile::local_url_port;
 use crate::parse::compose::{HealthTest, Service, Str};
 use crate::rules::compose::project;
-use crate::rules::probe_port::local_url_port;
 use crate::rules::{FileContext, Rule, Sink};
 use crate::source::Origin;
 

@@ -2,8 +2,8 @@
 //! no `containerPort` has (the kubelet refuses the pod), or a number that is not one of the
 //! ports the container declares.
 
-use crate::parse::workload::Unresolved;
-use crate::parse::workload::{Container, PortRef, Probe, is_templated};
+use crate::model::workload::Unresolved;
+use crate::model::workload::{Container, PortRef, Probe, is_templated};
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
 

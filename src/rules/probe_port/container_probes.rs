@@ -1,7 +1,7 @@
 //! PORT022 container-missing-probes: a Kubernetes or Helm container that serves (declares
 //! ports) but has no readiness probe, no liveness probe, or neither.
 
-use crate::parse::workload::Unresolved;
+use crate::model::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
 

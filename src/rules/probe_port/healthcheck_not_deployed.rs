@@ -5,7 +5,7 @@
 
 use crate::finding::Related;
 use crate::graph::Graph;
-use crate::graph::model::LayerKind;
+use crate::model::layer::LayerKind;
 use crate::rules::{GraphSink, Rule};
 
 pub struct HealthcheckNotDeployed;

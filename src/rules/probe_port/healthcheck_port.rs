@@ -1,10 +1,10 @@
 //! PORT002 healthcheck-port-not-exposed: the `HEALTHCHECK` probes a local port that the image
 //! does not `EXPOSE`.
 
+use crate::model::dockerfile::{exposed_ports, final_with_vars, local_url_port};
 use crate::parse::dockerfile::substitute;
 use crate::parse::dockerfile::{CommandLine, InstructionKind};
 use crate::rules::docker::dockerfile;
-use crate::rules::probe_port::{exposed_ports, final_with_vars, local_url_port};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct HealthcheckPortNotExposed;

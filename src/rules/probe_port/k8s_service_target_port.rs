@@ -2,9 +2,9 @@
 //! a name, or by default its `port`) matches no port of the containers of the pods it selects
 //! in the same file (for Terraform, the same module). Traffic to the Service then goes nowhere.
 
-use crate::parse::Document;
-use crate::parse::kubernetes::{Service, TargetPort};
-use crate::parse::workload::{Container, PortRef, Spanned, is_templated};
+use crate::model::Document;
+use crate::model::kubernetes::{Service, TargetPort};
+use crate::model::workload::{Container, PortRef, Spanned, is_templated};
 use crate::rules::workload::spelled_for;
 use crate::rules::{FileContext, Rule, Sink};
 

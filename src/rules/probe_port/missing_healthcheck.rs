@@ -1,8 +1,9 @@
 //! PORT001 expose-without-healthcheck: the final image serves (`EXPOSE`) but defines no
 //! `HEALTHCHECK`.
 
+use crate::model::dockerfile::final_instructions;
 use crate::parse::dockerfile::InstructionKind;
-use crate::rules::docker::{dockerfile, final_instructions};
+use crate::rules::docker::dockerfile;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct ExposeWithoutHealthcheck;

@@ -6,7 +6,7 @@
 
 use crate::finding::Related;
 use crate::graph::Graph;
-use crate::graph::model::port_list;
+use crate::model::layer::port_list;
 use crate::rules::{GraphSink, Rule};
 
 pub struct ProbeDisagreesWithImage;

@@ -4,7 +4,7 @@
 //! with the `EXPOSE` lines as related locations.
 
 use crate::graph::Graph;
-use crate::graph::model::port_list;
+use crate::model::layer::port_list;
 use crate::rules::{GraphSink, Rule};
 
 pub struct ServicePortsDisagree;

@@ -4,7 +4,7 @@
 //! is the port the app serves, so a probe elsewhere checks something no client reaches (or
 //! nothing, and the replica is restarted).
 
-use crate::parse::terraform::Block;
+use crate::render::terraform::Block;
 use crate::rules::terraform::module;
 use crate::rules::{FileContext, Rule, Sink};
 

@@ -3,10 +3,11 @@
 //! to a pair the Consumption plan refuses (memory must be 2 GiB per core, in 0.25-core steps
 //! up to 4 cores).
 
-use crate::parse::bicep::Scope;
-use crate::parse::bicep::syntax::{Expr, ExprKind};
-use crate::rules::bicep::{Kind, Once, containers, document};
-use crate::rules::resource_limits::k8s_quantity;
+use crate::model::bicep::{Kind, containers};
+use crate::model::quantity;
+use crate::render::bicep::Scope;
+use crate::render::bicep::syntax::{Expr, ExprKind};
+use crate::rules::bicep::{Once, document};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct BicepContainerAppResources;
@@ -24,13 +25,13 @@ fn cpu(scope: &Scope<'_>, e: &Expr) -> Option<i128> {
         {
             cpu(scope, args.first()?)
         }
-        _ => k8s_quantity::parse(&scope.text(v)?.literal()?),
+        _ => quantity::parse(&scope.text(v)?.literal()?),
     }
 }
 
 /// Memory in nano-bytes: `'1Gi'`, `'1.5Gi'`, `'512Mi'`.
 fn memory(scope: &Scope<'_>, e: &Expr) -> Option<i128> {
-    k8s_quantity::parse(&scope.text(e)?.literal()?)
+    quantity::parse(&scope.text(e)?.literal()?)
 }
 
 fn show_cores(nano: i128) -> String {

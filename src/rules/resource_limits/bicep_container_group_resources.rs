@@ -1,8 +1,9 @@
 //! RES041 bicep-container-group-resources: a Bicep container group's container without
 //! `resources.requests` CPU and memory (ACI sizes and bills each container by them).
 
-use crate::parse::bicep::syntax::ExprKind;
-use crate::rules::bicep::{Kind, Once, containers, document};
+use crate::model::bicep::{Kind, containers};
+use crate::render::bicep::syntax::ExprKind;
+use crate::rules::bicep::{Once, document};
 use crate::rules::{FileContext, Rule, Sink};
 use crate::source::Origin;
 

@@ -1,9 +1,9 @@
 //! RES021 requests-above-limits: a Kubernetes or Helm container that requests more CPU or
 //! memory than its limit. The API server refuses such a pod.
 
-use crate::parse::workload::Spanned;
-use crate::parse::workload::Unresolved;
-use crate::rules::resource_limits::k8s_quantity;
+use crate::model::quantity;
+use crate::model::workload::Spanned;
+use crate::model::workload::Unresolved;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -51,8 +51,8 @@ impl Rule for RequestsAboveLimits {
 
 fn above(request: &Spanned<String>, limit: &Spanned<String>) -> bool {
     match (
-        k8s_quantity::parse(&request.value),
-        k8s_quantity::parse(&limit.value),
+        quantity::parse(&request.value),
+        quantity::parse(&limit.value),
     ) {
         (Some(r), Some(l)) => r > l,
         _ => false,

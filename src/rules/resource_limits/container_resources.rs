@@ -2,7 +2,7 @@
 //! requests and limits. For a Helm chart that has a production environment, only production
 //! environments are checked: a base `values.yaml` meant for development may leave them out.
 
-use crate::parse::workload::{Container, Unresolved, is_templated};
+use crate::model::workload::{Container, Unresolved, is_templated};
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
 
@@ -85,8 +85,8 @@ mod tests {
 
     use super::*;
     use crate::catalogue::meta;
-    use crate::parse::workload::{Environment, Owner, Spanned};
-    use crate::parse::{Document, helm};
+    use crate::model::workload::{Environment, Owner, Spanned};
+    use crate::model::{Document, helm};
     use crate::source::{Format, Origin, SourceFile, Span};
 
     /// One chart component `api` in each of `envs`, all without resources, declared at the

@@ -8,5 +8,4 @@ pub mod compose_above_production;
 pub mod compose_limits;
 pub mod container_requests_limits;
 pub mod container_resources;
-pub mod k8s_quantity;
 pub mod terraform_container_app_resources;

@@ -5,7 +5,7 @@
 //! `1Gi`, 2.0 → `4Gi`), and anything else fails at deploy time. Apps on a dedicated
 //! workload profile, which allows other sizes, are not checked.
 
-use crate::parse::terraform::Block;
+use crate::render::terraform::Block;
 use crate::rules::terraform::module;
 use crate::rules::{FileContext, Rule, Sink};
 

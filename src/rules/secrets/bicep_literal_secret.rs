@@ -6,8 +6,8 @@
 //! `uniqueString()` are expressions, not literals, and are not findings.
 
 use crate::finding::mask_secret;
-use crate::parse::bicep::syntax::{Expr, ExprKind};
-use crate::parse::bicep::{Resolved, Scope};
+use crate::render::bicep::syntax::{Expr, ExprKind};
+use crate::render::bicep::{Resolved, Scope};
 use crate::rules::bicep::is_secret_name;
 use crate::rules::bicep::{Once, document};
 use crate::rules::secrets::container_env::is_substitution_marker;
@@ -111,7 +111,7 @@ impl Rule for BicepLiteralSecret {
                 }
             }
             for s in &doc.statements {
-                if let crate::parse::bicep::syntax::StmtKind::Module { name, value, .. } = &s.kind
+                if let crate::render::bicep::syntax::StmtKind::Module { name, value, .. } = &s.kind
                     && let Some(params) = value.body().get("params")
                 {
                     scan(

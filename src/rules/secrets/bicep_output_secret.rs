@@ -3,7 +3,7 @@
 //! connection string built from it, or a `@secure()` param. Outputs marked `@secure()` are not
 //! findings: ARM keeps them out of the deployment history.
 
-use crate::parse::bicep::syntax::{Expr, ExprKind, StmtKind};
+use crate::render::bicep::syntax::{Expr, ExprKind, StmtKind};
 use crate::rules::bicep::document;
 use crate::rules::{FileContext, Rule, Sink};
 use crate::source::Span;
@@ -13,7 +13,7 @@ pub struct BicepOutputSecret;
 /// The first secret source inside `expr`, following vars: its span (in the output when
 /// written there, else where the var uses it) and what it is.
 fn secret_source(
-    doc: &crate::parse::bicep::Document,
+    doc: &crate::render::bicep::Document,
     expr: &Expr,
     depth: usize,
 ) -> Option<(Span, String)> {

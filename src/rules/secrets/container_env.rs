@@ -3,7 +3,7 @@
 //! with a password in any variable.
 
 use crate::finding::mask_secret;
-use crate::parse::workload::is_templated;
+use crate::model::workload::is_templated;
 use crate::rules::secrets::token_formats::contains_token;
 use crate::rules::secrets::{is_placeholder, is_secret_name, url_password};
 use crate::rules::workload::{ContainerReports, describe};

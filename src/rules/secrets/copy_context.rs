@@ -1,8 +1,9 @@
 //! SEC005 copy-context-without-dockerignore: `COPY . .` (or `ADD . .`) into the final image
 //! while no `.dockerignore` keeps `.env` and `.git` out of the build context.
 
+use crate::model::dockerfile::final_instructions;
 use crate::parse::dockerfile::InstructionKind;
-use crate::rules::docker::{dockerfile, final_instructions};
+use crate::rules::docker::dockerfile;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct CopyContextWithoutDockerignore;

@@ -3,10 +3,10 @@
 //! chart and rendered into every release.
 
 use crate::finding::mask_secret;
-use crate::parse::Document;
-use crate::parse::helm::EnvValues;
-use crate::parse::helm::values::is_example_name;
+use crate::model::Document;
+use crate::model::helm::EnvValues;
 use crate::parse::yaml::{Node, Value};
+use crate::render::helm::is_example_name;
 use crate::rules::secrets::token_formats::contains_token;
 use crate::rules::secrets::{is_placeholder, is_secret_name, url_password};
 use crate::rules::{FileContext, Rule, Sink};

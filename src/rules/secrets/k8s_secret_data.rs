@@ -3,8 +3,8 @@
 //! can read the repository can read the secret.
 
 use crate::finding::mask_secret;
-use crate::parse::Document;
-use crate::parse::workload::is_templated;
+use crate::model::Document;
+use crate::model::workload::is_templated;
 use crate::rules::secrets::container_env::is_substitution_marker;
 use crate::rules::secrets::is_placeholder;
 use crate::rules::secrets::token_formats::contains_token;

@@ -7,9 +7,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::finding::mask_secret;
+use crate::model::dockerfile::raw_run_commands;
 use crate::parse::dockerfile::Word;
 use crate::parse::shell::SimpleCommand;
-use crate::rules::docker::{dockerfile, is_dynamic, raw_run_commands};
+use crate::rules::docker::{dockerfile, is_dynamic};
 use crate::rules::secrets::URL_USERINFO;
 use crate::rules::secrets::token_formats::contains_token;
 use crate::rules::secrets::{is_placeholder, is_secret_name};

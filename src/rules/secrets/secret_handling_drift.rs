@@ -6,7 +6,7 @@
 
 use crate::finding::{Related, mask_secret};
 use crate::graph::Graph;
-use crate::graph::model::EnvHandling;
+use crate::model::layer::EnvHandling;
 use crate::rules::secrets::is_placeholder;
 use crate::rules::{GraphSink, Rule};
 

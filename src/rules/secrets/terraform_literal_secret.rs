@@ -10,8 +10,8 @@
 //! in a known token format, which SEC004 reports.
 
 use crate::finding::mask_secret;
-use crate::parse::terraform::{Attribute, Body, Module, Node, Resolved, Value};
-use crate::parse::workload::is_templated;
+use crate::model::workload::is_templated;
+use crate::render::terraform::{Attribute, Body, Module, Node, Resolved, Value};
 use crate::rules::secrets::token_formats::contains_token;
 use crate::rules::secrets::{is_placeholder, is_secret_name, url_password};
 use crate::rules::terraform::module;

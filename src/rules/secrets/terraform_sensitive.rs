@@ -3,7 +3,7 @@
 //! that exposes such a variable, or a secret attribute of a resource, without it. Terraform
 //! then prints the value in every plan and apply log, where CI keeps it.
 
-use crate::parse::terraform::{Body, Expr, Module, Node, Output, Variable};
+use crate::render::terraform::{Body, Expr, Module, Node, Output, Variable};
 use crate::rules::secrets::is_secret_name;
 use crate::rules::terraform::module;
 use crate::rules::{FileContext, Rule, Sink};

@@ -9,8 +9,8 @@
 //! resource attribute, a module output, or another expression. Rules use the provenance to
 //! tell, say, a literal password from one read from Key Vault.
 
-use crate::parse::terraform::Module;
 use crate::parse::terraform::hcl::{Expr, Node, Piece, Step};
+use crate::render::terraform::Module;
 use crate::source::Origin;
 
 /// A resolved value and where it was written.
@@ -324,10 +324,10 @@ fn mark_sensitive(r: &mut Resolved, sensitive: bool) {
 
 #[cfg(test)]
 mod tests {
-    use crate::parse::terraform::tests::module;
-    use crate::parse::terraform::{Provenance, Value};
+    use crate::render::terraform::tests::module;
+    use crate::render::terraform::{Provenance, Value};
 
-    fn resolve(files: &[(&str, &str)], resource_attr: &str) -> crate::parse::terraform::Resolved {
+    fn resolve(files: &[(&str, &str)], resource_attr: &str) -> crate::render::terraform::Resolved {
         let m = module(files);
         let r = m
             .resources

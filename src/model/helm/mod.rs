@@ -2,7 +2,7 @@
 //! overlay merged on top) and a static reading of the templates, turned into the containers
 //! each environment would deploy.
 //!
-//! - [`values`]: environments and the origin-keeping merge of values files.
+//! - [`crate::render::helm`]: environments and the origin-keeping merge of values files.
 //! - [`templates`]: a line-based partial render of `templates/` that learns which values feed
 //!   which container field (templates are never read as YAML).
 //! - [`containers`]: YAML (rendered container or values component) to [`Container`].
@@ -13,15 +13,14 @@
 
 pub mod containers;
 pub mod templates;
-pub mod values;
 
 use std::sync::Arc;
 
-use crate::parse::workload::{Container, Unresolved};
+use crate::model::workload::{Container, Unresolved};
 use crate::parse::{ParseError, Spanned, yaml};
 use crate::source::SourceFile;
 
-pub use values::{EnvValues, ValuesFile};
+pub use crate::render::helm::{EnvValues, ValuesFile};
 
 /// The files of one chart, as loaded. YAML files come with their documents; templates are
 /// never parsed as YAML.
@@ -124,7 +123,7 @@ pub fn build(files: &ChartFiles) -> Chart {
         .and_then(yaml::Node::as_str)
         .unwrap_or("(root)")
         .to_string();
-    let (values_files, environments) = values::environments(chart_file, &files.values);
+    let (values_files, environments) = crate::render::helm::environments(chart_file, &files.values);
     let defines = templates::Defines::collect(&files.templates);
 
     let mut all = Vec::new();
@@ -246,7 +245,7 @@ fn mark_unread(c: &mut Container) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::parse::workload::{PortRef, ProbeAction};
+    use crate::model::workload::{PortRef, ProbeAction};
     use crate::source::Format;
 
     /// A chart from `(path, text)` pairs: `Chart.yaml`, `values*.yaml`, `templates/…`.

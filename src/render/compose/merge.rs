@@ -12,7 +12,7 @@
 use crate::parse::yaml::{Entry, Node, Scalar, Value};
 use crate::source::Span;
 
-use super::sub_span;
+use crate::parse::compose::sub_span;
 
 /// Service attributes that are mappings written either way.
 const KEYED_LISTS: &[&str] = &[

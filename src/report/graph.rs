@@ -6,7 +6,8 @@ use std::io;
 
 use serde_json::json;
 
-use crate::graph::model::{Graph, Layer, port_list};
+use crate::graph::Graph;
+use crate::model::layer::{Layer, port_list};
 use crate::source::Origin;
 
 fn at(o: &Origin) -> String {
@@ -153,12 +154,12 @@ pub fn dot(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
         );
         for (i, l) in g.layers_of(svc) {
             let fill = match l.kind {
-                crate::graph::LayerKind::Dockerfile => "#e8f1fb",
-                crate::graph::LayerKind::Compose => "#eaf7ea",
-                crate::graph::LayerKind::Kubernetes => "#fdf3e1",
-                crate::graph::LayerKind::Helm => "#f3e9fa",
-                crate::graph::LayerKind::Terraform => "#fbe9ea",
-                crate::graph::LayerKind::Bicep => "#e6f4f7",
+                crate::model::layer::LayerKind::Dockerfile => "#e8f1fb",
+                crate::model::layer::LayerKind::Compose => "#eaf7ea",
+                crate::model::layer::LayerKind::Kubernetes => "#fdf3e1",
+                crate::model::layer::LayerKind::Helm => "#f3e9fa",
+                crate::model::layer::LayerKind::Terraform => "#fbe9ea",
+                crate::model::layer::LayerKind::Bicep => "#e6f4f7",
             };
             let mut label = format!("{}\\n{}", dot_escape(&l.title()), dot_escape(&at(&l.at)));
             for f in facts(l) {

@@ -11,13 +11,13 @@
 //! rules can recognise it, or recorded in [`Container::unresolved`] when a whole part is
 //! unknown.
 
-use crate::parse::Spanned;
-use crate::parse::helm::values::truthy;
-use crate::parse::workload::{
+use crate::model::workload::{
     Container, ContainerPort, EnvVar, Environment, Owner, PortRef, Probe, ProbeAction, Resources,
     Security, Unresolved,
 };
+use crate::parse::Spanned;
 use crate::parse::yaml::{Node, Value};
+use crate::render::helm::truthy;
 use crate::source::Origin;
 
 /// What every container of one environment shares.

@@ -1,5 +1,5 @@
 //! The container of a Kubernetes workload, whichever file described it: a manifest's pod
-//! template (`crate::parse::kubernetes`) or a Helm chart's values for one environment
+//! template (`crate::model::kubernetes`) or a Helm chart's values for one environment
 //! (`crate::parse::helm`). Rules about containers (image pins, security context, probes,
 //! ports, resources, env secrets) read this one shape and so work for both.
 //!
@@ -24,14 +24,7 @@ pub struct Owner {
     pub at: Origin,
 }
 
-/// A named environment of a Helm chart: `values.yaml` alone is `default`; each overlay
-/// (`values.production.yaml`, `values-prod.yaml`) merged on top gives its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Environment {
-    pub name: String,
-    /// Whether the name marks production (`prod`, `production`, `live`, `prd`).
-    pub production: bool,
-}
+pub use crate::render::Environment;
 
 #[derive(Debug, Clone)]
 pub struct Container {

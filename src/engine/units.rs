@@ -16,10 +16,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::parse::{
-    self, Document, ParseError, Parsed, bicep, compose, helm, kubernetes, terraform, yaml,
-};
-use crate::source::{Format, SourceFile, detect};
+use crate::model::{Document, helm, kubernetes};
+use crate::parse::{self, ParseError, Parsed, yaml};
+use crate::render::{bicep, compose, terraform};
+use crate::source::siblings;
+use crate::source::side::{self, SideFiles};
+use crate::source::{Format, SourceFile, detect, normalize};
 
 /// A file read for a run, with its parse when it was needed early (`.bicepparam`).
 pub type Loaded = (Arc<SourceFile>, Option<Parsed>);
@@ -34,7 +36,7 @@ pub fn missing_siblings(loaded: &[Loaded]) -> Vec<PathBuf> {
     roots.sort();
     roots.dedup();
     for root in roots {
-        want.extend(chart_files(&root));
+        want.extend(siblings::chart_files(&root));
     }
     for (f, _) in loaded.iter().filter(|(f, _)| f.format == Format::Compose) {
         want.extend(compose_partners(&f.path));
@@ -48,7 +50,7 @@ pub fn missing_siblings(loaded: &[Loaded]) -> Vec<PathBuf> {
     tf_dirs.sort();
     tf_dirs.dedup();
     for dir in tf_dirs {
-        want.extend(terraform_files(dir));
+        want.extend(siblings::terraform_files(dir));
     }
     want.extend(
         loaded
@@ -57,8 +59,8 @@ pub fn missing_siblings(loaded: &[Loaded]) -> Vec<PathBuf> {
     );
     want.sort();
     want.dedup();
-    want.retain(|p| !have.contains(p.as_path()) && p.is_file());
-    want
+    want.retain(|p| !have.contains(p.as_path()));
+    siblings::existing_files(want)
 }
 
 /// The template a `.bicepparam` file's `using` names, as a path.
@@ -158,11 +160,11 @@ pub fn units(loaded: Vec<Loaded>) -> Vec<Unit> {
 }
 
 /// Groups, parses and builds every unit (in parallel), in the order the files were given.
-pub fn assemble(loaded: Vec<Loaded>) -> Vec<(Arc<SourceFile>, Document)> {
+pub fn assemble(loaded: Vec<Loaded>, side: &SideFiles) -> Vec<(Arc<SourceFile>, Document)> {
     use rayon::prelude::*;
     let mut docs: Vec<(usize, Arc<SourceFile>, Document)> = units(loaded)
         .into_par_iter()
-        .flat_map_iter(Unit::build)
+        .flat_map_iter(|u| u.build(side))
         .collect();
     docs.sort_by_key(|d| d.0);
     docs.into_iter().map(|(_, f, d)| (f, d)).collect()
@@ -183,7 +185,7 @@ impl Unit {
     /// Parses the members and builds their documents: one per member that has one (a file
     /// read as part of another's document gets a [`Document::Part`] with its own errors).
     /// A panic costs the unit's primary file only ([`crate::guard`]).
-    pub fn build(self) -> Vec<(usize, Arc<SourceFile>, Document)> {
+    pub fn build(self, side: &SideFiles) -> Vec<(usize, Arc<SourceFile>, Document)> {
         let ids: Vec<(usize, Arc<SourceFile>)> = self
             .members
             .iter()
@@ -193,10 +195,10 @@ impl Unit {
         let members = self.members;
         let built = crate::guard::guarded(|| match kind {
             UnitKind::Single => members.into_iter().filter_map(single).collect(),
-            UnitKind::Compose => compose_unit(members),
+            UnitKind::Compose => compose_unit(members, side),
             UnitKind::Chart => chart_unit(members),
             UnitKind::Bicep => bicep_unit(members),
-            UnitKind::Terraform => terraform_unit(members),
+            UnitKind::Terraform => terraform_unit(members, side),
         });
         built.unwrap_or_else(|message| {
             // A panic outside a member's own builder (while parsing, say): the unit's first
@@ -236,7 +238,7 @@ fn single(mut m: Member) -> Option<(usize, Arc<SourceFile>, Document)> {
     Some((m.index, file, doc))
 }
 
-fn compose_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+fn compose_unit(members: Vec<Member>, side: &SideFiles) -> Vec<(usize, Arc<SourceFile>, Document)> {
     let mut out = Vec::new();
     // Parsed members: (index, file, documents, own errors, is override).
     let mut files = Vec::new();
@@ -267,7 +269,7 @@ fn compose_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)>
     for (index, file, docs, errors, _) in bases {
         let base = (Arc::clone(&file), docs);
         let doc = contained(&file, || {
-            let mut p = compose::build(&base, &[]);
+            let mut p = compose::build(&base, &[], side.text(&side::compose_env(&file.path)));
             p.errors.splice(0..0, errors);
             Document::Compose(p)
         });
@@ -284,7 +286,11 @@ fn compose_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)>
         .map(|(i, f, _, errors, _)| (i, f, errors))
         .collect();
     let doc = contained(&file, || {
-        let mut project = compose::build(&base, &override_files);
+        let mut project = compose::build(
+            &base,
+            &override_files,
+            side.text(&side::compose_env(&file.path)),
+        );
         // Errors the project found in an override belong to that file's document.
         for (f, e) in std::mem::take(&mut project.override_errors) {
             if let Some(part) = parts.iter_mut().find(|p| Arc::ptr_eq(&p.1, &f)) {
@@ -387,7 +393,10 @@ fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
     out
 }
 
-fn terraform_unit(mut members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+fn terraform_unit(
+    mut members: Vec<Member>,
+    side: &SideFiles,
+) -> Vec<(usize, Arc<SourceFile>, Document)> {
     members.sort_by(|a, b| a.file.path.cmp(&b.file.path));
     let parsed: Vec<(usize, Arc<SourceFile>, terraform::Parsed)> = members
         .into_iter()
@@ -406,9 +415,10 @@ fn terraform_unit(mut members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Docu
             parsed.iter().map(|(_, f, t)| (f, t)).collect();
         let own = parsed[p].2.errors.clone();
         let doc = contained(file, || {
-            let mut module = terraform::build(&refs);
+            let mut module =
+                terraform::build(&refs, side.exists(&side::terraform_lock(file.dir())));
             module.errors.splice(0..0, own);
-            Document::Terraform(module)
+            Document::Terraform(crate::model::terraform::build(module))
         });
         out.push((*index, Arc::clone(file), doc));
     }
@@ -442,42 +452,6 @@ fn looks_like_compose(docs: &[crate::parse::yaml::Node]) -> bool {
         })
 }
 
-/// The `.tf` and `.tfvars` files of a directory (a module).
-fn terraform_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            matches!(
-                detect::by_name(p),
-                Some(Format::Terraform | Format::TerraformVars)
-            )
-        })
-        .collect()
-}
-
-/// A path with `.` and `..` components folded away, without touching the file system
-/// (`using '../main.bicep'`).
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// `values.yaml` first, then overlays by name.
 fn values_order(path: &Path) -> (bool, PathBuf) {
     let base = path.file_stem().is_some_and(|s| s == "values");
@@ -490,43 +464,6 @@ fn chart_root(file: &SourceFile) -> Option<PathBuf> {
         Format::HelmTemplate => detect::chart_root_of_template(&file.path).map(Path::to_path_buf),
         _ => None,
     }
-}
-
-/// `Chart.yaml`, the values files at the root and every file under `templates/`.
-fn chart_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = vec![root.join("Chart.yaml")];
-    if let Ok(entries) = std::fs::read_dir(root) {
-        for e in entries.flatten() {
-            let name = e.file_name();
-            if name.to_str().is_some_and(detect::is_values_name) {
-                out.push(e.path());
-            }
-        }
-    }
-    let mut stack = vec![root.join("templates")];
-    let mut budget = 10_000usize;
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            budget = budget.saturating_sub(1);
-            if budget == 0 {
-                return out;
-            }
-            let Ok(ty) = e.file_type() else { continue };
-            if ty.is_dir() {
-                stack.push(e.path());
-            } else if ty.is_file() {
-                let p = e.path();
-                let ext = p.extension().and_then(|x| x.to_str()).unwrap_or_default();
-                if matches!(ext, "yaml" | "yml" | "tpl") {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out
 }
 
 /// The key that groups a Compose file with its base or override (the path without

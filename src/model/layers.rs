@@ -4,14 +4,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::graph::model::{EnvFact, EnvHandling, Fact, ImageName, Layer, LayerKind, ProbeFact};
-use crate::parse::Document;
-use crate::parse::assemble::normalize;
+use crate::model::Document;
+use crate::model::dockerfile::final_instructions;
+use crate::model::dockerfile::{exposed_ports, final_with_vars, local_url_port};
+use crate::model::layer::{EnvFact, EnvHandling, Fact, ImageName, Layer, LayerKind, ProbeFact};
+use crate::model::workload::{Container, PortRef, Probe, ProbeAction, Unresolved};
 use crate::parse::compose::{self, HealthTest};
 use crate::parse::dockerfile::{CommandLine, Dockerfile, InstructionKind, substitute};
-use crate::parse::workload::{Container, PortRef, Probe, ProbeAction, Unresolved};
-use crate::rules::docker::final_instructions;
-use crate::rules::probe_port::{exposed_ports, final_with_vars, local_url_port};
+use crate::source::normalize;
 use crate::source::{Origin, SourceFile, Span};
 
 /// Every layer the documents describe, in file order.
@@ -47,14 +47,14 @@ pub fn layers_of(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
 /// The containers of a Bicep template's container apps, jobs and container groups, as the
 /// template's defaults (or its first parameter file) resolve them: image, the ingress
 /// `targetPort` (apps) or container ports (groups), and probes.
-fn bicep_containers(doc: &crate::parse::bicep::Document) -> Vec<Layer> {
-    use crate::parse::bicep::syntax::ExprKind;
-    use crate::rules::bicep::{Kind, containers};
+fn bicep_containers(doc: &crate::render::bicep::Document) -> Vec<Layer> {
+    use crate::model::bicep::{Kind, containers};
+    use crate::render::bicep::syntax::ExprKind;
     let scopes = doc.scopes();
     let Some(scope) = scopes.first() else {
         return Vec::new();
     };
-    let int = |e: &crate::parse::bicep::syntax::Expr| -> Option<Fact<u16>> {
+    let int = |e: &crate::render::bicep::syntax::Expr| -> Option<Fact<u16>> {
         let r = scope.follow(e);
         match r.expr.kind {
             ExprKind::Int(i) => Some(Fact {
@@ -334,7 +334,7 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
         ports_known: exposed.is_some(),
         probes,
         user,
-        runs_as_root: crate::rules::non_root::final_user::runs_as_root(df).map(|r| Fact {
+        runs_as_root: crate::model::dockerfile::runs_as_root(df).map(|r| Fact {
             value: r.message,
             at: Origin::new(file, r.span),
         }),
@@ -350,7 +350,7 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
 
 /// A Kubernetes quantity (`512Mi`, `1G`) as bytes.
 fn k8s_bytes(text: &str) -> Option<u64> {
-    let nano = crate::rules::resource_limits::k8s_quantity::parse(text)?;
+    let nano = crate::model::quantity::parse(text)?;
     u64::try_from(nano / 1_000_000_000).ok()
 }
 
@@ -508,7 +508,7 @@ fn container(kind: LayerKind, c: &Container) -> Layer {
     // The workload (or Helm component) first: it names the service; the container name
     // is often generic (`server`, `app`).
     let mut names: Vec<String> = Vec::new();
-    if !c.owner.name.is_empty() && !crate::parse::workload::is_templated(&c.owner.name) {
+    if !c.owner.name.is_empty() && !crate::model::workload::is_templated(&c.owner.name) {
         names.push(c.owner.name.to_ascii_lowercase());
     }
     if let Some(n) = &c.name {
@@ -595,7 +595,7 @@ fn container(kind: LayerKind, c: &Container) -> Layer {
                     handling: match &e.value {
                         _ if e.secret_ref => EnvHandling::Secret,
                         Some(v)
-                            if !e.from_ref && !crate::parse::workload::is_templated(&v.value) =>
+                            if !e.from_ref && !crate::model::workload::is_templated(&v.value) =>
                         {
                             EnvHandling::Literal(v.value.clone())
                         }

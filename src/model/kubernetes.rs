@@ -20,7 +20,7 @@
 
 use std::sync::Arc;
 
-use crate::parse::workload::{
+use crate::model::workload::{
     self, Container, ContainerPort, EnvVar, Owner, PortRef, Probe, ProbeAction, Resources,
     Security, Spanned,
 };

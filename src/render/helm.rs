@@ -9,8 +9,8 @@
 
 use std::sync::Arc;
 
-use crate::parse::workload::Environment;
 use crate::parse::yaml::{self, Node, Value};
+use crate::render::Environment;
 use crate::source::SourceFile;
 
 /// Names that mark a production environment (`values-prod.yaml`, `values.production.yaml`).

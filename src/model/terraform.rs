@@ -11,12 +11,12 @@
 //! out, or listed in [`Security::unread`]), and `dynamic` blocks that generate ports, probes,
 //! security contexts, resources or env ([`Unresolved`]).
 
-use crate::parse::kubernetes::{Service, ServicePort, TargetPort};
-use crate::parse::terraform::{Block, Body, Module, Node, Resolved, Resource, Value};
-use crate::parse::workload::{
+use crate::model::kubernetes::{Service, ServicePort, TargetPort};
+use crate::model::workload::{
     Container, ContainerPort, EnvVar, Owner, PortRef, Probe, ProbeAction, Resources, Security,
     Spanned, Unresolved,
 };
+use crate::render::terraform::{Block, Body, Module, Node, Resolved, Resource, Value};
 
 /// The Kubernetes kind of a workload resource type, and where it keeps its pod spec below
 /// the resource's body.
@@ -38,8 +38,27 @@ fn workload(kind: &str) -> Option<(&'static str, &'static [&'static str])> {
     }
 }
 
-/// Reads every workload's containers and every Service into the module.
-pub fn read(m: &mut Module) {
+/// A Terraform module with the containers of its `kubernetes_*` workloads and its Services in
+/// the shared model, so the container rules check them as they check manifests.
+#[derive(Debug, Clone, Default)]
+pub struct Terraform {
+    pub module: Module,
+    pub containers: Vec<Container>,
+    /// `kubernetes_service(_v1)` resources, in the Kubernetes model.
+    pub services: Vec<Service>,
+}
+
+/// Reads every workload's containers and every Service of a module.
+pub fn build(module: Module) -> Terraform {
+    let (containers, services) = read(&module);
+    Terraform {
+        module,
+        containers,
+        services,
+    }
+}
+
+fn read(m: &Module) -> (Vec<Container>, Vec<Service>) {
     let mut containers = Vec::new();
     let mut services = Vec::new();
     for r in m.resources.iter().filter(|r| !r.data) {
@@ -78,8 +97,7 @@ pub fn read(m: &mut Module) {
             }
         }
     }
-    m.containers = containers;
-    m.services = services;
+    (containers, services)
 }
 
 /// The block at `path` (first block of each type) below `body`.
@@ -435,8 +453,10 @@ fn map_len(v: &Resolved) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use crate::parse::terraform::tests::module;
-    use crate::parse::workload::{PortRef, ProbeAction, Unresolved};
+    fn module(files: &[(&str, &str)]) -> super::Terraform {
+        super::build(crate::render::terraform::tests::module(files))
+    }
+    use crate::model::workload::{PortRef, ProbeAction, Unresolved};
 
     #[test]
     fn a_deployment_becomes_containers() {

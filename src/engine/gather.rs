@@ -1,0 +1,156 @@
+//! The first step of a run: discover the files (or take them from memory), read them in
+//! parallel, complete the units only partly named, and read the side files they depend on.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::units::{self, Loaded};
+use super::{Options, internal};
+use crate::config::Resolver;
+use crate::guard;
+use crate::parse;
+use crate::source::side::{self, SideFiles};
+use crate::source::{ErrorKind, FileError, SourceFile, absolute, detect, discover, read};
+
+/// Where the files of a run come from.
+pub(super) enum Input {
+    /// `opts.paths`, discovered and read from disk.
+    Disk,
+    /// Files given with their contents (see [`super::check_sources`]).
+    Memory(Vec<(PathBuf, Vec<u8>)>),
+}
+
+/// What was read for a run.
+pub(super) struct Gathered {
+    pub loaded: Vec<Loaded>,
+    pub errors: Vec<FileError>,
+    pub side: SideFiles,
+}
+
+/// Discovers and reads the files of a run (in parallel), with the errors met on the way.
+pub(super) fn gather(
+    opts: &Options,
+    configs: &mut Resolver,
+    input: Input,
+) -> Result<Gathered, String> {
+    let mut errors: Vec<FileError> = Vec::new();
+    let mut loaded = Vec::new();
+    let mut push = |items: Vec<Result<Loaded, FileError>>, loaded: &mut Vec<Loaded>| {
+        for item in items {
+            match item {
+                Ok(x) => loaded.push(x),
+                Err(e) => errors.push(e),
+            }
+        }
+    };
+    match input {
+        Input::Disk => {
+            let (candidates, walk_errors) = discover::discover(&opts.paths, &opts.excludes);
+            let mut kept = Vec::with_capacity(candidates.len());
+            for c in candidates {
+                let config = configs.for_file(&c.path)?;
+                if !config.excludes(&absolute(&c.path), false) {
+                    kept.push((c.path, c.format));
+                }
+            }
+            push(
+                walk_errors
+                    .into_iter()
+                    .map(|e| {
+                        Err(FileError {
+                            kind: ErrorKind::Io,
+                            path: discover::display_path(&e.path, &opts.cwd),
+                            location: None,
+                            message: e.message,
+                        })
+                    })
+                    .collect(),
+                &mut loaded,
+            );
+            // Read and parse every file in parallel, then the rest of any unit only partly
+            // named (a chart of which only values were given).
+            let read = |paths: Vec<(PathBuf, Option<detect::Format>)>| {
+                paths
+                    .par_iter()
+                    .map(|(p, f)| {
+                        let file = read::read(p, *f, &opts.cwd, opts.limits.file_bytes)?;
+                        parse_early(file)
+                    })
+                    .collect()
+            };
+            // A file already tried and refused (unreadable, binary, too large) is missing
+            // from `loaded` too, but is not read again: its error is reported once.
+            let tried: HashSet<PathBuf> = kept.iter().map(|(p, _)| absolute(p)).collect();
+            push(read(kept), &mut loaded);
+            let siblings: Vec<PathBuf> = units::missing_siblings(&loaded)
+                .into_iter()
+                .filter(|p| !tried.contains(&absolute(p)))
+                .collect();
+            if !siblings.is_empty() {
+                let more = siblings
+                    .into_iter()
+                    .map(|p| {
+                        let f = detect::by_name(&p);
+                        (p, f)
+                    })
+                    .collect();
+                push(read(more), &mut loaded);
+            }
+        }
+        Input::Memory(sources) => {
+            let items = sources
+                .par_iter()
+                .map(|(path, bytes)| {
+                    let display = discover::display_path(path, &opts.cwd);
+                    if bytes.len() as u64 > opts.limits.file_bytes {
+                        return Err(read::too_large(
+                            display,
+                            bytes.len() as u64,
+                            opts.limits.file_bytes,
+                        ));
+                    }
+                    parse_early(read::from_bytes(path, display, bytes, None)?)
+                })
+                .collect();
+            push(items, &mut loaded);
+        }
+    }
+    // Files given in memory have their side files read from disk, as the rest of their
+    // context is (configs): an editor's buffer is checked with its directory's `.env`.
+    let side = SideFiles::read(loaded.iter().flat_map(|(f, _)| side_paths(f)));
+    Ok(Gathered {
+        loaded,
+        errors,
+        side,
+    })
+}
+
+/// Parses now the few files whose content decides their unit (the others are parsed with
+/// their unit, [`units::Unit::build`]); a panic in the parser costs this file only.
+fn parse_early(file: Arc<SourceFile>) -> Result<Loaded, FileError> {
+    if !units::parsed_early(file.format) {
+        return Ok((file, None));
+    }
+    let parsed = guard::guarded(|| parse::parse(&file))
+        .map_err(|m| internal(&file, &format!("while parsing: {m}")))?;
+    Ok((file, Some(parsed)))
+}
+
+/// The side files a file depends on: a Compose file's `.env`, a Terraform module's lock
+/// file, a Dockerfile's `.dockerignore` and the `.git` of its directory (its build context).
+fn side_paths(file: &SourceFile) -> Vec<PathBuf> {
+    use detect::Format;
+    match file.format {
+        Format::Compose => vec![side::compose_env(&file.path)],
+        Format::Terraform | Format::TerraformVars => vec![side::terraform_lock(file.dir())],
+        Format::Dockerfile => {
+            let mut paths = side::dockerignore_candidates(&file.path);
+            paths.push(side::git_dir(file.dir()));
+            paths
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,364 @@
+//! One run, start to end: gather the files, then parse, render, model and check each unit in
+//! one parallel pass (its parse trees dropped as soon as it is checked), link the service
+//! graph and run the cross-file rules, then suppress, filter, sort, fingerprint and limit.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::gather::{self, Gathered, Input};
+use super::{Options, fingerprint, internal, limits, units};
+use crate::config::{Config, Resolver};
+use crate::finding::Finding;
+use crate::graph::link::Explicit;
+use crate::guard;
+use crate::model::Document;
+use crate::model::layer::ImageName;
+use crate::outcome::Report;
+use crate::parse::dockerignore::Dockerignore;
+use crate::rules::{self, FileContext, RuleMeta, Sink};
+use crate::source::side::{self, SideFiles};
+use crate::source::{ErrorKind, FileError, SourceFile, absolute, detect, discover};
+
+/// Wall time per phase, printed to standard error when `PLUMBLINE_TIMINGS` is set (for
+/// profiling; see the README's Performance section).
+struct Phases(Option<std::time::Instant>);
+
+impl Phases {
+    fn start() -> Phases {
+        Phases(std::env::var_os("PLUMBLINE_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, name: &str) {
+        if let Some(t) = &mut self.0 {
+            eprintln!(
+                "plumbline: timing: {name}: {:.1} ms",
+                t.elapsed().as_secs_f64() * 1e3
+            );
+            *t = std::time::Instant::now();
+        }
+    }
+}
+
+/// What one file's document left behind once checked.
+struct Checked {
+    /// The file's position in the run's file list.
+    index: usize,
+    file: Arc<SourceFile>,
+    findings: Vec<Finding>,
+    errors: Vec<FileError>,
+    layers: Vec<crate::model::layer::Layer>,
+}
+
+type RuleImpls = Vec<(&'static RuleMeta, &'static dyn rules::Rule)>;
+
+pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
+    let mut timer = Phases::start();
+    let enabled = super::enabled_rules(&opts.enable)?;
+    let given = opts.config.as_deref().map(Config::load).transpose()?;
+    let mut configs = Resolver::new(given);
+    let Gathered {
+        loaded,
+        mut errors,
+        side,
+    } = gather::gather(opts, &mut configs, input)?;
+    timer.lap("discover and read");
+    let chart_configs = chart_configs(&loaded, &mut configs)?;
+    let explicit = explicit_services(&configs.all());
+    // Every rule that runs under some config in play; each file's findings are then filtered
+    // by its own config. A graph-only run (`plumbline graph`) runs none.
+    let active: Vec<&'static RuleMeta> = if opts.graph_only {
+        Vec::new()
+    } else {
+        crate::catalogue::all()
+            .iter()
+            .filter(|m| configs.all().iter().any(|c| c.runs(m, &enabled)))
+            .collect()
+    };
+    let rule_impls: RuleImpls = active
+        .iter()
+        .filter_map(|m| rules::rule(&m.id).map(|r| (*m, r)))
+        .collect();
+    let dockerignores = dockerignores(&loaded, &side, opts);
+
+    // Each unit is parsed, built, checked by every rule and reduced to its graph layers in
+    // one parallel pass, then dropped: only the texts, findings and layers outlive it.
+    let mut outcomes: Vec<Checked> = units::units(loaded)
+        .into_par_iter()
+        .flat_map_iter(|unit| unit.build(&side))
+        .map(|(index, file, mut doc)| {
+            let mut errors = settle(&file, &mut doc, &chart_configs);
+            let findings = check_file(&file, &doc, &rule_impls, &dockerignores, &side, &mut errors);
+            let layers = crate::model::layers::layers_of(&file, &doc);
+            Checked {
+                index,
+                file,
+                findings,
+                errors,
+                layers,
+            }
+        })
+        .collect();
+    outcomes.sort_unstable_by_key(|c| c.index);
+    timer.lap("parse, build and check units");
+
+    let mut files: Vec<Arc<SourceFile>> = Vec::with_capacity(outcomes.len());
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut layers = Vec::new();
+    for c in outcomes {
+        files.push(c.file);
+        findings.extend(c.findings);
+        errors.extend(c.errors);
+        layers.extend(c.layers);
+    }
+
+    // Cross-file rules: one graph of services for the whole run.
+    let layer_files: Vec<&std::path::Path> =
+        layers.iter().map(|l| l.at.file.path.as_path()).collect();
+    let projects = crate::source::project::projects(&layer_files, &opts.paths);
+    let mut kept_graph = None;
+    match guard::guarded(|| {
+        guard::injected("graph", format_args!(""));
+        crate::graph::link::link(layers, &explicit, &projects)
+    }) {
+        Ok(graph) => {
+            for (meta, rule) in &rule_impls {
+                let mut sink = rules::GraphSink::new(meta);
+                match guard::guarded(|| rule.check_graph(&graph, &mut sink)) {
+                    Ok(()) => findings.extend(sink.into_findings()),
+                    Err(m) => errors.push(graph_error(&format!("in rule {}: {m}", meta.id))),
+                }
+            }
+            if opts.graph_only {
+                kept_graph = Some(graph);
+            }
+        }
+        Err(m) => errors.push(graph_error(&format!(
+            "while building the service graph: {m}"
+        ))),
+    }
+
+    // Messages quote values from files, which may be huge; every format gets them cut.
+    for f in &mut findings {
+        if let Some(m) = crate::finding::shorten_message(&f.message) {
+            f.message = m;
+        }
+        for r in &mut f.related {
+            if let Some(m) = crate::finding::shorten_message(&r.message) {
+                r.message = m;
+            }
+        }
+    }
+    for e in &mut errors {
+        if let Some(m) = crate::finding::shorten_message(&e.message) {
+            e.message = m;
+        }
+    }
+    timer.lap("service graph and cross-file rules");
+
+    crate::finding::sort(&mut findings);
+    findings.dedup_by(|a, b| {
+        a.rule.id == b.rule.id
+            && a.location.span == b.location.span
+            && a.location.file.display_path == b.location.file.display_path
+            && a.message == b.message
+    });
+    let outcome = crate::suppress::apply(findings, &files, &active, opts.report_unused_ignores);
+    let suppressed = outcome.suppressed;
+    let mut findings = Vec::with_capacity(outcome.kept.len());
+    for mut f in outcome.kept {
+        let config = configs.for_file(&f.location.file.path)?;
+        if config.reports(f.rule, &enabled, &absolute(&f.location.file.path)) {
+            f.severity = config.severity(f.rule);
+            findings.push(f);
+        }
+    }
+    crate::finding::sort(&mut findings);
+    fingerprint::assign(&mut findings);
+    let mut baseline = None;
+    if let Some(b) = &opts.baseline {
+        let (kept, stats) = b.apply(findings);
+        findings = kept;
+        baseline = Some(stats);
+    }
+    if let Some(max) = opts.limits.findings_per_file {
+        errors.extend(limits::limit_findings(&mut findings, max));
+    }
+    timer.lap("suppress, filter, fingerprint");
+    errors.sort_by(|a, b| {
+        (&a.path, a.location.as_ref().map(|l| l.1), &a.message).cmp(&(
+            &b.path,
+            b.location.as_ref().map(|l| l.1),
+            &b.message,
+        ))
+    });
+
+    Ok(Report {
+        findings,
+        errors,
+        suppressed,
+        baseline,
+        files_checked: files.len(),
+        checked: {
+            let mut c: Vec<_> = files
+                .iter()
+                .map(|f| (f.display_path.clone(), f.format))
+                .collect();
+            c.sort();
+            c
+        },
+        rules: active,
+        graph: kept_graph,
+    })
+}
+
+/// The config of each chart's `Chart.yaml`, resolved up front so units can be built in
+/// parallel: which Helm environments are production is the project's call
+/// (`[environments]`).
+fn chart_configs(
+    loaded: &[units::Loaded],
+    configs: &mut Resolver,
+) -> Result<HashMap<PathBuf, Arc<Config>>, String> {
+    let mut out = HashMap::new();
+    for (file, _) in loaded {
+        if file.format == detect::Format::HelmChart {
+            out.insert(file.path.clone(), configs.for_file(&file.path)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Applies the project's settings to a built document and returns its errors (parse errors,
+/// or the internal error of a crashed build).
+fn settle(
+    file: &Arc<SourceFile>,
+    doc: &mut Document,
+    chart_configs: &HashMap<PathBuf, Arc<Config>>,
+) -> Vec<FileError> {
+    if let Document::HelmChart(chart) = doc
+        && let Some(config) = chart_configs.get(&file.path)
+    {
+        chart.set_production(|env| config.is_production(env));
+    }
+    let mut errors = Vec::new();
+    if let Document::Crashed { message } = doc {
+        errors.push(internal(file, message));
+    }
+    for e in doc.errors() {
+        errors.push(FileError {
+            kind: ErrorKind::Parse,
+            path: file.display_path.clone(),
+            location: Some((Arc::clone(file), e.span)),
+            message: e.message.clone(),
+        });
+    }
+    errors
+}
+
+/// Runs each per-file rule on one document; a panic costs that rule on that file only and is
+/// added to `errors`.
+fn check_file(
+    file: &Arc<SourceFile>,
+    doc: &Document,
+    rule_impls: &RuleImpls,
+    dockerignores: &HashMap<PathBuf, Dockerignore>,
+    side: &SideFiles,
+    errors: &mut Vec<FileError>,
+) -> Vec<Finding> {
+    let is_dockerfile = matches!(doc, Document::Dockerfile(_));
+    let ctx = FileContext {
+        file,
+        doc,
+        dockerignore: if is_dockerfile {
+            side::dockerignore_candidates(&file.path)
+                .iter()
+                .find_map(|p| dockerignores.get(p))
+        } else {
+            None
+        },
+        context_has_git: is_dockerfile && side.exists(&side::git_dir(file.dir())),
+    };
+    let mut out = Vec::new();
+    for (meta, rule) in rule_impls {
+        let mut sink = Sink::new(meta, file);
+        let ran = guard::guarded(|| {
+            guard::injected("rule", format_args!("{} {}", meta.id, file.display_path));
+            rule.check_file(&ctx, &mut sink);
+        });
+        match ran {
+            Ok(()) => out.extend(sink.into_findings()),
+            Err(m) => errors.push(internal(file, &format!("in rule {}: {m}", meta.id))),
+        }
+    }
+    out
+}
+
+/// The `.dockerignore` files of the run's Dockerfiles (each the build context we assume),
+/// parsed once each.
+fn dockerignores(
+    loaded: &[units::Loaded],
+    side: &SideFiles,
+    opts: &Options,
+) -> HashMap<PathBuf, Dockerignore> {
+    let mut wanted: Vec<PathBuf> = loaded
+        .iter()
+        .filter(|(file, _)| file.format == detect::Format::Dockerfile)
+        .flat_map(|(file, _)| side::dockerignore_candidates(&file.path))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    wanted
+        .into_iter()
+        .filter_map(|p| {
+            let text = side.text(&p)?;
+            let display = discover::display_path(&p, &opts.cwd);
+            let parsed = Dockerignore::parse(display, text);
+            Some((p, parsed))
+        })
+        .collect()
+}
+
+/// A bug in the cross-file stage: no one file is to blame.
+fn graph_error(message: &str) -> FileError {
+    FileError {
+        kind: ErrorKind::Internal,
+        path: String::new(),
+        location: None,
+        message: format!(
+            "internal error {message}; cross-file findings may be missing (plumbline has a bug; please report it)"
+        ),
+    }
+}
+
+/// The explicit services of the configs in use, paths resolved against each config's
+/// directory.
+fn explicit_services(configs: &[Arc<Config>]) -> Vec<Explicit> {
+    let mut out = Vec::new();
+    for c in configs {
+        for (name, s) in &c.services {
+            out.push(Explicit {
+                name: name.clone(),
+                config: c.path.display().to_string(),
+                dockerfile: s.dockerfile.as_ref().map(|d| {
+                    let p = c.dir.join(d);
+                    crate::source::normalize(&crate::source::absolute(&p))
+                }),
+                images: s
+                    .images
+                    .iter()
+                    .filter_map(|i| ImageName::parse(i).map(|n| n.repository))
+                    .collect(),
+                compose: s.compose.clone(),
+                helm: s.helm.clone(),
+                kubernetes: s.kubernetes.clone(),
+                terraform: s.terraform.clone(),
+                not: s.not.clone(),
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.config, &a.name).cmp(&(&b.config, &b.name)));
+    out.dedup_by(|a, b| a.config == b.config && a.name == b.name);
+    out
+}

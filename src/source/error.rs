@@ -1,0 +1,31 @@
+//! Problems with files that are not findings: a file that could not be read, parsed or
+//! checked in full. Every stage reports them with the same shape.
+
+use std::sync::Arc;
+
+use super::{SourceFile, Span};
+
+/// Why a file could not be checked (fully).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The path could not be read: it does not exist, permission, not a regular file.
+    Io,
+    /// The file was read but is not valid input: not text, or not valid for its format
+    /// (then what could be read was checked).
+    Parse,
+    /// A limit of [`Limits`] was hit: a file too large to read, or more findings in one file
+    /// than are reported.
+    Limit,
+    /// plumbline itself failed on this file (a bug: a panic, contained to the file).
+    Internal,
+}
+
+/// A located problem that is not a finding: a file that could not be read or parsed.
+#[derive(Debug, Clone)]
+pub struct FileError {
+    pub kind: ErrorKind,
+    pub path: String,
+    /// The file and span when the error has a location inside a file.
+    pub location: Option<(Arc<SourceFile>, Span)>,
+    pub message: String,
+}

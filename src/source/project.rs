@@ -1,0 +1,71 @@
+//! Projects: which directory a file belongs to, from the markers on disk (`.git`,
+//! `.plumbline.toml`, Compose files). Read once per directory.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::{Format, absolute, detect, normalize};
+
+/// The project of each file, for the service graph's name-based links: two services named
+/// `db` in two projects of one monorepo are not one service. A project is the nearest
+/// directory above the file (up to the scan root) that holds `.git` or `.plumbline.toml`;
+/// failing that, the outermost one that holds a Compose file; failing that, the first
+/// directory below the scan root. The flag says whether the project was marked (by a
+/// repository marker or a Compose file) rather than inferred from the layout.
+pub fn projects(files: &[&Path], roots: &[PathBuf]) -> Vec<(PathBuf, bool)> {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(&absolute(r))).collect();
+    // Per directory: whether it marks a repository (`.git`, `.plumbline.toml`), and whether
+    // it holds a Compose file.
+    let mut seen: HashMap<PathBuf, (bool, bool)> = HashMap::new();
+    let mut marks = |dir: &Path| -> (bool, bool) {
+        *seen.entry(dir.to_path_buf()).or_insert_with(|| {
+            let repo = dir.join(".git").exists() || dir.join(".plumbline.toml").is_file();
+            let compose = std::fs::read_dir(dir).is_ok_and(|entries| {
+                entries.flatten().any(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| detect::by_name(Path::new(n)) == Some(Format::Compose))
+                })
+            });
+            (repo, compose)
+        })
+    };
+    files
+        .iter()
+        .map(|f| {
+            let file = normalize(&absolute(f));
+            let mut dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+            // The outermost directory with a Compose file: a per-service dev Compose file
+            // (`src/api/docker-compose.yml`) does not split a repository whose root has one.
+            let mut outermost_compose: Option<PathBuf> = None;
+            loop {
+                let (repo, compose) = marks(&dir);
+                if repo {
+                    return (dir, true);
+                }
+                if compose {
+                    outermost_compose = Some(dir.clone());
+                }
+                let at_root = roots.contains(&dir);
+                match dir.parent() {
+                    Some(p) if !at_root => dir = p.to_path_buf(),
+                    _ => {
+                        return match outermost_compose {
+                            Some(c) => (c, true),
+                            // Unmarked up to the scan root: the first directory below it,
+                            // so the trees side by side under a root are not one project.
+                            None => {
+                                let below = file
+                                    .strip_prefix(&dir)
+                                    .ok()
+                                    .and_then(|rel| rel.components().next())
+                                    .filter(|_| file.parent() != Some(dir.as_path()));
+                                (below.map_or(dir.clone(), |c| dir.join(c)), false)
+                            }
+                        };
+                    }
+                }
+            }
+        })
+        .collect()
+}
