@@ -1,33 +1,158 @@
-//! Embeds the rule catalogue (`rules/*.toml`) into the binary, so that adding a rule's
-//! documentation never needs a second edit in code to register it.
+//! Declares every rule from the catalogue, so that a rule is written down once:
+//!
+//! - `catalogue.rs`: every `rules/*.toml` embedded (its documentation, family, severity);
+//! - `rules/<family>.rs`: one `mod` per rule of the family, for the file named after the rule
+//!   (`rules/PIN005.toml` `name = "base-image-not-digest-pinned"` in `pinned-versions` is
+//!   `src/rules/pinned_versions/base_image_not_digest_pinned.rs`), included by the family's
+//!   `mod.rs`;
+//! - `rules/registry.rs`: each rule id with its implementation, the unit struct named after the
+//!   rule in that file (`BaseImageNotDigestPinned`), in id order.
+//!
+//! A catalogue entry without its file, or a file under a family folder that no entry names, stops
+//! the build with a message saying which.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Family names (as written in the catalogue) and their folders under `src/rules/`. The
+/// `suppressions` family has no folder: its rules are the engine's (`src/suppress.rs`).
+const FAMILIES: &[(&str, &str)] = &[
+    ("pinned-versions", "pinned_versions"),
+    ("non-root", "non_root"),
+    ("probe-port-alignment", "probe_port_alignment"),
+    ("secrets", "secrets"),
+    ("resource-limits", "resource_limits"),
+];
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    id: String,
+    name: String,
+    family: String,
+}
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let catalogue_dir = root.join("rules");
+    println!("cargo:rerun-if-changed={}", catalogue_dir.display());
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&catalogue_dir)
         .expect("rules/ directory")
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     entries.sort();
-    let mut out = String::from(
+
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let mut catalogue = String::from(
         "/// Every `rules/*.toml` file: (file name, contents).\npub static CATALOGUE: &[(&str, &str)] = &[\n",
     );
+    // Family folder → (module name, rule id, struct name).
+    let mut by_family: BTreeMap<&str, Vec<(String, String, String)>> = BTreeMap::new();
+    let mut problems = Vec::new();
     for path in &entries {
         println!("cargo:rerun-if-changed={}", path.display());
-        let name = path.file_name().unwrap().to_string_lossy();
+        let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).expect("readable catalogue entry");
         writeln!(
-            out,
-            "    ({name:?}, include_str!({:?})),",
+            catalogue,
+            "    ({file_name:?}, include_str!({:?})),",
             path.display().to_string()
         )
         .unwrap();
+        // A malformed entry is reported by the catalogue's own test with its full error; here
+        // only the three fields that place the rule are needed.
+        let Ok(entry) = toml::from_str::<Entry>(&text) else {
+            continue;
+        };
+        if entry.family == "suppressions" {
+            continue;
+        }
+        let Some((_, folder)) = FAMILIES.iter().find(|(f, _)| *f == entry.family) else {
+            problems.push(format!(
+                "rules/{file_name}: unknown family `{}`",
+                entry.family
+            ));
+            continue;
+        };
+        let module = entry.name.replace('-', "_");
+        let rust = root
+            .join("src/rules")
+            .join(folder)
+            .join(format!("{module}.rs"));
+        if !rust.is_file() {
+            problems.push(format!(
+                "rules/{file_name} ({} `{}`) has no implementation: write {} with `pub struct {}` implementing `Rule`",
+                entry.id,
+                entry.name,
+                rust.strip_prefix(root).unwrap().display(),
+                struct_name(&entry.name),
+            ));
+            continue;
+        }
+        by_family
+            .entry(folder)
+            .or_default()
+            .push((module, entry.id, struct_name(&entry.name)));
     }
-    out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("catalogue.rs");
-    std::fs::write(dest, out).unwrap();
+    catalogue.push_str("];\n");
+
+    let rules_out = out_dir.join("rules");
+    std::fs::create_dir_all(&rules_out).unwrap();
+    let mut registry = String::from(
+        "/// Every rule implemented in Rust, by id, in id order (generated by build.rs).\nstatic REGISTRY: &[(&str, &dyn Rule)] = &[\n",
+    );
+    let mut all: Vec<(String, String)> = Vec::new();
+    for (_, folder) in FAMILIES {
+        let dir = root.join("src/rules").join(folder);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        let rules = by_family.get(folder).cloned().unwrap_or_default();
+        let declared: BTreeSet<String> = rules.iter().map(|r| format!("{}.rs", r.0)).collect();
+        for file in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".rs") && name != "mod.rs" && !declared.contains(&name) {
+                problems.push(format!(
+                    "src/rules/{folder}/{name} is named after no rule in rules/*.toml: a family folder holds one file per rule (shared code goes in its mod.rs)"
+                ));
+            }
+        }
+        let mut mods = String::new();
+        for (module, id, st) in &rules {
+            let path = dir.join(format!("{module}.rs"));
+            writeln!(
+                mods,
+                "/// {id}\n#[path = {:?}]\npub mod {module};",
+                path.display().to_string()
+            )
+            .unwrap();
+            all.push((id.clone(), format!("&{folder}::{module}::{st}")));
+        }
+        std::fs::write(rules_out.join(format!("{folder}.rs")), mods).unwrap();
+    }
+    all.sort();
+    for (id, path) in &all {
+        writeln!(registry, "    ({id:?}, {path}),").unwrap();
+    }
+    registry.push_str("];\n");
+    std::fs::write(rules_out.join("registry.rs"), registry).unwrap();
+    std::fs::write(out_dir.join("catalogue.rs"), catalogue).unwrap();
+    if !problems.is_empty() {
+        panic!(
+            "the rule catalogue and src/rules/ disagree:\n{}",
+            problems.join("\n")
+        );
+    }
+}
+
+/// `base-image-not-digest-pinned` → `BaseImageNotDigestPinned`.
+fn struct_name(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }

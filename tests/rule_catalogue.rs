@@ -47,7 +47,7 @@ fn catalogue_and_registry_agree() {
     // The suppression rules are reported by the engine, which alone sees what was suppressed.
     let registry: BTreeSet<&str> = rules::registry()
         .iter()
-        .map(|r| r.id())
+        .map(|(id, _)| *id)
         .chain(plumbline::suppress::RULE_IDS)
         .collect();
     assert!(!catalogue.is_empty());

@@ -15,6 +15,7 @@ pub mod kubernetes;
 pub mod layer;
 pub mod layers;
 pub mod quantity;
+pub mod secret;
 pub mod terraform;
 pub mod workload;
 

@@ -37,7 +37,7 @@ impl Once {
     }
 }
 
-/// [`is_secret_name`](crate::rules::secrets::is_secret_name) with the names Bicep templates
+/// [`is_secret_name`](crate::model::secret::is_secret_name) with the names Bicep templates
 /// use for things that are not secrets: the name of a Key Vault secret that will hold one
 /// (`connectionStringKey`, `adminPasswordKey`), settings about secrets
 /// (`accessKeysAuthentication`, `passwordAuth`, `secretPrefix`), token counts
@@ -65,5 +65,5 @@ pub fn is_secret_name(name: &str) -> bool {
     {
         return false;
     }
-    crate::rules::secrets::is_secret_name(name)
+    crate::model::secret::is_secret_name(name)
 }

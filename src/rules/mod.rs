@@ -11,7 +11,7 @@ pub mod compose;
 pub mod docker;
 pub mod non_root;
 pub mod pinned_versions;
-pub mod probe_port;
+pub mod probe_port_alignment;
 pub mod resource_limits;
 pub mod secrets;
 pub mod terraform;
@@ -98,13 +98,12 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// One check. Implementations are unit structs registered in [`registry`]. A rule reads one
-/// document at a time (`check_file`), or the service graph of the whole run
-/// (`check_graph`, for rules that compare a service's layers across files), or both.
+/// One check. An implementation is a unit struct named after its rule, in a file named after
+/// it (`base-image-unpinned` is `BaseImageUnpinned` in `pinned_versions/base_image_unpinned.rs`),
+/// which build.rs registers under the id its `rules/<ID>.toml` gives. A rule reads one
+/// document at a time (`check_file`), or the service graph of the whole run (`check_graph`,
+/// for rules that compare a service's layers across files), or both.
 pub trait Rule: Send + Sync {
-    /// The stable id, matching `rules/<ID>.toml`.
-    fn id(&self) -> &'static str;
-
     /// Checks one parsed file.
     fn check_file(&self, _ctx: &FileContext<'_>, _sink: &mut Sink<'_>) {}
 
@@ -138,80 +137,18 @@ impl GraphSink {
     }
 }
 
-/// Every rule, in id order.
-pub fn registry() -> &'static [&'static dyn Rule] {
-    static ALL: &[&dyn Rule] = &[
-        &pinned_versions::base_image::BaseImageUnpinned,
-        &pinned_versions::os_packages::OsPackageUnpinned,
-        &pinned_versions::language_packages::LanguagePackageUnpinned,
-        &pinned_versions::add_url::AddUrlWithoutChecksum,
-        &pinned_versions::digest::BaseImageNotDigestPinned,
-        &pinned_versions::container_image::ContainerImageUnpinned,
-        &non_root::final_user::FinalStageRunsAsRoot,
-        &non_root::sudo::SudoInRun,
-        &non_root::container_non_root::ContainerRunAsNonRootMissing,
-        &non_root::container_uid0::ContainerRunsAsUid0,
-        &non_root::container_privileged::ContainerPrivileged,
-        &non_root::container_escalation::ContainerPrivilegeEscalation,
-        &probe_port::missing_healthcheck::ExposeWithoutHealthcheck,
-        &probe_port::healthcheck_port::HealthcheckPortNotExposed,
-        &probe_port::cmd_bind::ExposeDisagreesWithCommand,
-        &probe_port::container_probe_port::ProbePortUndeclared,
-        &probe_port::k8s_service_target_port::ServiceTargetPortUnmatched,
-        &probe_port::container_probes::ContainerMissingProbes,
-        &secrets::env_arg::SecretInEnvOrArg,
-        &secrets::secret_files::SecretFileCopied,
-        &secrets::run_credentials::CredentialsInRun,
-        &secrets::token_formats::KnownTokenFormat,
-        &secrets::copy_context::CopyContextWithoutDockerignore,
-        &secrets::container_env::ContainerEnvLiteralSecret,
-        &secrets::k8s_secret_data::SecretLiteralData,
-        &resource_limits::container_resources::ContainerMissingResources,
-        &resource_limits::container_requests_limits::RequestsAboveLimits,
-        &pinned_versions::compose_image::ComposeImageUnpinned,
-        &non_root::compose_user::ComposeUserRoot,
-        &non_root::compose_privileged::ComposePrivileged,
-        &non_root::compose_capabilities::ComposeDangerousCapability,
-        &probe_port::compose_healthcheck_port::ComposeHealthcheckPortNotExposed,
-        &probe_port::compose_depends_healthy::ComposeDependsOnHealthyWithoutHealthcheck,
-        &probe_port::compose_port_conflict::ComposeHostPortConflict,
-        &secrets::compose_env::ComposeLiteralSecret,
-        &resource_limits::compose_limits::ComposeMissingLimits,
-        &probe_port::service_ports::ServicePortsDisagree,
-        &probe_port::probe_vs_image::ProbeDisagreesWithImage,
-        &non_root::run_as_non_root_unverifiable::RunAsNonRootUnverifiable,
-        &pinned_versions::image_tag_drift::ImageTagDrift,
-        &probe_port::healthcheck_not_deployed::HealthcheckNotDeployed,
-        &non_root::compose_runs_image_as_root::ComposeRunsImageAsRoot,
-        &non_root::run_as_user_differs::RunAsUserDiffers,
-        &secrets::secret_handling_drift::SecretHandlingDrift,
-        &resource_limits::compose_above_production::ComposeMemoryAboveProduction,
-        &pinned_versions::helm_dependency::HelmDependencyUnpinned,
-        &secrets::helm_values::HelmValuesLiteralSecret,
-        &pinned_versions::bicep_image::BicepImageUnpinned,
-        &probe_port::bicep_probe_port::BicepProbePort,
-        &secrets::bicep_param_secure::BicepParamNotSecure,
-        &secrets::bicep_output_secret::BicepOutputSecret,
-        &secrets::bicep_literal_secret::BicepLiteralSecret,
-        &secrets::bicep_registry_admin::BicepRegistryAdminUser,
-        &resource_limits::bicep_container_app_resources::BicepContainerAppResources,
-        &resource_limits::bicep_container_group_resources::BicepContainerGroupResources,
-        &pinned_versions::terraform_providers::TerraformProviderUnpinned,
-        &pinned_versions::terraform_required_version::TerraformRequiredVersionMissing,
-        &pinned_versions::terraform_module_source::TerraformModuleUnpinned,
-        &pinned_versions::terraform_helm_release::TerraformHelmReleaseUnpinned,
-        &pinned_versions::terraform_image::TerraformImageUnpinned,
-        &non_root::terraform_container_group_privileged::TerraformContainerGroupPrivileged,
-        &probe_port::terraform_container_app_probe::TerraformContainerAppProbePort,
-        &secrets::terraform_literal_secret::TerraformLiteralSecret,
-        &secrets::terraform_sensitive::TerraformSecretNotSensitive,
-        &secrets::terraform_registry_admin::TerraformRegistryAdminEnabled,
-        &resource_limits::terraform_container_app_resources::TerraformContainerAppResources,
-    ];
-    ALL
+include!(concat!(env!("OUT_DIR"), "/rules/registry.rs"));
+
+/// Every rule implemented in Rust, by id, in id order. The suppression rules (`SUP*`) are the
+/// engine's ([`crate::suppress`]).
+pub fn registry() -> &'static [(&'static str, &'static dyn Rule)] {
+    REGISTRY
 }
 
 /// The rule implementation for an id.
 pub fn rule(id: &str) -> Option<&'static dyn Rule> {
-    registry().iter().copied().find(|r| r.id() == id)
+    REGISTRY
+        .binary_search_by(|(i, _)| (*i).cmp(id))
+        .ok()
+        .map(|at| REGISTRY[at].1)
 }

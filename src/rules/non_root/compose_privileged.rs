@@ -6,10 +6,6 @@ use crate::rules::{FileContext, Rule, Sink};
 pub struct ComposePrivileged;
 
 impl Rule for ComposePrivileged {
-    fn id(&self) -> &'static str {
-        "ROOT011"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(project) = project(ctx) else { return };
         for svc in &project.services {

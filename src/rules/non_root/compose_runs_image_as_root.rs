@@ -11,10 +11,6 @@ use crate::rules::{GraphSink, Rule};
 pub struct ComposeRunsImageAsRoot;
 
 impl Rule for ComposeRunsImageAsRoot {
-    fn id(&self) -> &'static str {
-        "ROOT091"
-    }
-
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
             let Some(image) = graph.image_of(svc) else {

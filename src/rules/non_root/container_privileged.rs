@@ -8,10 +8,6 @@ use crate::rules::{FileContext, Rule, Sink};
 pub struct ContainerPrivileged;
 
 impl Rule for ContainerPrivileged {
-    fn id(&self) -> &'static str {
-        "ROOT022"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {

@@ -11,10 +11,6 @@ use crate::rules::{GraphSink, Rule};
 pub struct RunAsNonRootUnverifiable;
 
 impl Rule for RunAsNonRootUnverifiable {
-    fn id(&self) -> &'static str {
-        "ROOT090"
-    }
-
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
             let Some(image) = graph.image_of(svc) else {

@@ -9,10 +9,6 @@ use crate::rules::{GraphSink, Rule};
 pub struct RunAsUserDiffers;
 
 impl Rule for RunAsUserDiffers {
-    fn id(&self) -> &'static str {
-        "ROOT092"
-    }
-
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
             let Some(image) = graph.image_of(svc) else {

@@ -9,10 +9,6 @@ use crate::rules::{FileContext, Rule, Sink};
 pub struct TerraformContainerGroupPrivileged;
 
 impl Rule for TerraformContainerGroupPrivileged {
-    fn id(&self) -> &'static str {
-        "ROOT050"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(m) = module(ctx) else { return };
         for r in m.resources_of(&["azurerm_container_group"]) {

@@ -15,10 +15,6 @@ use crate::rules::{GraphSink, Rule};
 pub struct ImageTagDrift;
 
 impl Rule for ImageTagDrift {
-    fn id(&self) -> &'static str {
-        "PIN090"
-    }
-
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
             check_service(graph.layers_of(svc).map(|(_, l)| l), sink);

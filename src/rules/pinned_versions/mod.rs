@@ -2,18 +2,31 @@
 //! the same file. Unpinned inputs make builds irreproducible and let a compromised or broken
 //! release in without a commit.
 
-pub mod add_url;
-pub mod base_image;
-pub mod bicep_image;
-pub mod compose_image;
-pub mod container_image;
-pub mod digest;
-pub mod helm_dependency;
-pub mod image_tag_drift;
-pub mod language_packages;
-pub mod os_packages;
-pub mod terraform_helm_release;
-pub mod terraform_image;
-pub mod terraform_module_source;
-pub mod terraform_providers;
-pub mod terraform_required_version;
+// One module per rule, named after the rule (`rules/<ID>.toml` `name`), declared by
+// build.rs from the catalogue: a rule is its TOML, its file here, and its fixtures.
+include!(concat!(env!("OUT_DIR"), "/rules/pinned_versions.rs"));
+
+use crate::parse::dockerfile::Word;
+
+/// `1 package`, `3 packages`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// `a, b, c` — at most five names, then `and N more`.
+pub fn list(words: &[&Word]) -> String {
+    let mut s = words
+        .iter()
+        .take(5)
+        .map(|w| format!("`{}`", w.text))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if words.len() > 5 {
+        s.push_str(&format!(" and {} more", words.len() - 5));
+    }
+    s
+}

@@ -40,10 +40,6 @@ fn show_cores(nano: i128) -> String {
 }
 
 impl Rule for BicepContainerAppResources {
-    fn id(&self) -> &'static str {
-        "RES040"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(doc) = document(ctx) else { return };
         let mut once = Once::default();

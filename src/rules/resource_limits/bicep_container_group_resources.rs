@@ -10,10 +10,6 @@ use crate::source::Origin;
 pub struct BicepContainerGroupResources;
 
 impl Rule for BicepContainerGroupResources {
-    fn id(&self) -> &'static str {
-        "RES041"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(doc) = document(ctx) else { return };
         let mut once = Once::default();

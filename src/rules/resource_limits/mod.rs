@@ -2,10 +2,6 @@
 //! which the scheduler places it by) and may use (limits). Without them one runaway process
 //! starves its neighbours or gets the node's OOM killer to pick a victim at random.
 
-pub mod bicep_container_app_resources;
-pub mod bicep_container_group_resources;
-pub mod compose_above_production;
-pub mod compose_limits;
-pub mod container_requests_limits;
-pub mod container_resources;
-pub mod terraform_container_app_resources;
+// One module per rule, named after the rule (`rules/<ID>.toml` `name`), declared by
+// build.rs from the catalogue: a rule is its TOML, its file here, and its fixtures.
+include!(concat!(env!("OUT_DIR"), "/rules/resource_limits.rs"));

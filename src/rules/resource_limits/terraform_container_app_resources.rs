@@ -12,10 +12,6 @@ use crate::rules::{FileContext, Rule, Sink};
 pub struct TerraformContainerAppResources;
 
 impl Rule for TerraformContainerAppResources {
-    fn id(&self) -> &'static str {
-        "RES050"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(m) = module(ctx) else { return };
         for r in m.resources_of(&["azurerm_container_app"]) {

@@ -6,13 +6,13 @@
 //! `uniqueString()` are expressions, not literals, and are not findings.
 
 use crate::finding::mask_secret;
+use crate::model::secret::contains_token;
+use crate::model::secret::is_placeholder;
+use crate::model::secret::is_substitution_marker;
 use crate::render::bicep::syntax::{Expr, ExprKind};
 use crate::render::bicep::{Resolved, Scope};
 use crate::rules::bicep::is_secret_name;
 use crate::rules::bicep::{Once, document};
-use crate::rules::secrets::container_env::is_substitution_marker;
-use crate::rules::secrets::is_placeholder;
-use crate::rules::secrets::token_formats::contains_token;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct BicepLiteralSecret;
@@ -77,10 +77,6 @@ fn scan<'d>(scope: &Scope<'d>, expr: &'d Expr, owner: &str, once: &mut Once, sin
 }
 
 impl Rule for BicepLiteralSecret {
-    fn id(&self) -> &'static str {
-        "SEC042"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(doc) = document(ctx) else { return };
         let mut once = Once::default();

@@ -48,10 +48,6 @@ fn secret_source(
 }
 
 impl Rule for BicepOutputSecret {
-    fn id(&self) -> &'static str {
-        "SEC041"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(doc) = document(ctx) else { return };
         for s in &doc.statements {

@@ -7,16 +7,12 @@
 use crate::finding::{Related, mask_secret};
 use crate::graph::Graph;
 use crate::model::layer::EnvHandling;
-use crate::rules::secrets::is_placeholder;
+use crate::model::secret::is_placeholder;
 use crate::rules::{GraphSink, Rule};
 
 pub struct SecretHandlingDrift;
 
 impl Rule for SecretHandlingDrift {
-    fn id(&self) -> &'static str {
-        "SEC090"
-    }
-
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
             let layers: Vec<_> = graph.layers_of(svc).map(|(_, l)| l).collect();

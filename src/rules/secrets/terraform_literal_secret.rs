@@ -10,20 +10,16 @@
 //! in a known token format, which SEC004 reports.
 
 use crate::finding::mask_secret;
+use crate::model::secret::contains_token;
+use crate::model::secret::{is_placeholder, is_secret_name, url_password};
 use crate::model::workload::is_templated;
 use crate::render::terraform::{Attribute, Body, Module, Node, Resolved, Value};
-use crate::rules::secrets::token_formats::contains_token;
-use crate::rules::secrets::{is_placeholder, is_secret_name, url_password};
 use crate::rules::terraform::module;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct TerraformLiteralSecret;
 
 impl Rule for TerraformLiteralSecret {
-    fn id(&self) -> &'static str {
-        "SEC050"
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(m) = module(ctx) else { return };
         let mut seen = Vec::new();

@@ -1,0 +1,159 @@
+//! RES020 container-missing-resources: a Kubernetes or Helm container without CPU and memory
+//! requests and limits. For a Helm chart that has a production environment, only production
+//! environments are checked: a base `values.yaml` meant for development may leave them out.
+
+use crate::model::workload::{Container, Unresolved, is_templated};
+use crate::rules::workload::{ContainerReports, anchor, describe};
+use crate::rules::{FileContext, Rule, Sink};
+
+pub struct ContainerMissingResources;
+
+impl Rule for ContainerMissingResources {
+    fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
+        let containers = ctx.doc.containers();
+        let has_production = containers
+            .iter()
+            .any(|c| c.environment.as_ref().is_some_and(|e| e.production));
+        let mut reports = ContainerReports::new();
+        for c in containers {
+            if has_production && c.environment.as_ref().is_some_and(|e| !e.production) {
+                continue;
+            }
+            // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
+            if c.is_unresolved(Unresolved::Resources) {
+                continue;
+            }
+            check(c, &mut reports);
+        }
+        reports.flush(sink);
+    }
+}
+
+fn check(c: &Container, reports: &mut ContainerReports) {
+    let r = &c.resources;
+    // A request left out defaults to its limit, so only a request without a limit is
+    // missing.
+    let missing: Vec<&str> = [
+        (
+            r.requests_cpu.is_some() || r.limits_cpu.is_some(),
+            "CPU request",
+        ),
+        (
+            r.requests_memory.is_some() || r.limits_memory.is_some(),
+            "memory request",
+        ),
+        (r.limits_cpu.is_some(), "CPU limit"),
+        (r.limits_memory.is_some(), "memory limit"),
+    ]
+    .into_iter()
+    .filter(|(set, _)| !set)
+    .map(|(_, what)| what)
+    .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let at = match &r.at {
+        // A templated `resources:` block (`${RESOURCES}`) is unknown, not empty.
+        Some(at) if missing.len() == 4 && is_templated(at.text()) => return,
+        Some(at) => at,
+        None => anchor(c),
+    };
+    let what = if r.at.is_none() {
+        "no `resources`: no CPU or memory requests or limits".to_string()
+    } else {
+        format!("no {}", join_or(&missing))
+    };
+    reports.add(c, at, format!("{} has {what}", describe(c)));
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::catalogue::meta;
+    use crate::model::workload::{Environment, Owner, Spanned};
+    use crate::model::{Document, helm};
+    use crate::source::{Format, Origin, SourceFile, Span};
+
+    /// One chart component `api` in each of `envs`, all without resources, declared at the
+    /// same place of `values.yaml` (as when every environment inherits it).
+    fn chart(envs: &[(&str, bool)]) -> (Arc<SourceFile>, Document) {
+        let file = Arc::new(SourceFile::in_memory(
+            "values.yaml",
+            Format::HelmValues,
+            "api:\n  image: x\n",
+        ));
+        let at = Origin::new(&file, Span::new(0, 3));
+        let containers = envs
+            .iter()
+            .map(|(name, production)| Container {
+                environment: Some(Environment {
+                    name: (*name).into(),
+                    production: *production,
+                }),
+                name: Some(Spanned::new("api".into(), at.clone())),
+                ..Container::new(
+                    Owner {
+                        kind: "values".into(),
+                        name: "api".into(),
+                        pod_labels: Vec::new(),
+                        at: at.clone(),
+                    },
+                    at.clone(),
+                )
+            })
+            .collect();
+        let doc = Document::HelmChart(helm::Chart {
+            containers,
+            ..Default::default()
+        });
+        (file, doc)
+    }
+
+    fn messages(file: &Arc<SourceFile>, doc: &Document) -> Vec<String> {
+        let ctx = FileContext {
+            file,
+            doc,
+            dockerignore: None,
+            context_has_git: false,
+        };
+        let mut sink = Sink::new(meta("RES020").expect("RES020 is catalogued"), file);
+        ContainerMissingResources.check_file(&ctx, &mut sink);
+        sink.into_findings()
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn only_production_environments_when_the_chart_has_one() {
+        let (file, doc) = chart(&[("default", false), ("dev", false), ("production", true)]);
+        assert_eq!(
+            messages(&file, &doc),
+            [
+                "Container `api` has no `resources`: no CPU or memory requests or limits (environment: production)"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_environment_otherwise_merged_into_one_finding() {
+        let (file, doc) = chart(&[("default", false), ("staging", false)]);
+        assert_eq!(
+            messages(&file, &doc),
+            [
+                "Container `api` has no `resources`: no CPU or memory requests or limits (environments: default, staging)"
+            ]
+        );
+    }
+}
