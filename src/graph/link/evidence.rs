@@ -1,0 +1,130 @@
+//! What the links weigh: official images, image variants, agreeing or disagreeing images, and
+//! the name a service is shown by.
+
+use crate::model::layer::{Layer, LayerKind};
+
+/// Docker Official Images that deployments run as published: a one-word image of one of these
+/// names is the public image, not the project's own build.
+pub(super) const OFFICIAL_IMAGES: &[&str] = &[
+    "alpine",
+    "busybox",
+    "debian",
+    "ubuntu",
+    "centos",
+    "fedora",
+    "amazonlinux",
+    "nginx",
+    "httpd",
+    "caddy",
+    "traefik",
+    "haproxy",
+    "redis",
+    "memcached",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "cassandra",
+    "couchdb",
+    "elasticsearch",
+    "kibana",
+    "logstash",
+    "rabbitmq",
+    "zookeeper",
+    "kafka",
+    "nats",
+    "consul",
+    "vault",
+    "registry",
+    "python",
+    "node",
+    "golang",
+    "openjdk",
+    "eclipse-temurin",
+    "ruby",
+    "php",
+    "wordpress",
+    "ghost",
+    "drupal",
+    "nextcloud",
+    "gitea",
+    "jenkins",
+    "sonarqube",
+    "grafana",
+    "prometheus",
+    "influxdb",
+    "telegraf",
+    "solr",
+    "neo4j",
+    "adminer",
+    "phpmyadmin",
+    "mongo-express",
+    "tomcat",
+    "jetty",
+];
+
+/// A Dockerfile for a variant of an image (`Dockerfile.debug`, `Dockerfile.dev`).
+pub(super) fn is_variant(l: &Layer) -> bool {
+    l.kind == LayerKind::Dockerfile
+        && l.at
+            .file
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                ["dockerfile.", "containerfile."].iter().any(|b| {
+                    n.strip_prefix(b)
+                        .is_some_and(|v| crate::model::layers::VARIANTS.contains(&v))
+                })
+            })
+}
+
+/// The image repository every layer of `group` runs, when they all run one (and say so).
+pub(super) fn one_image(layers: &[Layer], group: &[usize]) -> Option<String> {
+    let mut repo: Option<&str> = None;
+    for g in group {
+        let r = layers[*g].image.as_ref()?.value.repository.as_str();
+        match repo {
+            None => repo = Some(r),
+            Some(x) if x == r => {}
+            Some(_) => return None,
+        }
+    }
+    repo.map(str::to_string)
+}
+
+/// Two layers whose images are both known and name different repositories (by last path
+/// segment) are not the same service, whatever their names.
+pub(super) fn images_disagree(a: &Layer, b: &Layer) -> bool {
+    match (&a.image, &b.image) {
+        (Some(x), Some(y)) => !x
+            .value
+            .last_segment()
+            .eq_ignore_ascii_case(y.value.last_segment()),
+        _ => false,
+    }
+}
+
+/// A Compose service name, else a Kubernetes workload, else a Helm component, else any
+/// deploy name, else the Dockerfile's.
+pub(super) fn service_name(layers: &[Layer], members: &[usize]) -> String {
+    for kind in [
+        LayerKind::Compose,
+        LayerKind::Kubernetes,
+        LayerKind::Helm,
+        LayerKind::Terraform,
+        LayerKind::Bicep,
+        LayerKind::Dockerfile,
+    ] {
+        if let Some(name) = members
+            .iter()
+            .map(|m| &layers[*m])
+            .filter(|l| l.kind == kind)
+            .find_map(|l| l.names.first())
+        {
+            return name.clone();
+        }
+    }
+    "?".into()
+}
