@@ -7,6 +7,7 @@
 
 pub mod detect;
 pub mod discover;
+pub mod files;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
