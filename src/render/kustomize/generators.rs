@@ -1,7 +1,9 @@
 //! `configMapGenerator` and `secretGenerator`: ConfigMaps and Secrets made from literals,
 //! files and env files, and kustomize's content hash suffix (`api/hasher`: the SHA-256 of a
-//! Go-encoded JSON of kind, name, data (and type, binaryData/stringData), whose first ten
-//! hex digits are made vowel-free by mapping 0→g, 1→h, 3→k, a→m, e→t).
+//! Go-encoded JSON of kind, data (and type, binaryData/stringData) and a name that is always
+//! empty (kustomize looks it up under a key no object has), whose first ten hex digits are
+//! made vowel-free by mapping 0→g, 1→h, 3→k, a→m, e→t). Secret values are base64 in lines
+//! of 70 characters, as kyaml writes them.
 //!
 //! Every generated value points at what it came from: a literal's value, the line of an env
 //! file, the whole of a file; keys and metadata at the generator entry.
@@ -211,7 +213,7 @@ pub(crate) fn generate(
         let data = pairs
             .iter()
             .map(|(k, ka, v)| {
-                let enc = base64(v.as_str().unwrap_or("").as_bytes());
+                let enc = wrapped_base64(v.as_str().unwrap_or("").as_bytes());
                 data_entry(k, ka, string_from(enc, v))
             })
             .collect();
@@ -387,6 +389,21 @@ fn base64(bytes: &[u8]) -> String {
         } else {
             '='
         });
+    }
+    out
+}
+
+/// kyaml's `encodeBase64`: lines of 70 characters, each ended by a newline when there is
+/// more than one line (`encoded length / 70 + 1 > 1`).
+fn wrapped_base64(bytes: &[u8]) -> String {
+    let enc = base64(bytes);
+    if enc.len() / 70 + 1 <= 1 {
+        return enc;
+    }
+    let mut out = String::with_capacity(enc.len() + enc.len() / 70 + 1);
+    for chunk in enc.as_bytes().chunks(70) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or(""));
+        out.push('\n');
     }
     out
 }

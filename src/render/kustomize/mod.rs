@@ -321,6 +321,13 @@ pub fn environment_name(dir: &Path) -> String {
     }
 }
 
+/// A built object (or any YAML tree) as data: plain scalars typed as YAML types them
+/// (`8080` a number, `"8080"` a string), mappings with string keys. What the differential
+/// test compares, and what kustomize's hash is computed over.
+pub fn data(node: &Node) -> serde_json::Value {
+    resource::to_json(node)
+}
+
 /// Builds the kustomization root in `dir`.
 pub fn build(files: &dyn Files, dir: &Path, opts: &Options<'_>) -> Build {
     build::Builder::new(files, opts).run(dir)

@@ -354,19 +354,31 @@ pub(crate) fn apply(
                         t.options.create,
                         &value,
                         &mut |target: &mut Node| {
-                            let new = match (&t.options.delimiter, target.as_str(), value.as_str())
+                            let text = match (&t.options.delimiter, target.as_str(), value.as_str())
                             {
                                 (Some(d), Some(old), Some(v)) => {
                                     let mut parts: Vec<String> =
                                         old.split(d.as_str()).map(str::to_string).collect();
-                                    let i = usize::try_from(t.options.index).unwrap_or(0);
-                                    if i < parts.len() {
-                                        parts[i] = v.to_string();
-                                    } else {
-                                        parts.push(v.to_string());
+                                    match usize::try_from(t.options.index) {
+                                        Err(_) => parts.insert(0, v.to_string()),
+                                        Ok(i) if i < parts.len() => parts[i] = v.to_string(),
+                                        Ok(_) => parts.push(v.to_string()),
                                     }
-                                    string_from(parts.join(d), &value)
+                                    Some(parts.join(d))
                                 }
+                                _ => value.as_str().map(str::to_string),
+                            };
+                            // A scalar target keeps its own type and takes the text (kustomize
+                            // sets the node's value only); anything else takes the source node.
+                            let new = match (&target.value, text) {
+                                (Value::Scalar(s), Some(text)) => Node {
+                                    value: Value::Scalar(crate::parse::yaml::Scalar {
+                                        text,
+                                        plain: s.plain,
+                                    }),
+                                    span: value.span,
+                                    file: std::sync::Arc::clone(&value.file),
+                                },
                                 _ => value.clone(),
                             };
                             if !target.is_null() && target.as_str() != new.as_str() {

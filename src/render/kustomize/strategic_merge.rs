@@ -384,7 +384,25 @@ impl Merger<'_> {
             ListStrategy::Keys(k) => k,
             ListStrategy::Replace => unreachable!("handled above"),
         };
-        // The key values of every element, the patch's first (kyaml's prepend direction).
+        self.merge_keyed(dest, patch, pitems, ditems, keys, elem_ty, depth)
+    }
+
+    /// kyaml's associative list merge, step for step (`walk/associative_sequence.go`):
+    /// the key tuples of the patch's elements then the target's; tuples that agree where
+    /// both have values become one; each tuple's elements are merged (the target's element
+    /// in place); the merged elements are listed in tuple order, then the target's elements
+    /// are set over that list by their keys (replacing, or appended at the end).
+    #[allow(clippy::too_many_arguments)]
+    fn merge_keyed(
+        &mut self,
+        dest: Option<&Node>,
+        patch: &Node,
+        pitems: Vec<Node>,
+        mut ditems: Vec<Node>,
+        keys: &'static [&'static str],
+        elem_ty: Ty,
+        depth: usize,
+    ) -> Result<Out, String> {
         let tuple = |n: &Node| -> Vec<String> {
             keys.iter()
                 .map(|k| n.get(k).and_then(Node::as_str).unwrap_or("").to_string())
@@ -392,16 +410,11 @@ impl Merger<'_> {
         };
         let mut tuples: Vec<Vec<String>> = Vec::new();
         for it in pitems.iter().chain(ditems.iter()) {
-            if it.as_map().is_none() {
-                continue;
-            }
             let t = tuple(it);
             if !tuples.contains(&t) {
                 tuples.push(t);
             }
         }
-        // Tuples that agree wherever both have a value are one element (a port written
-        // without `protocol` in one list and with it in the other).
         if keys.len() > 1 {
             let n = tuples.len();
             for i in 0..n {
@@ -412,56 +425,154 @@ impl Merger<'_> {
                     }
                 }
             }
-            let mut seen: Vec<Vec<String>> = Vec::new();
-            tuples.retain(|t| {
-                if seen.contains(t) {
-                    false
-                } else {
-                    seen.push(t.clone());
-                    true
-                }
-            });
         }
-        let finds = |items: &[Node], t: &[String]| -> Option<Node> {
-            let any_value = t.iter().any(|v| !v.is_empty());
-            items
+        let key_set: Vec<bool> = (0..keys.len())
+            .map(|i| tuples.iter().any(|t| !t[i].is_empty()))
+            .collect();
+        let valid = |t: &[String]| -> (Vec<&'static str>, Vec<String>) {
+            if !key_set.iter().any(|b| *b) {
+                return (keys.to_vec(), t.to_vec());
+            }
+            let ks = keys
                 .iter()
-                .find(|it| {
-                    it.as_map().is_some()
-                        && tuple(it).iter().zip(t).all(|(a, b)| {
-                            if any_value && b.is_empty() {
-                                true
-                            } else {
-                                a == b
-                            }
-                        })
-                })
-                .cloned()
+                .zip(&key_set)
+                .filter(|(_, b)| **b)
+                .map(|(k, _)| *k)
+                .collect();
+            let vs = t
+                .iter()
+                .zip(&key_set)
+                .filter(|(v, b)| !v.is_empty() || **b)
+                .map(|(v, _)| v.clone())
+                .collect();
+            (ks, vs)
         };
-        let mut out = Vec::new();
+        let mut added: Vec<Node> = Vec::new();
+        let mut last_keys: Vec<&'static str> = keys.to_vec();
         for t in &tuples {
-            let d = finds(&ditems, t);
-            let p = finds(&pitems, t);
-            let merged = match (&d, &p) {
-                (_, Some(p)) => self.merge(d.as_ref(), p, elem_ty, depth + 1)?,
-                (Some(d), None) => Out::Keep(d.clone()),
-                (None, None) => continue,
+            let (vkeys, vvalues) = valid(t);
+            last_keys = vkeys.clone();
+            // The elements are looked up by the keys that have a value in this tuple.
+            let (mkeys, mvalues): (Vec<&str>, Vec<String>) = vkeys
+                .iter()
+                .zip(&vvalues)
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (*k, v.clone()))
+                .unzip();
+            let (mkeys, mvalues) = if mkeys.is_empty() {
+                (vkeys.clone(), vvalues.clone())
+            } else {
+                (mkeys, mvalues)
             };
-            if let Out::Keep(n) = merged
-                && n.as_map().is_none_or(|m| !m.is_empty())
-            {
-                out.push(n);
+            let di = match_element(&ditems, &mkeys, &mvalues);
+            let pi = match_element(&pitems, &mkeys, &mvalues);
+            let merged = match (di, pi) {
+                (_, Some(p)) => self.merge(
+                    di.map(|i| &ditems[i]),
+                    &pitems[p].clone(),
+                    elem_ty,
+                    depth + 1,
+                )?,
+                (Some(d), None) => Out::Keep(ditems[d].clone()),
+                (None, None) => Out::Delete,
+            };
+            let mut val = match merged {
+                Out::Keep(v) if v.as_map().is_none_or(|m| !m.is_empty()) => v,
+                _ => {
+                    element_setter(&mut ditems, None, &vkeys, &vvalues);
+                    continue;
+                }
+            };
+            for (k, v) in vkeys.iter().zip(&vvalues) {
+                if val.get(k).is_none() && !v.is_empty() {
+                    let at = val.clone();
+                    super::resource::set_key(
+                        &mut val,
+                        k,
+                        super::resource::scalar_at(v.clone(), true, &at.file, at.span),
+                    );
+                }
             }
-        }
-        // Elements that are not mappings are kept as they are (lists of mixed elements are
-        // not valid Kubernetes; keep rather than lose them).
-        for it in pitems.iter().chain(ditems.iter()) {
-            if it.as_map().is_none() && !out.iter().any(|o| o.as_str() == it.as_str()) {
-                out.push(it.clone());
+            if let Some(d) = di {
+                ditems[d] = val.clone();
             }
+            element_setter(&mut added, Some(val), &vkeys, &vvalues);
         }
-        Ok(Out::Keep(seq_from(out, dest.unwrap_or(patch))))
+        // kyaml's appendListNode: the target's elements over the merged list.
+        for elem in ditems {
+            let mut v = Vec::new();
+            for k in &last_keys {
+                match elem.get(k) {
+                    Some(f) if !f.is_null() => v.push(f.as_str().unwrap_or("").to_string()),
+                    _ => added.push(elem.clone()),
+                }
+            }
+            if last_keys.len() > 1 {
+                element_setter(&mut added, None, &last_keys, &v);
+            }
+            element_setter(&mut added, Some(elem), &last_keys, &v);
+        }
+        Ok(Out::Keep(seq_from(added, dest.unwrap_or(patch))))
     }
+}
+
+/// kyaml's `ElementMatcher`: the first mapping whose every key field exists with the value.
+fn match_element(items: &[Node], keys: &[&str], values: &[String]) -> Option<usize> {
+    items.iter().position(|it| {
+        it.as_map().is_some()
+            && keys
+                .iter()
+                .zip(values)
+                .all(|(k, v)| it.get(k).is_some_and(|f| f.as_str().unwrap_or("") == v))
+    })
+}
+
+/// kyaml's `ElementSetter`: replaces the elements matching the keys (a field matches when it
+/// exists and, for a non-empty value, equals it) by `element`, or removes them when there
+/// is none; appends `element` when nothing matched. Like kyaml, it drops empty mappings and
+/// nulls, and elements that do not match when no values are given.
+fn element_setter(list: &mut Vec<Node>, element: Option<Node>, keys: &[&str], values: &[String]) {
+    let mut out = Vec::with_capacity(list.len() + 1);
+    let mut found_any = false;
+    for elem in list.drain(..) {
+        if elem.is_null() || elem.as_map().is_some_and(<[_]>::is_empty) {
+            continue;
+        }
+        if elem.as_map().is_none() {
+            out.push(elem);
+            continue;
+        }
+        let mut matched: Option<bool> = None;
+        for (j, k) in keys.iter().enumerate() {
+            if j < values.len() {
+                let v = &values[j];
+                matched = Some(
+                    elem.get(k)
+                        .is_some_and(|f| v.is_empty() || f.as_str().unwrap_or("") == v),
+                );
+            }
+            if matched != Some(true) {
+                matched = Some(false);
+                break;
+            }
+        }
+        if matched != Some(true) {
+            if !values.is_empty() {
+                out.push(elem);
+            }
+            continue;
+        }
+        found_any = true;
+        if let Some(e) = &element {
+            out.push(e.clone());
+        }
+    }
+    if let Some(e) = element
+        && !found_any
+    {
+        out.push(e);
+    }
+    *list = out;
 }
 
 fn match_tuples(a: &[String], b: &[String]) -> Option<Vec<String>> {
