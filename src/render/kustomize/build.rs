@@ -665,7 +665,7 @@ impl<'a, 'h> Builder<'a, 'h> {
         Ok(out)
     }
 
-    fn external_transformer(&mut self, dir: &Path, t: &Node, acc: &mut Vec<Res>) -> R<()> {
+    fn external_transformer(&mut self, dir: &Path, t: &Node, acc: &mut [Res]) -> R<()> {
         let text = t.as_str().unwrap_or("");
         let docs: Vec<Node> = if text.contains('\n') {
             match relocated_docs(t) {

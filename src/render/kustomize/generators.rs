@@ -397,7 +397,7 @@ fn base64(bytes: &[u8]) -> String {
 /// more than one line (`encoded length / 70 + 1 > 1`).
 fn wrapped_base64(bytes: &[u8]) -> String {
     let enc = base64(bytes);
-    if enc.len() / 70 + 1 <= 1 {
+    if enc.len() < 70 {
         return enc;
     }
     let mut out = String::with_capacity(enc.len() + enc.len() / 70 + 1);

@@ -322,10 +322,11 @@ pub(crate) fn scalar_json(s: &Scalar) -> serde_json::Value {
         _ => {}
     }
     let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(i) = t.parse::<i64>() {
-            return J::from(i);
-        }
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(i) = t.parse::<i64>()
+    {
+        return J::from(i);
     }
     if let Some(hex) = t.strip_prefix("0x")
         && let Ok(i) = i64::from_str_radix(hex, 16)

@@ -73,10 +73,7 @@ fn find<'a>(b: &'a Build, kind: &str, name: &str) -> &'a Node {
         .unwrap_or_else(|| {
             panic!(
                 "no {kind} {name} in {:#?}",
-                b.objects
-                    .iter()
-                    .map(|o| resource::to_json(o))
-                    .collect::<Vec<_>>()
+                b.objects.iter().map(resource::to_json).collect::<Vec<_>>()
             )
         })
 }
@@ -297,6 +294,7 @@ fn overlays_patch_components_and_namespace() {
 }
 
 #[test]
+#[allow(clippy::type_complexity)]
 fn errors_are_located_and_stop_only_their_root() {
     let cases: &[(&[(&str, &str)], &str, Class)] = &[
         (

@@ -393,24 +393,24 @@ pub(crate) fn namespace(resources: &mut [Res], ns: &Node, replaced: &mut Vec<Rep
         let id = res.id();
         let before = res.id();
         let mut changed = false;
-        if !is_cluster_scoped(&id.kind) {
-            if let Some(meta) = super::resource::ensure_map(&mut res.node, "metadata", ns) {
-                let old = meta.get("namespace").cloned();
-                if old.as_ref().and_then(Node::as_str) != ns.as_str() {
-                    changed = true;
-                }
-                if let Some(old) = old
-                    && !old.is_null()
-                    && old.as_str() != ns.as_str()
-                {
-                    replaced.push(Replaced {
-                        what: "namespace".into(),
-                        new: ns.origin(),
-                        old: old.origin(),
-                    });
-                }
-                set_key(meta, "namespace", as_string_node(ns));
+        if !is_cluster_scoped(&id.kind)
+            && let Some(meta) = super::resource::ensure_map(&mut res.node, "metadata", ns)
+        {
+            let old = meta.get("namespace").cloned();
+            if old.as_ref().and_then(Node::as_str) != ns.as_str() {
+                changed = true;
             }
+            if let Some(old) = old
+                && !old.is_null()
+                && old.as_str() != ns.as_str()
+            {
+                replaced.push(Replaced {
+                    what: "namespace".into(),
+                    new: ns.origin(),
+                    old: old.origin(),
+                });
+            }
+            set_key(meta, "namespace", as_string_node(ns));
         }
         let api = res
             .node
