@@ -4,6 +4,7 @@
 //! The data flows one way: files → documents → findings → reports.
 //! - [`source`]: discovery, format detection, files with line/column indexes;
 //! - [`parse`]: one parser per format, every value with its span;
+//! - [`render`]: what is deployed per environment (Kustomize roots built), origins kept;
 //! - [`graph`]: one service across every file, its layers linked with reasons;
 //! - [`rules`]: the rule registry, its catalogue (docs) and the rules, by family;
 //! - [`engine`]: runs it all in parallel and sorts the outcome;

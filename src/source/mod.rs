@@ -8,6 +8,7 @@
 pub mod detect;
 pub mod discover;
 mod error;
+pub mod files;
 pub mod project;
 pub mod read;
 pub mod siblings;

@@ -1,0 +1,346 @@
+//! Differential test of the Kustomize builder against real kustomize: every kustomization
+//! directory of the shared corpus (`../shared/corpus`) and of `tests/fixtures/kustomize` is
+//! built by `kubectl kustomize` (kubectl 1.31, kustomize v5.4.2) and by
+//! `plumbline::render::kustomize::build`, and the results are compared as data: documents
+//! keyed by apiVersion/kind/namespace/name, scalars typed as YAML types them. A root
+//! kustomize refuses must be refused by us with the same class of error.
+//!
+//! The oracle is installed by `tests/oracles/install.sh` (into
+//! `$HOME/.cache/plumbline-oracles`, or `$PLUMBLINE_ORACLES`; `$PLUMBLINE_KUBECTL` names the
+//! binary directly). Without it the test fails: a differential test never passes silently.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use plumbline::parse::yaml;
+use plumbline::render::kustomize::{self, Class, Options};
+use plumbline::source::files::DiskFiles;
+use plumbline::source::{Format, SourceFile};
+
+fn crate_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn kubectl() -> PathBuf {
+    let candidates: Vec<PathBuf> = [
+        std::env::var_os("PLUMBLINE_KUBECTL").map(PathBuf::from),
+        std::env::var_os("PLUMBLINE_ORACLES").map(|d| PathBuf::from(d).join("kubectl")),
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/plumbline-oracles/kubectl")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for c in &candidates {
+        if let Ok(out) = Command::new(c).args(["version", "--client"]).output()
+            && String::from_utf8_lossy(&out.stdout).contains("Kustomize Version: v5.4.2")
+        {
+            return c.clone();
+        }
+    }
+    panic!(
+        "kubectl 1.31 with kustomize v5.4.2 is not installed (looked at {candidates:?}).\n\
+         Run `bash tests/oracles/install.sh` (it installs into $HOME/.cache/plumbline-oracles), \
+         or set PLUMBLINE_KUBECTL. The differential test does not pass without its oracle."
+    );
+}
+
+/// Every directory holding a kustomization file below `dir`, with the repository root the
+/// builder is given (the first directory below `corpus`, or the fixtures directory).
+fn kustomization_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            kustomization_dirs(&p, out);
+        } else if matches!(
+            p.file_name().and_then(|n| n.to_str()),
+            Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
+        ) {
+            out.push(dir.to_path_buf());
+        }
+    }
+}
+
+type Docs = BTreeMap<String, serde_json::Value>;
+
+fn key(v: &serde_json::Value) -> String {
+    let s = |p: &[&str]| {
+        let mut x = v;
+        for k in p {
+            x = &x[*k];
+        }
+        x.as_str().unwrap_or("").to_string()
+    };
+    format!(
+        "{}/{}/{}/{}",
+        s(&["apiVersion"]),
+        s(&["kind"]),
+        s(&["metadata", "namespace"]),
+        s(&["metadata", "name"])
+    )
+}
+
+fn docs_of(nodes: &[yaml::Node]) -> Docs {
+    nodes
+        .iter()
+        .map(kustomize::data)
+        .map(|v| (key(&v), v))
+        .collect()
+}
+
+/// The class of a kustomize error message.
+fn class_of(message: &str) -> Class {
+    let m = message;
+    if m.contains("cycle detected") {
+        Class::Cycle
+    } else if m.contains("is not in or below") {
+        Class::Restricted
+    } else if m.contains("already registered id") || m.contains("behavior must be merge or replace")
+    {
+        Class::Duplicate
+    } else if m.contains("MalformedYAMLError") || m.contains("yaml: line") {
+        Class::Yaml
+    } else if m.contains("unknown field") || m.contains("cannot unmarshal") {
+        Class::Field
+    } else if m.contains("no resource matches")
+        || m.contains("cannot merge or replace")
+        || m.contains("does not match a config")
+        || m.contains("nothing selected")
+        || m.contains("unable to find field")
+    {
+        Class::NoMatch
+    } else if m.contains("no such file or directory") || m.contains("unable to find one of") {
+        Class::Missing
+    } else {
+        Class::Invalid
+    }
+}
+
+/// Paths (`/spec/replicas`) where two values differ, at most `max`.
+fn diff(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+    max: usize,
+) {
+    use serde_json::Value as J;
+    if out.len() >= max || a == b {
+        return;
+    }
+    match (a, b) {
+        (J::Object(x), J::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let p = format!("{path}/{k}");
+                match (x.get(k), y.get(k)) {
+                    (Some(v), Some(w)) => diff(v, w, &p, out, max),
+                    (Some(v), None) => out.push(format!("{p}: kustomize {v}, plumbline missing")),
+                    (None, Some(w)) => out.push(format!("{p}: kustomize missing, plumbline {w}")),
+                    (None, None) => {}
+                }
+            }
+        }
+        (J::Array(x), J::Array(y)) if x.len() == y.len() => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                diff(v, w, &format!("{path}/{i}"), out, max);
+            }
+        }
+        _ => out.push(format!("{path}: kustomize {a}, plumbline {b}")),
+    }
+}
+
+struct Outcome {
+    dir: String,
+    kustomize: Result<Docs, (Class, String)>,
+    ours: Result<Docs, (Class, String)>,
+}
+
+fn run_kustomize(kubectl: &Path, dir: &Path) -> Result<Docs, (Class, String)> {
+    let out = Command::new(kubectl)
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("run kubectl");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        let msg = stderr
+            .lines()
+            .filter(|l| !l.starts_with("# Warning"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err((class_of(&msg), msg));
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let file = Arc::new(SourceFile::in_memory(
+        "kustomize.yaml",
+        Format::Kubernetes,
+        text,
+    ));
+    let stream = yaml::load(&file);
+    assert!(
+        stream.errors.is_empty(),
+        "{}: {:?}",
+        dir.display(),
+        stream.errors
+    );
+    Ok(docs_of(&stream.docs))
+}
+
+fn run_ours(dir: &Path, repo_root: &Path) -> (Result<Docs, (Class, String)>, kustomize::Build) {
+    let files = DiskFiles::new(10 << 20, crate_root());
+    let opts = Options::new(repo_root);
+    let b = kustomize::build(&files, dir, &opts);
+    let result = match b.diagnostics.iter().find(|d| d.is_error()) {
+        Some(e) => Err((
+            e.class,
+            format!(
+                "{}:{}: {}",
+                e.at.file.display_path,
+                e.at.start().line,
+                e.message
+            ),
+        )),
+        None => Ok(docs_of(&b.objects)),
+    };
+    (result, b)
+}
+
+#[test]
+fn builds_equal_kubectl_kustomize() {
+    let kubectl = kubectl();
+    let shared = crate_root().join("../shared");
+    let mut roots: Vec<(PathBuf, PathBuf)> = Vec::new();
+    if shared.is_dir() {
+        let corpus = shared.join("corpus");
+        let mut dirs = Vec::new();
+        kustomization_dirs(&corpus, &mut dirs);
+        assert!(!dirs.is_empty(), "no kustomization in {}", corpus.display());
+        for d in dirs {
+            let project = d
+                .strip_prefix(&corpus)
+                .ok()
+                .and_then(|r| r.components().next())
+                .map(|c| corpus.join(c.as_os_str()))
+                .unwrap_or_else(|| corpus.clone());
+            roots.push((d, project));
+        }
+    } else {
+        eprintln!(
+            "\n\n*** ../shared is absent: the corpus part of the Kustomize differential test is SKIPPED \
+             (only tests/fixtures/kustomize is compared) ***\n"
+        );
+    }
+    let corpus_count = roots.len();
+    let fixtures = crate_root().join("tests/fixtures/kustomize");
+    let mut dirs = Vec::new();
+    kustomization_dirs(&fixtures, &mut dirs);
+    assert!(
+        dirs.len() >= 20,
+        "the fixtures are missing ({} roots)",
+        dirs.len()
+    );
+    for d in dirs {
+        roots.push((d, fixtures.clone()));
+    }
+
+    let mut outcomes = Vec::new();
+    let mut ours_time = std::time::Duration::ZERO;
+    let mut corpus_time = std::time::Duration::ZERO;
+    for (i, (dir, repo)) in roots.iter().enumerate() {
+        let k = run_kustomize(&kubectl, dir);
+        let t = Instant::now();
+        let (ours, _) = run_ours(dir, repo);
+        let spent = t.elapsed();
+        ours_time += spent;
+        if i < corpus_count {
+            corpus_time += spent;
+        }
+        outcomes.push(Outcome {
+            dir: dir
+                .strip_prefix(crate_root())
+                .unwrap_or(dir)
+                .display()
+                .to_string(),
+            kustomize: k,
+            ours,
+        });
+    }
+
+    let mut report = String::new();
+    let mut problems = 0;
+    let (mut same_ok, mut same_err) = (0, 0);
+    for o in &outcomes {
+        match (&o.kustomize, &o.ours) {
+            (Ok(k), Ok(p)) => {
+                let mut lines = Vec::new();
+                for (key, kv) in k {
+                    match p.get(key) {
+                        None => lines.push(format!("  missing object {key}")),
+                        Some(pv) => {
+                            let mut d = Vec::new();
+                            diff(kv, pv, "", &mut d, 10);
+                            for x in d {
+                                lines.push(format!("  {key}: {x}"));
+                            }
+                        }
+                    }
+                }
+                for key in p.keys().filter(|k2| !k.contains_key(*k2)) {
+                    lines.push(format!("  extra object {key}"));
+                }
+                if lines.is_empty() {
+                    same_ok += 1;
+                    report.push_str(&format!("identical  {} ({} objects)\n", o.dir, k.len()));
+                } else {
+                    problems += 1;
+                    report.push_str(&format!("DIFFERENT  {}\n{}\n", o.dir, lines.join("\n")));
+                }
+            }
+            (Err((kc, km)), Err((pc, pm))) => {
+                if kc == pc {
+                    same_err += 1;
+                    report.push_str(&format!("refused    {} (both: {kc:?})\n", o.dir));
+                } else {
+                    problems += 1;
+                    report.push_str(&format!(
+                        "DIFFERENT  {}: kustomize refuses ({kc:?}: {km}), plumbline refuses ({pc:?}: {pm})\n",
+                        o.dir
+                    ));
+                }
+            }
+            (Err((kc, km)), Ok(_)) => {
+                problems += 1;
+                report.push_str(&format!(
+                    "DIFFERENT  {}: kustomize refuses ({kc:?}: {km}), plumbline builds it\n",
+                    o.dir
+                ));
+            }
+            (Ok(_), Err((pc, pm))) => {
+                problems += 1;
+                report.push_str(&format!(
+                    "DIFFERENT  {}: kustomize builds it, plumbline refuses ({pc:?}: {pm})\n",
+                    o.dir
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{report}\n{} roots compared ({corpus_count} corpus, {} fixtures): {same_ok} built identically, \
+         {same_err} refused by both with the same class, {problems} different.\n\
+         plumbline built them all in {:.1} ms (corpus roots: {:.1} ms).",
+        outcomes.len(),
+        outcomes.len() - corpus_count,
+        ours_time.as_secs_f64() * 1e3,
+        corpus_time.as_secs_f64() * 1e3,
+    );
+    assert_eq!(
+        problems, 0,
+        "builds differ from kubectl kustomize:\n{report}"
+    );
+}
