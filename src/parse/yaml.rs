@@ -284,10 +284,17 @@ impl Builder<'_> {
     fn on_event(&mut self, ev: Event<'_>, span: Span) -> Result<(), ParseError> {
         match ev {
             Event::Scalar(text, style, anchor, _tag) => {
+                let mut text = text.into_owned();
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && self.clipped_at_end_of_file(span)
+                    && text.ends_with('\n')
+                {
+                    text.pop();
+                }
                 let span = self.trim(span);
                 let node = Node {
                     value: Value::Scalar(Scalar {
-                        text: text.into_owned(),
+                        text,
                         plain: matches!(style, ScalarStyle::Plain),
                     }),
                     span,
@@ -321,6 +328,34 @@ impl Builder<'_> {
             }
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => Ok(()),
         }
+    }
+
+    /// Whether the block scalar at `span` has clip chomping (`|` or `>`, maybe with an
+    /// indentation digit, no `-` or `+`) and runs to the end of a file that does not end with
+    /// a line break. Clip keeps the final line break only when there is one (YAML 1.2, 8.1.1.2;
+    /// Go's YAML, which Compose, Helm and kustomize use, agrees); saphyr adds one there.
+    fn clipped_at_end_of_file(&self, span: Span) -> bool {
+        let text = self.file.text.as_str();
+        if text.ends_with(['\n', '\r']) || self.trim(span).end != text.len() {
+            return false;
+        }
+        let at = text.get(span.start..).unwrap_or("");
+        // The span starts at the indicator, or at the content under the line that ends with it.
+        let line = if at.starts_with(['|', '>']) {
+            at.lines().next().unwrap_or("")
+        } else {
+            let before = text.get(..span.start).unwrap_or("");
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let above = text.get(..line_start).unwrap_or("").trim_end();
+            above.rsplit('\n').next().unwrap_or("")
+        };
+        // The indicator is the last word of its line once a comment is cut off.
+        let line = match line.find(" #") {
+            Some(i) => &line[..i],
+            None => line,
+        };
+        let header = line.rsplit(char::is_whitespace).next().unwrap_or("").trim();
+        header.starts_with(['|', '>']) && header[1..].chars().all(|c| c.is_ascii_digit())
     }
 
     /// Scalar spans end at the last character of the scalar, not at trailing blanks.
@@ -562,6 +597,21 @@ mod tests {
         let d = doc.at(&["b", "d"]).unwrap().as_seq().unwrap();
         assert_eq!(slice(text, &d[1]), "y");
         assert_eq!(slice(text, &doc.entry("b").unwrap().key), "b");
+    }
+
+    #[test]
+    fn a_clipped_block_at_the_end_of_a_file_without_a_line_break_has_none() {
+        for (text, want) in [
+            ("a: |\n  x\n  y", "x\ny"),
+            ("a: |\n  x\n  y\n", "x\ny\n"),
+            ("a: >2 # c\n  x\n  y", "x y"),
+            ("a: |-\n  x", "x"),
+            ("a: |\n  x\nb: 1", "x\n"),
+        ] {
+            let s = load_str(text);
+            assert!(s.errors.is_empty(), "{text:?}: {:?}", s.errors);
+            assert_eq!(s.docs[0].get("a").unwrap().as_str(), Some(want), "{text:?}");
+        }
     }
 
     #[test]

@@ -442,9 +442,7 @@ impl<'a, 'h> Builder<'a, 'h> {
         }
         let mut out = Vec::new();
         for doc in &stream.docs {
-            let mut doc = doc.clone();
-            clip_at_eof(&mut doc);
-            self.objects_from_doc(&doc, &mut out, 0)?;
+            self.objects_from_doc(doc, &mut out, 0)?;
         }
         Ok(out)
     }
@@ -1318,52 +1316,6 @@ fn repoint(node: &mut Node, file: &Arc<SourceFile>, span: Option<Span>) {
             }
         }
     }
-}
-
-/// A literal or folded block scalar with the default ("clip") chomping keeps its final line
-/// break only if it has one: at the end of a file without a newline there is none. Go's
-/// YAML (kustomize's) gets this right; our loader (saphyr) adds a newline. Corrected here for
-/// the documents the builder reads, until the loader is fixed (`src/parse/yaml.rs`).
-fn clip_at_eof(node: &mut Node) {
-    fn walk(n: &mut Node, end: usize) {
-        match &mut n.value {
-            Value::Scalar(s) => {
-                if n.span.end == end
-                    && !s.plain
-                    && s.text.ends_with('\n')
-                    && clip_block(&n.file.text, n.span)
-                {
-                    s.text.pop();
-                }
-            }
-            Value::Seq(items) => items.iter_mut().for_each(|i| walk(i, end)),
-            Value::Map(entries) => entries.iter_mut().for_each(|e| walk(&mut e.value, end)),
-        }
-    }
-    let text = &node.file.text;
-    if text.ends_with('\n') || text.ends_with('\r') {
-        return;
-    }
-    let end = text.len();
-    walk(node, end);
-}
-
-/// Whether the scalar at `span` is a block scalar with clip chomping (`|` or `>`, maybe
-/// with an indentation digit, without `-` or `+`). The span starts at the indicator or at
-/// the content, whose line above ends with the indicator.
-fn clip_block(text: &str, span: Span) -> bool {
-    let at = text.get(span.start..).unwrap_or("");
-    let header = if at.starts_with('|') || at.starts_with('>') {
-        at.lines().next().unwrap_or("")
-    } else {
-        let before = text.get(..span.start).unwrap_or("");
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let above = text.get(..line_start).unwrap_or("").trim_end();
-        above.rsplit(char::is_whitespace).next().unwrap_or("")
-    };
-    let header = header.split('#').next().unwrap_or("").trim();
-    (header.starts_with('|') || header.starts_with('>'))
-        && header[1..].chars().all(|c| c.is_ascii_digit())
 }
 
 /// kustomize's legacy output order: Namespaces, then the kinds others depend on, then
