@@ -4,7 +4,7 @@
 pub use crate::catalogue::{Family, RuleMeta, Severity};
 use crate::source::Span;
 
-/// A place in a file (the name findings have always used for [`Origin`]).
+/// A place in a file (the name findings have always used for [`Origin`](crate::source::Origin)).
 pub use crate::source::Origin as Location;
 
 /// Another place that explains a finding (the layer it disagrees with, the stage it copies

@@ -26,7 +26,7 @@ use crate::finding::{Finding, Location};
 use crate::source::{Format, SourceFile, Span};
 
 /// The rules this module reports; they have catalogue entries and fixtures like every rule,
-/// but no [`rules::Rule`] implementation, since only the engine sees what was suppressed.
+/// but no [`crate::rules::Rule`] implementation, since only the engine sees what was suppressed.
 pub const RULE_IDS: [&str; 3] = ["SUP001", "SUP002", "SUP003"];
 
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {

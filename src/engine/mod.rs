@@ -4,12 +4,12 @@
 //! [`Report`]. Output is identical whatever the number of threads: every parallel step
 //! collects into per-file vectors that are sorted before anything is reported.
 //!
-//! - [`gather`]: discovery, reading, units completed from their siblings, side files;
+//! - `gather`: discovery, reading, units completed from their siblings, side files;
 //! - [`units`]: files grouped into units and each built into its document;
-//! - [`run`]: the run itself, from the checks to the sorted report;
-//! - [`fingerprint`]: what identifies a finding across edits;
+//! - `run`: the run itself, from the checks to the sorted report;
+//! - `fingerprint`: what identifies a finding across edits;
 //! - [`limits`]: the documented limits of a run;
-//! - [`pool`]: the thread pool.
+//! - `pool`: the thread pool.
 //!
 //! The engine decides nothing about formats or findings and formats nothing.
 

@@ -258,6 +258,12 @@ pub struct RunsAsRoot {
 /// or it has none and nothing suggests the base or the entrypoint switches user. Shared by
 /// ROOT001 and the cross-file rules that deploy the image.
 pub fn runs_as_root(df: &Dockerfile) -> Option<RunsAsRoot> {
+    runs_as_root_with(df, &final_instructions(df))
+}
+
+/// [`runs_as_root`] given the final image's instructions ([`final_instructions`]), for callers
+/// that already have them.
+pub fn runs_as_root_with(df: &Dockerfile, instructions: &[&Instruction]) -> Option<RunsAsRoot> {
     let chain = final_chain(df);
     let base = df.from_of(chain.first()?)?;
     let base_name = base
@@ -267,7 +273,6 @@ pub fn runs_as_root(df: &Dockerfile) -> Option<RunsAsRoot> {
     if is_windows(&base_name) {
         return None;
     }
-    let instructions = final_instructions(df);
     let last_user = instructions.iter().rev().find_map(|ins| match &ins.kind {
         InstructionKind::User { user, .. } => Some(user),
         _ => None,

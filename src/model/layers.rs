@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::model::Document;
-use crate::model::dockerfile::final_instructions;
 use crate::model::dockerfile::{exposed_ports, final_with_vars, local_url_port};
 use crate::model::layer::{EnvFact, EnvHandling, Fact, ImageName, Layer, LayerKind, ProbeFact};
 use crate::model::workload::{Container, PortRef, Probe, ProbeAction, Unresolved};
@@ -313,16 +312,13 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
             at: Origin::new(file, ins.span),
         });
     }
-    let user = final_instructions(df)
-        .iter()
-        .rev()
-        .find_map(|i| match &i.kind {
-            InstructionKind::User { user, .. } => Some(Fact {
-                value: substitute(&user.text, &vars).unwrap_or_else(|| user.text.clone()),
-                at: Origin::new(file, user.span),
-            }),
-            _ => None,
-        });
+    let user = instructions.iter().rev().find_map(|i| match &i.kind {
+        InstructionKind::User { user, .. } => Some(Fact {
+            value: substitute(&user.text, &vars).unwrap_or_else(|| user.text.clone()),
+            at: Origin::new(file, user.span),
+        }),
+        _ => None,
+    });
     Some(Layer {
         kind: LayerKind::Dockerfile,
         label: format!("Dockerfile {}", file.display_path),
@@ -334,9 +330,11 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
         ports_known: exposed.is_some(),
         probes,
         user,
-        runs_as_root: crate::model::dockerfile::runs_as_root(df).map(|r| Fact {
-            value: r.message,
-            at: Origin::new(file, r.span),
+        runs_as_root: crate::model::dockerfile::runs_as_root_with(df, &instructions).map(|r| {
+            Fact {
+                value: r.message,
+                at: Origin::new(file, r.span),
+            }
         }),
         user_override: None,
         env: Vec::new(),

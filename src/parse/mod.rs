@@ -1,6 +1,9 @@
 //! Parsers: one module per format, each turning a [`SourceFile`] into a typed document whose
 //! values keep their spans. Parsers never fail as a whole and never panic on any input: what
 //! cannot be read becomes a located [`ParseError`], and what can be read is kept.
+//!
+//! Pure functions of text: a parser reads no file (side files come from [`crate::source`]) and
+//! knows nothing of environments, which [`crate::render`] assembles.
 
 pub mod bicep;
 pub mod compose;

@@ -8,7 +8,8 @@
 //! - [`OutputFormat::Sarif`] (`sarif.rs`): SARIF 2.1.0 for code-scanning services;
 //! - [`OutputFormat::Github`] (`github.rs`): GitHub Actions workflow commands (annotations);
 //! - [`OutputFormat::Junit`] (`junit.rs`): JUnit XML for CI test reports;
-//! - [`OutputFormat::Compact`] (`compact.rs`): `path:line:col: severity [RULE] message`.
+//! - [`OutputFormat::Compact`] (`compact.rs`): `path:line:col: severity [RULE] message`;
+//! - [`graph`]: `plumbline graph` as text, JSON or Graphviz DOT.
 //!
 //! Every format is deterministic for a given report (the engine sorts findings and errors;
 //! the emitters never iterate hash maps) and none prints a secret in full: rule messages are

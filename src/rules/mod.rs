@@ -1,10 +1,11 @@
-//! Rules: the registry, the catalogue of their documentation, and the context they read.
+//! Rules: the registry, and the context they read.
 //!
-//! A rule is one file under its family's folder. It reads a parsed document (and, for later
-//! cross-file rules, the service graph) and yields findings through a [`Sink`]. Rules never
-//! parse, print or touch the file system. Each rule's documentation, family and default
-//! severity live in `rules/<ID>.toml` at the repository root, embedded at build time; a test
-//! fails when a rule lacks its catalogue entry, docs page or fixtures.
+//! A rule is one file under its family's folder, named after the rule; build.rs declares it
+//! and registers it from its catalogue entry (`rules/<ID>.toml` at the repository root: id,
+//! name, family, default severity, documentation). It reads one unit's document from
+//! [`crate::model`] (and, for cross-file rules, the service graph) and yields findings through
+//! a [`Sink`]. Rules never parse, print or touch the file system. A test fails when a rule
+//! lacks its catalogue entry, docs page or fixtures, or lists a format it has no fixture for.
 
 pub mod bicep;
 pub mod compose;

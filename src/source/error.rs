@@ -13,7 +13,7 @@ pub enum ErrorKind {
     /// The file was read but is not valid input: not text, or not valid for its format
     /// (then what could be read was checked).
     Parse,
-    /// A limit of [`Limits`] was hit: a file too large to read, or more findings in one file
+    /// A limit of [`Limits`](crate::engine::Limits) was hit: a file too large to read, or more findings in one file
     /// than are reported.
     Limit,
     /// plumbline itself failed on this file (a bug: a panic, contained to the file).

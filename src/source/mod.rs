@@ -1,9 +1,12 @@
-//! Source files: what was read from disk, where it came from, and how byte offsets map to
-//! lines and columns.
+//! Source files: every read and write of the file system, what was read, where it came from,
+//! and how byte offsets map to lines and columns.
 //!
-//! This module owns discovery (which files to read, honouring `.gitignore` and excludes) and
-//! format detection (by name, then by content). It never interprets a file's contents beyond
-//! deciding its format.
+//! Owns discovery (which files to read, honouring `.gitignore` and excludes), format detection
+//! (by name, then by content), reading and decoding within limits ([`read`]), the side files
+//! checked files depend on ([`side`]), the rest of a partly named unit ([`siblings`]), project
+//! markers ([`project`]), file access for renderers ([`files`]) and the files plumbline
+//! writes ([`mod@write`]). It never interprets a file's contents beyond deciding its format: no
+//! other stage touches the disk (`tests/architecture.rs`).
 
 pub mod detect;
 pub mod discover;

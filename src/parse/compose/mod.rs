@@ -2,7 +2,8 @@
 //! resources, environment and secrets, after interpolation (`${VAR:-default}` with the `.env`
 //! beside the base file) and after merging override files the way Compose does.
 //!
-//! [`build`] reads the base file and its overrides into a [`Project`]. Every value a rule
+//! [`read`] reads the merged document of a base file and its overrides
+//! ([`crate::render::compose::build`]) into a [`Project`]. Every value a rule
 //! may report is a [`Str`] or a [`Spanned`] that keeps the [`Origin`] of the file and span
 //! that set it: when `compose.override.yaml` replaces a service's image, the image points
 //! into the override. The later cross-file graph reads this model; nothing re-parses YAML.
