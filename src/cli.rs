@@ -417,7 +417,9 @@ pub fn exit_code(report: &engine::Report, threshold: Option<Severity>) -> i32 {
     let Some(threshold) = threshold else {
         return EXIT_OK;
     };
-    if !report.errors.is_empty() || report.findings.iter().any(|f| f.severity >= threshold) {
+    if report.errors.iter().any(|e| e.kind.fails())
+        || report.findings.iter().any(|f| f.severity >= threshold)
+    {
         EXIT_FINDINGS
     } else {
         EXIT_OK

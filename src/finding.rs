@@ -31,6 +31,10 @@ pub struct Finding {
     /// Stable across unrelated edits: rule, path and the normalised flagged text (secrets
     /// masked), not the line number. Set by the engine.
     pub fingerprint: String,
+    /// The environments the finding holds in (a Helm values overlay, a Kustomize root), in the
+    /// order they were met; empty when the file is not deployed per environment. One problem
+    /// shared by several environments is one finding naming them all.
+    pub environments: Vec<String>,
 }
 
 impl Finding {
@@ -44,8 +48,69 @@ impl Finding {
             related: Vec::new(),
             secrets: Vec::new(),
             fingerprint: String::new(),
+            environments: Vec::new(),
         }
     }
+}
+
+/// Merges findings that differ only by environment (the same rule, place and message, found
+/// in several Helm environments or through several Kustomize roots) into one that names every
+/// environment and keeps every related location and secret span; then says the environments at
+/// the end of the message: "… (environment: prod)", "… (environments: default, staging)".
+pub fn merge_environments(findings: &mut Vec<Finding>) {
+    use std::collections::HashMap;
+    let mut first: HashMap<(&'static str, String, usize, usize, String), usize> = HashMap::new();
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in std::mem::take(findings) {
+        if f.environments.is_empty() {
+            kept.push(f);
+            continue;
+        }
+        let key = (
+            f.rule.id.as_str(),
+            f.location.file.display_path.clone(),
+            f.location.span.start,
+            f.location.span.end,
+            f.message.clone(),
+        );
+        match first.get(&key) {
+            Some(&i) => {
+                let into = &mut kept[i];
+                for e in f.environments {
+                    if !into.environments.contains(&e) {
+                        into.environments.push(e);
+                    }
+                }
+                for r in f.related {
+                    let seen = into.related.iter().any(|x| {
+                        x.message == r.message
+                            && x.location.span == r.location.span
+                            && x.location.file.path == r.location.file.path
+                    });
+                    if !seen {
+                        into.related.push(r);
+                    }
+                }
+                for s in f.secrets {
+                    if !into.secrets.contains(&s) {
+                        into.secrets.push(s);
+                    }
+                }
+            }
+            None => {
+                first.insert(key, kept.len());
+                kept.push(f);
+            }
+        }
+    }
+    for f in &mut kept {
+        match f.environments.as_slice() {
+            [] => {}
+            [one] => f.message = format!("{} (environment: {one})", f.message),
+            many => f.message = format!("{} (environments: {})", f.message, many.join(", ")),
+        }
+    }
+    *findings = kept;
 }
 
 /// Deterministic order: path, position, rule, message.

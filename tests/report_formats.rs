@@ -80,6 +80,7 @@ fn finding(rule: &'static RuleMeta, file: &Arc<SourceFile>, span: Span, message:
         related: Vec::new(),
         secrets: Vec::new(),
         fingerprint: format!("fp-{}-{}", rule.id, span.start),
+        environments: Vec::new(),
     }
 }
 

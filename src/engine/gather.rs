@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::units::{self, Loaded};
+use super::Loaded;
+use super::kustomize::{Roots, RunFiles};
+use super::units;
 use super::{Options, internal};
 use crate::config::Resolver;
 use crate::guard;
@@ -28,6 +30,10 @@ pub(super) struct Gathered {
     pub loaded: Vec<Loaded>,
     pub errors: Vec<FileError>,
     pub side: SideFiles,
+    /// What Kustomize builds read: the run's files, else the disk.
+    pub files: RunFiles,
+    /// The Kustomize roots among the run's kustomization files, and what they consume.
+    pub kustomize: Roots,
 }
 
 /// Discovers and reads the files of a run (in parallel), with the errors met on the way.
@@ -121,10 +127,20 @@ pub(super) fn gather(
     // Files given in memory have their side files read from disk, as the rest of their
     // context is (configs): an editor's buffer is checked with its directory's `.env`.
     let side = SideFiles::read(loaded.iter().flat_map(|(f, _)| side_paths(f)));
+    let files = RunFiles::new(&loaded, opts.limits.file_bytes, &opts.cwd);
+    let kustomize = Roots::plan(&loaded, &files, &opts.paths);
+    errors.extend(
+        kustomize
+            .diagnostics
+            .iter()
+            .map(|d| super::kustomize::error(d, &opts.cwd)),
+    );
     Ok(Gathered {
         loaded,
         errors,
         side,
+        files,
+        kustomize,
     })
 }
 

@@ -6,6 +6,7 @@
 //!
 //! - `gather`: discovery, reading, units completed from their siblings, side files;
 //! - [`units`]: files grouped into units and each built into its document;
+//! - `kustomize`: the Kustomize roots of a run and the files they consume;
 //! - `run`: the run itself, from the checks to the sorted report;
 //! - `fingerprint`: what identifies a finding across edits;
 //! - [`limits`]: the documented limits of a run;
@@ -15,6 +16,7 @@
 
 mod fingerprint;
 mod gather;
+mod kustomize;
 pub mod limits;
 mod pool;
 mod run;
@@ -79,6 +81,9 @@ pub fn check(opts: &Options) -> Result<Report, String> {
 pub fn check_sources(opts: &Options, sources: Vec<(PathBuf, Vec<u8>)>) -> Result<Report, String> {
     pool::in_pool(|| run::run(opts, gather::Input::Memory(sources)))
 }
+
+/// A file read for a run, with its parse when it was needed early (`.bicepparam`).
+pub type Loaded = (Arc<SourceFile>, Option<crate::parse::Parsed>);
 
 /// The report of a bug contained to one file.
 fn internal(file: &Arc<SourceFile>, message: &str) -> FileError {

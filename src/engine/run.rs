@@ -63,6 +63,8 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         loaded,
         mut errors,
         side,
+        files: run_files,
+        kustomize,
     } = gather::gather(opts, &mut configs, input)?;
     timer.lap("discover and read");
     let chart_configs = chart_configs(&loaded, &mut configs)?;
@@ -85,11 +87,16 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
 
     // Each unit is parsed, built, checked by every rule and reduced to its graph layers in
     // one parallel pass, then dropped: only the texts, findings and layers outlive it.
-    let mut outcomes: Vec<Checked> = units::units(loaded)
+    let cx = units::Context {
+        side: &side,
+        kustomize: &kustomize,
+        files: &run_files,
+    };
+    let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize)
         .into_par_iter()
-        .flat_map_iter(|unit| unit.build(&side))
+        .flat_map_iter(|unit| unit.build(&cx))
         .map(|(index, file, mut doc)| {
-            let mut errors = settle(&file, &mut doc, &chart_configs);
+            let mut errors = settle(&file, &mut doc, &chart_configs, &opts.cwd);
             let findings = check_file(&file, &doc, &rule_impls, &dockerignores, &side, &mut errors);
             let layers = crate::model::layers::layers_of(&file, &doc);
             Checked {
@@ -140,6 +147,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         ))),
     }
 
+    crate::finding::merge_environments(&mut findings);
     // Messages quote values from files, which may be huge; every format gets them cut.
     for f in &mut findings {
         if let Some(m) = crate::finding::shorten_message(&f.message) {
@@ -194,6 +202,13 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
             &b.message,
         ))
     });
+    // One problem met by several units (a base's error, built through each overlay) is said
+    // once.
+    errors.dedup_by(|a, b| {
+        a.path == b.path
+            && a.message == b.message
+            && a.location.as_ref().map(|l| l.1) == b.location.as_ref().map(|l| l.1)
+    });
 
     Ok(Report {
         findings,
@@ -214,16 +229,19 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     })
 }
 
-/// The config of each chart's `Chart.yaml`, resolved up front so units can be built in
-/// parallel: which Helm environments are production is the project's call
+/// The config of each chart's `Chart.yaml` and each kustomization, resolved up front so units
+/// can be built in parallel: which environments are production is the project's call
 /// (`[environments]`).
 fn chart_configs(
-    loaded: &[units::Loaded],
+    loaded: &[super::Loaded],
     configs: &mut Resolver,
 ) -> Result<HashMap<PathBuf, Arc<Config>>, String> {
     let mut out = HashMap::new();
     for (file, _) in loaded {
-        if file.format == detect::Format::HelmChart {
+        if matches!(
+            file.format,
+            detect::Format::HelmChart | detect::Format::Kustomization
+        ) {
             out.insert(file.path.clone(), configs.for_file(&file.path)?);
         }
     }
@@ -236,13 +254,26 @@ fn settle(
     file: &Arc<SourceFile>,
     doc: &mut Document,
     chart_configs: &HashMap<PathBuf, Arc<Config>>,
+    cwd: &std::path::Path,
 ) -> Vec<FileError> {
-    if let Document::HelmChart(chart) = doc
-        && let Some(config) = chart_configs.get(&file.path)
-    {
-        chart.set_production(|env| config.is_production(env));
+    if let Some(config) = chart_configs.get(&file.path) {
+        match doc {
+            Document::HelmChart(chart) => chart.set_production(|env| config.is_production(env)),
+            Document::Kustomize(k) => {
+                let production = config.is_production(&k.environment.name);
+                k.set_production(production);
+            }
+            _ => {}
+        }
     }
     let mut errors = Vec::new();
+    if let Document::Kustomize(k) = doc {
+        errors.extend(
+            k.diagnostics
+                .iter()
+                .map(|d| super::kustomize::error(d, cwd)),
+        );
+    }
     if let Document::Crashed { message } = doc {
         errors.push(internal(file, message));
     }
@@ -292,13 +323,47 @@ fn check_file(
             Err(m) => errors.push(internal(file, &format!("in rule {}: {m}", meta.id))),
         }
     }
+    if let Document::Kustomize(k) = doc {
+        relate_replaced(&mut out, &k.replaced);
+        // Everything a root deploys holds in its environment (Services and Secrets too, not
+        // only containers).
+        for f in &mut out {
+            if f.environments.is_empty() {
+                f.environments.push(k.environment.name.clone());
+            }
+        }
+    }
     out
+}
+
+/// A finding on a value an overlay set in place of a base's (an `images:` entry, a patch
+/// line) names the base's value as related: the user sees both what deploys and what it
+/// replaced.
+fn relate_replaced(findings: &mut [Finding], replaced: &[crate::render::kustomize::Replaced]) {
+    if replaced.is_empty() {
+        return;
+    }
+    for f in findings {
+        for r in replaced {
+            let here = r.new.span == f.location.span && r.new.file.path == f.location.file.path;
+            let already = f
+                .related
+                .iter()
+                .any(|x| x.location.span == r.old.span && x.location.file.path == r.old.file.path);
+            if here && !already {
+                f.related.push(crate::finding::Related {
+                    location: r.old.clone(),
+                    message: format!("the base's value, replaced by the overlay's {}", r.what),
+                });
+            }
+        }
+    }
 }
 
 /// The `.dockerignore` files of the run's Dockerfiles (each the build context we assume),
 /// parsed once each.
 fn dockerignores(
-    loaded: &[units::Loaded],
+    loaded: &[super::Loaded],
     side: &SideFiles,
     opts: &Options,
 ) -> HashMap<PathBuf, Dockerignore> {

@@ -16,15 +16,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::Loaded;
+use super::kustomize::{Roots, RunFiles};
 use crate::model::{Document, helm, kubernetes};
 use crate::parse::{self, ParseError, Parsed, yaml};
 use crate::render::{bicep, compose, terraform};
 use crate::source::siblings;
 use crate::source::side::{self, SideFiles};
 use crate::source::{Format, SourceFile, detect, normalize};
-
-/// A file read for a run, with its parse when it was needed early (`.bicepparam`).
-pub type Loaded = (Arc<SourceFile>, Option<Parsed>);
 
 /// Files that belong to the units of `loaded` but were not loaded: the rest of each chart
 /// and the base or override of each Compose file.
@@ -87,6 +86,11 @@ pub struct Unit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum UnitKind {
     Single,
+    /// A file a Kustomize root consumes (a base manifest, a patch, an included
+    /// kustomization): checked through the root, and left alone here.
+    Consumed,
+    /// A Kustomize root: built with everything it includes.
+    Kustomize,
     Compose,
     Chart,
     Bicep,
@@ -113,11 +117,44 @@ impl Member {
     }
 }
 
+/// What units are built with, besides their files.
+pub struct Context<'a> {
+    pub side: &'a SideFiles,
+    pub kustomize: &'a Roots,
+    /// What Kustomize builds read.
+    pub files: &'a RunFiles,
+}
+
 /// Groups files into units by path and format (see the module doc).
-pub fn units(loaded: Vec<Loaded>) -> Vec<Unit> {
+pub fn units(loaded: Vec<Loaded>, kustomize: &Roots) -> Vec<Unit> {
     let mut keyed: BTreeMap<(UnitKind, PathBuf), Unit> = BTreeMap::new();
     let mut singles = Vec::new();
     for (index, (file, parsed)) in loaded.into_iter().enumerate() {
+        let own = |kind| Unit {
+            kind,
+            members: Vec::new(),
+        };
+        let kustomize_kind = match file.format {
+            Format::Kustomization if kustomize.root(&file.path).is_some() => {
+                Some(UnitKind::Kustomize)
+            }
+            Format::Kustomization | Format::Kubernetes | Format::OtherYaml
+                if kustomize.consumes(&file.path) =>
+            {
+                Some(UnitKind::Consumed)
+            }
+            _ => None,
+        };
+        if let Some(kind) = kustomize_kind {
+            let mut unit = own(kind);
+            unit.members.push(Member {
+                index,
+                file,
+                parsed,
+            });
+            singles.push(unit);
+            continue;
+        }
         let key = match file.format {
             Format::HelmChart | Format::HelmValues | Format::HelmTemplate => {
                 chart_root(&file).map(|root| (UnitKind::Chart, root))
@@ -159,17 +196,6 @@ pub fn units(loaded: Vec<Loaded>) -> Vec<Unit> {
     singles
 }
 
-/// Groups, parses and builds every unit (in parallel), in the order the files were given.
-pub fn assemble(loaded: Vec<Loaded>, side: &SideFiles) -> Vec<(Arc<SourceFile>, Document)> {
-    use rayon::prelude::*;
-    let mut docs: Vec<(usize, Arc<SourceFile>, Document)> = units(loaded)
-        .into_par_iter()
-        .flat_map_iter(|u| u.build(side))
-        .collect();
-    docs.sort_by_key(|d| d.0);
-    docs.into_iter().map(|(_, f, d)| (f, d)).collect()
-}
-
 /// A file's YAML documents and errors, taken from its parse.
 fn yaml_of(parsed: Parsed) -> (Vec<yaml::Node>, Vec<ParseError>) {
     match parsed {
@@ -185,7 +211,7 @@ impl Unit {
     /// Parses the members and builds their documents: one per member that has one (a file
     /// read as part of another's document gets a [`Document::Part`] with its own errors).
     /// A panic costs the unit's primary file only ([`crate::guard`]).
-    pub fn build(self, side: &SideFiles) -> Vec<(usize, Arc<SourceFile>, Document)> {
+    pub fn build(self, cx: &Context<'_>) -> Vec<(usize, Arc<SourceFile>, Document)> {
         let ids: Vec<(usize, Arc<SourceFile>)> = self
             .members
             .iter()
@@ -195,10 +221,15 @@ impl Unit {
         let members = self.members;
         let built = crate::guard::guarded(|| match kind {
             UnitKind::Single => members.into_iter().filter_map(single).collect(),
-            UnitKind::Compose => compose_unit(members, side),
+            UnitKind::Consumed => members
+                .into_iter()
+                .map(|m| (m.index, m.file, Document::Part { errors: Vec::new() }))
+                .collect(),
+            UnitKind::Kustomize => members.into_iter().map(|m| kustomize_unit(m, cx)).collect(),
+            UnitKind::Compose => compose_unit(members, cx.side),
             UnitKind::Chart => chart_unit(members),
             UnitKind::Bicep => bicep_unit(members),
-            UnitKind::Terraform => terraform_unit(members, side),
+            UnitKind::Terraform => terraform_unit(members, cx.side),
         });
         built.unwrap_or_else(|message| {
             // A panic outside a member's own builder (while parsing, say): the unit's first
@@ -213,6 +244,22 @@ impl Unit {
                 .collect()
         })
     }
+}
+
+/// A Kustomize root, built (its kustomization file is read by the build, with the files it
+/// names); the environment is not production until the run's config says so.
+fn kustomize_unit(m: Member, cx: &Context<'_>) -> (usize, Arc<SourceFile>, Document) {
+    let file = Arc::clone(&m.file);
+    let doc = contained(&file, || {
+        let repo = cx
+            .kustomize
+            .root(&file.path)
+            .unwrap_or(file.dir())
+            .to_path_buf();
+        let built = super::kustomize::build(cx.files, &file.path, &repo);
+        Document::Kustomize(Box::new(crate::model::kustomize::read(built, false)))
+    });
+    (m.index, file, doc)
 }
 
 fn single(mut m: Member) -> Option<(usize, Arc<SourceFile>, Document)> {

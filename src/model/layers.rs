@@ -26,9 +26,12 @@ pub fn layers_of(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
     match doc {
         Document::Dockerfile(df) => dockerfile(file, df).into_iter().collect(),
         Document::Compose(p) => p.services.iter().map(compose_service).collect(),
-        Document::Kubernetes(_) | Document::HelmChart(_) | Document::Terraform(_) => {
+        Document::Kubernetes(_)
+        | Document::Kustomize(_)
+        | Document::HelmChart(_)
+        | Document::Terraform(_) => {
             let kind = match doc {
-                Document::Kubernetes(_) => LayerKind::Kubernetes,
+                Document::Kubernetes(_) | Document::Kustomize(_) => LayerKind::Kubernetes,
                 Document::HelmChart(_) => LayerKind::Helm,
                 _ => LayerKind::Terraform,
             };
@@ -569,9 +572,10 @@ fn container(kind: LayerKind, c: &Container) -> Layer {
     let env = c.environment.as_ref().map(|e| e.name.clone());
     Layer {
         kind,
-        label: match &env {
-            Some(_) => format!("{what} `{name}`"),
-            None => format!("{what} `{name}` of {} `{}`", c.owner.kind, c.owner.name),
+        label: if c.owner.is_helm_values() {
+            format!("{what} `{name}`")
+        } else {
+            format!("{what} `{name}` of {} `{}`", c.owner.kind, c.owner.name)
         },
         names,
         environment: env,
@@ -617,7 +621,9 @@ fn container(kind: LayerKind, c: &Container) -> Layer {
             })
         },
         production: match kind {
-            LayerKind::Helm => c.environment.as_ref().is_some_and(|e| e.production),
+            LayerKind::Helm | LayerKind::Kubernetes => {
+                c.environment.as_ref().is_some_and(|e| e.production)
+            }
             LayerKind::Terraform => true,
             _ => false,
         },

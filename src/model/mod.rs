@@ -12,6 +12,7 @@ pub mod bicep;
 pub mod dockerfile;
 pub mod helm;
 pub mod kubernetes;
+pub mod kustomize;
 pub mod layer;
 pub mod layers;
 pub mod quantity;
@@ -29,6 +30,9 @@ pub enum Document {
     /// A Compose base file (or a lone override), holding the merged project.
     Compose(compose::Project),
     Kubernetes(kubernetes::Manifests),
+    /// A Kustomize root, built: on its kustomization file, holding what its environment
+    /// deploys (objects whose values point into the files that set them).
+    Kustomize(Box<kustomize::Kustomized>),
     /// A chart's `Chart.yaml`, holding the whole chart.
     HelmChart(helm::Chart),
     /// A Bicep template, with the values of the `.bicepparam` files that use it.
@@ -53,6 +57,7 @@ impl Document {
             Document::Dockerfile(d) => &d.errors,
             Document::Compose(p) => &p.errors,
             Document::Kubernetes(m) => &m.errors,
+            Document::Kustomize(k) => &k.manifests.errors,
             Document::HelmChart(c) => &c.errors,
             Document::Bicep(b) => &b.errors,
             Document::Terraform(t) => &t.module.errors,
@@ -61,11 +66,21 @@ impl Document {
         }
     }
 
+    /// The Kubernetes objects of a manifest file or a built Kustomize root.
+    pub fn manifests(&self) -> Option<&kubernetes::Manifests> {
+        match self {
+            Document::Kubernetes(m) => Some(m),
+            Document::Kustomize(k) => Some(&k.manifests),
+            _ => None,
+        }
+    }
+
     /// The workload containers a Kubernetes manifest, a Helm chart (every environment) or a
     /// Terraform module's `kubernetes_*` resources declare.
     pub fn containers(&self) -> &[workload::Container] {
         match self {
             Document::Kubernetes(m) => &m.containers,
+            Document::Kustomize(k) => &k.manifests.containers,
             Document::HelmChart(c) => &c.containers,
             Document::Terraform(m) => &m.containers,
             _ => &[],

@@ -24,6 +24,14 @@ pub struct Owner {
     pub at: Origin,
 }
 
+impl Owner {
+    /// Whether the container was read from a Helm chart's values (the component is its
+    /// owner), rather than from a workload manifest.
+    pub fn is_helm_values(&self) -> bool {
+        self.kind == "values"
+    }
+}
+
 pub use crate::render::Environment;
 
 #[derive(Debug, Clone)]

@@ -67,9 +67,11 @@ pub enum Parsed {
 pub fn parse(file: &Arc<SourceFile>) -> Parsed {
     match file.format {
         Format::Dockerfile => Parsed::Dockerfile(dockerfile::parse(&file.text)),
-        Format::Compose | Format::Kubernetes | Format::HelmChart | Format::HelmValues => {
-            Parsed::Yaml(yaml::load(file))
-        }
+        Format::Compose
+        | Format::Kubernetes
+        | Format::Kustomization
+        | Format::HelmChart
+        | Format::HelmValues => Parsed::Yaml(yaml::load(file)),
         Format::HelmTemplate => {
             Parsed::Template(helm::syntax_error(&file.text).into_iter().collect())
         }

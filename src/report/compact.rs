@@ -14,8 +14,9 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         });
         writeln!(
             out,
-            "{}:{line}:{col}: error [{}] {}",
+            "{}:{line}:{col}: {} [{}] {}",
             e.path,
+            if e.kind.fails() { "error" } else { "note" },
             super::error_kind(&e.kind),
             one_line(&e.message)
         )?;

@@ -17,8 +17,13 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             props.push(format!("line={}", lc.line));
             props.push(format!("col={}", lc.column));
         }
-        props.push("title=plumbline could not check this file".to_string());
-        writeln!(out, "::error {}::{}", props.join(","), data(&e.message))?;
+        let (command, title) = if e.kind.fails() {
+            ("error", "plumbline could not check this file")
+        } else {
+            ("notice", "plumbline did not check part of this file")
+        };
+        props.push(format!("title={title}"));
+        writeln!(out, "::{command} {}::{}", props.join(","), data(&e.message))?;
     }
     for f in &report.findings {
         let (s, e) = (f.location.start(), f.location.end());

@@ -233,15 +233,23 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
     let mut partial: Vec<&str> = Vec::new();
     let mut limited: Vec<&str> = Vec::new();
     let mut crashed: Vec<&str> = Vec::new();
+    let mut noted: Vec<&str> = Vec::new();
     for e in &report.errors {
         match e.kind {
             ErrorKind::Io => unreadable.push(&e.path),
             ErrorKind::Parse => partial.push(&e.path),
             ErrorKind::Limit => limited.push(&e.path),
             ErrorKind::Internal => crashed.push(&e.path),
+            ErrorKind::Note => noted.push(&e.path),
         }
     }
-    for list in [&mut unreadable, &mut partial, &mut limited, &mut crashed] {
+    for list in [
+        &mut unreadable,
+        &mut partial,
+        &mut limited,
+        &mut crashed,
+        &mut noted,
+    ] {
         list.sort_unstable();
         list.dedup();
     }
@@ -264,6 +272,12 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
             plural(limited.len(), "file", "files")
         ));
     }
+    if !noted.is_empty() {
+        s.push_str(&format!(
+            " {} with parts not checked (notes).",
+            plural(noted.len(), "file", "files")
+        ));
+    }
     // An internal error without a path is the cross-file stage's.
     let graph_crashed = crashed.first() == Some(&"");
     crashed.retain(|p| !p.is_empty());
@@ -277,7 +291,7 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
         s.push_str(" The cross-file checks met an internal error.");
     }
     if opts.color {
-        let color = if c.error > 0 || !report.errors.is_empty() {
+        let color = if c.error > 0 || report.errors.iter().any(|e| e.kind.fails()) {
             "1;31"
         } else if c.warning > 0 {
             "1;33"
@@ -477,8 +491,16 @@ fn error_diagnostic(e: &FileError, file: &Arc<SourceFile>, span: Span, secrets: 
     );
     Frame {
         message: sanitize(&e.message),
-        code: Some(format!("error[{}]", error_kind(&e.kind))),
-        severity: miette::Severity::Error,
+        code: Some(if e.kind.fails() {
+            format!("error[{}]", error_kind(&e.kind))
+        } else {
+            "note[not-checked]".to_string()
+        }),
+        severity: if e.kind.fails() {
+            miette::Severity::Error
+        } else {
+            miette::Severity::Advice
+        },
         help: None,
         source: Some(source),
         labels,

@@ -126,6 +126,7 @@ fn error_kind(kind: &ErrorKind) -> &'static str {
         ErrorKind::Parse => "parse",
         ErrorKind::Limit => "limit",
         ErrorKind::Internal => "internal",
+        ErrorKind::Note => "note",
     }
 }
 

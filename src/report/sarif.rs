@@ -425,7 +425,7 @@ fn notification<'a>(e: &'a FileError, rb: Option<&Rebase>) -> Notification<'a> {
         });
     }
     Notification {
-        level: "error",
+        level: if e.kind.fails() { "error" } else { "note" },
         message: Text { text: &e.message },
         locations,
         descriptor: Descriptor {
@@ -434,6 +434,7 @@ fn notification<'a>(e: &'a FileError, rb: Option<&Rebase>) -> Notification<'a> {
                 ErrorKind::Parse => "parse-error",
                 ErrorKind::Limit => "limit-reached",
                 ErrorKind::Internal => "internal-error",
+                ErrorKind::Note => "not-checked",
             },
         },
     }

@@ -29,7 +29,7 @@ pub fn describe(c: &Container) -> String {
     } else {
         format!("{what} `{name}`")
     };
-    if c.environment.is_some() {
+    if c.owner.is_helm_values() {
         return if name == c.owner.name || c.owner.name.is_empty() {
             this
         } else {
@@ -127,18 +127,14 @@ impl ContainerReports {
         p
     }
 
-    /// Reports every collected finding, naming the environments of Helm containers:
-    /// "… (environment: production)", "… (environments: default, staging)".
+    /// Reports every collected finding with the environments it holds in (the engine names
+    /// them in the message, once findings from every unit are merged).
     pub fn flush(self, sink: &mut Sink<'_>) {
         for p in self.pending {
-            let message = match p.environments.as_slice() {
-                [] => p.message,
-                [one] => format!("{} (environment: {one})", p.message),
-                many => format!("{} (environments: {})", p.message, many.join(", ")),
-            };
-            let f = sink.report_at(&p.at, message);
+            let f = sink.report_at(&p.at, p.message);
             f.related = p.related;
             f.secrets = p.secrets;
+            f.environments = p.environments;
         }
     }
 }
@@ -238,7 +234,9 @@ mod tests {
         let other = container(&file, "values", Some("staging"));
         reports.add(&other, &Origin::new(&file, Span::new(1, 2)), "Same problem");
         reports.flush(&mut sink);
-        let findings = sink.into_findings();
+        let mut findings = sink.into_findings();
+        assert_eq!(findings[0].environments, ["default", "production"]);
+        crate::finding::merge_environments(&mut findings);
         let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(
             messages,

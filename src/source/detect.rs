@@ -13,6 +13,9 @@ pub enum Format {
     Compose,
     /// Kubernetes manifests: documents with `apiVersion` and `kind`.
     Kubernetes,
+    /// A Kustomize kustomization (`kustomization.yaml`, `kustomization.yml`,
+    /// `Kustomization`): built with the files it names into what an environment deploys.
+    Kustomization,
     /// A Helm chart's `Chart.yaml`.
     HelmChart,
     /// `values.yaml` or an environment overlay (`values.<env>.yaml`, `values-<env>.yaml`)
@@ -40,6 +43,7 @@ impl Format {
             Format::Dockerfile => "dockerfile",
             Format::Compose => "compose",
             Format::Kubernetes => "kubernetes",
+            Format::Kustomization => "kustomize",
             Format::HelmChart | Format::HelmValues | Format::HelmTemplate => "helm",
             Format::OtherYaml => "yaml",
             Format::Bicep | Format::BicepParams => "bicep",
@@ -79,6 +83,9 @@ const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[
 /// [`refine`] settles once the file is read.
 pub fn by_name(path: &Path) -> Option<Format> {
     let name = path.file_name()?.to_str()?;
+    if is_kustomization_name(name) {
+        return Some(Format::Kustomization);
+    }
     let lower = name.to_ascii_lowercase();
     if let Some(stem) = lower
         .strip_suffix(".yaml")
@@ -169,6 +176,15 @@ pub fn refine(path: &Path, provisional: Format, text: &str) -> Format {
         return Format::Kubernetes;
     }
     Format::OtherYaml
+}
+
+/// The names kustomize reads a kustomization from: `kustomization.yaml`, `kustomization.yml`,
+/// `Kustomization` (case matters, as it does to kustomize).
+pub fn is_kustomization_name(name: &str) -> bool {
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
 }
 
 /// `values.yaml`, `values.<env>.yaml`, `values-<env>.yaml` (and `.yml`).

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::source::{Format, SourceFile};
+use crate::source::{Format, SourceFile, detect};
 
 /// Read access to a tree of files. Paths are as the caller builds them (absolute or
 /// relative to the working directory); implementations never follow a path outside what
@@ -45,8 +45,7 @@ impl DiskFiles {
     }
 
     fn display(&self, path: &Path) -> String {
-        let shown = path.strip_prefix(&self.display_root).unwrap_or(path);
-        shown.to_string_lossy().replace('\\', "/")
+        super::discover::display_path(path, &self.display_root)
     }
 }
 
@@ -88,10 +87,14 @@ impl Files for DiskFiles {
                 e.utf8_error().valid_up_to()
             )
         })?;
+        let format = match detect::by_name(path) {
+            Some(f @ Format::Kustomization) => f,
+            _ => Format::Kubernetes,
+        };
         Ok(Arc::new(SourceFile::new(
             path.to_path_buf(),
             self.display(path),
-            Format::Kubernetes,
+            format,
             text,
         )))
     }

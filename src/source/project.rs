@@ -69,3 +69,12 @@ pub fn projects(files: &[&Path], roots: &[PathBuf]) -> Vec<(PathBuf, bool)> {
         })
         .collect()
 }
+
+/// The repository a directory is in: the nearest directory at or above it that holds `.git`
+/// (a directory, or the file a worktree or submodule has). `None` outside any repository.
+pub fn repository_root(dir: &Path) -> Option<PathBuf> {
+    let dir = normalize(&absolute(dir));
+    dir.ancestors()
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
+        .map(Path::to_path_buf)
+}

@@ -1400,9 +1400,23 @@ pub(crate) fn plan(files: &dyn Files, kustomizations: &[PathBuf], opts: &Options
             }
         }
     }
-    for (path, _) in &parsed {
+    for (path, k) in &parsed {
         let dir = dir_of(path);
         if included.contains(&dir) {
+            continue;
+        }
+        // A Component is built into the kustomizations that name it; alone it is nothing to
+        // deploy (its patches select objects it does not have).
+        if let Some(k) = k.as_ref().filter(|k| k.kind == Kind::Component) {
+            if let Ok(f) = files.read(path) {
+                let _ = k;
+                plan.diagnostics.push(Diagnostic::note(
+                    "not checked: a Component is checked only inside the kustomizations that \
+                     list it in `components`, and none here does"
+                        .into(),
+                    Origin::new(&f, crate::source::Span::new(0, 0)),
+                ));
+            }
             continue;
         }
         let index = plan.roots.len();

@@ -12,10 +12,10 @@ pub struct ServiceTargetPortUnmatched;
 
 impl Rule for ServiceTargetPortUnmatched {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
-        let (services, containers) = match ctx.doc {
-            Document::Kubernetes(m) => (&m.services, &m.containers),
+        let (services, containers) = match (ctx.doc.manifests(), ctx.doc) {
+            (Some(m), _) => (&m.services, &m.containers),
             // `kubernetes_service(_v1)` and the `kubernetes_*` workloads of one module.
-            Document::Terraform(m) => (&m.services, &m.containers),
+            (None, Document::Terraform(m)) => (&m.services, &m.containers),
             _ => return,
         };
         for svc in services {

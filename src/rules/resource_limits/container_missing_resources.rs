@@ -129,10 +129,10 @@ mod tests {
         };
         let mut sink = Sink::new(meta("RES020").expect("RES020 is catalogued"), file);
         ContainerMissingResources.check_file(&ctx, &mut sink);
-        sink.into_findings()
-            .into_iter()
-            .map(|f| f.message)
-            .collect()
+        // The engine names the environments once findings from every unit are merged.
+        let mut findings = sink.into_findings();
+        crate::finding::merge_environments(&mut findings);
+        findings.into_iter().map(|f| f.message).collect()
     }
 
     #[test]

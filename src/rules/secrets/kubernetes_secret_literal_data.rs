@@ -3,7 +3,6 @@
 //! can read the repository can read the secret.
 
 use crate::finding::mask_secret;
-use crate::model::Document;
 use crate::model::secret::contains_token;
 use crate::model::secret::is_placeholder;
 use crate::model::secret::is_substitution_marker;
@@ -51,7 +50,7 @@ fn is_not_secret_key(key: &str) -> bool {
 
 impl Rule for KubernetesSecretLiteralData {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
-        let Document::Kubernetes(m) = ctx.doc else {
+        let Some(m) = ctx.doc.manifests() else {
             return;
         };
         for secret in &m.secrets {
