@@ -196,3 +196,50 @@ fn every_rule_has_failing_and_passing_fixtures() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// A rule's `formats` (shown in its docs, `plumbline rules`, SARIF and JUnit) are what it
+/// reads: every format it reports in (at the finding or a related location) on its `fail/`
+/// fixtures is listed, and every listed format has a `fail/` fixture where it reports.
+#[test]
+fn formats_are_what_the_rule_reads() {
+    let mut problems = Vec::new();
+    for m in plumbline::catalogue::all() {
+        if m.family == plumbline::finding::Family::Suppressions {
+            continue;
+        }
+        let fail = root().join("tests/fixtures").join(&m.id).join("fail");
+        let opts = Options {
+            paths: vec![fail.clone()],
+            enable: vec![m.id.clone()],
+            cwd: fail.clone(),
+            report_unused_ignores: true,
+            ..Options::default()
+        };
+        let Ok(report) = engine::check(&opts) else {
+            continue;
+        };
+        let mut seen = BTreeSet::new();
+        for f in report.findings.iter().filter(|f| f.rule.id == m.id) {
+            seen.insert(f.location.file.format.name());
+            for r in &f.related {
+                seen.insert(r.location.file.format.name());
+            }
+        }
+        let listed: BTreeSet<&str> = m.formats.iter().map(String::as_str).collect();
+        let unlisted: Vec<&&str> = seen.difference(&listed).collect();
+        let untested: Vec<&&str> = listed.difference(&seen).collect();
+        if !unlisted.is_empty() {
+            problems.push(format!(
+                "{}: reports in {unlisted:?} on its fail/ fixtures, which rules/{}.toml `formats` does not list",
+                m.id, m.id
+            ));
+        }
+        if !untested.is_empty() {
+            problems.push(format!(
+                "{}: rules/{}.toml lists {untested:?}, but no fail/ fixture of that format gives a finding",
+                m.id, m.id
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

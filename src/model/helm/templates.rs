@@ -1697,14 +1697,21 @@ fn parse_seq(
 // Containers
 
 /// Whether a template file renders manifests we read: not a helper file (`_helpers.tpl`),
-/// not a `helm test` hook under `templates/tests/`.
+/// not a `helm test` hook under `templates/tests/`. Only the folders below `templates/`
+/// count: a chart kept under a `tests/` folder of its repository is a chart like any other.
 fn renders_manifests(file: &SourceFile) -> bool {
     let name = file
         .path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let in_tests = file.path.components().any(|c| c.as_os_str() == "tests");
+    let in_tests = file
+        .path
+        .components()
+        .rev()
+        .skip(1)
+        .take_while(|c| c.as_os_str() != "templates")
+        .any(|c| c.as_os_str() == "tests");
     !name.starts_with('_') && !name.ends_with(".tpl") && !in_tests
 }
 
@@ -1944,6 +1951,23 @@ mod tests {
         assert_eq!(truth("ne .Values.a.b \"none\""), Some(true));
         assert_eq!(truth(".Capabilities.APIVersions.Has \"x\""), None);
         assert_eq!(truth("include \"x\" ."), None);
+    }
+
+    #[test]
+    fn test_hooks_are_told_by_their_folder_below_templates() {
+        let renders = |p: &str| {
+            renders_manifests(&SourceFile::in_memory(
+                p,
+                crate::source::Format::HelmTemplate,
+                "",
+            ))
+        };
+        assert!(renders("chart/templates/deployment.yaml"));
+        assert!(renders("tests/fixtures/chart/templates/deployment.yaml"));
+        assert!(renders("/repo/tests/chart/templates/app/deployment.yaml"));
+        assert!(!renders("chart/templates/tests/test-connection.yaml"));
+        assert!(!renders("tests/chart/templates/tests/test-connection.yaml"));
+        assert!(!renders("chart/templates/_helpers.tpl"));
     }
 
     #[test]
