@@ -17,6 +17,8 @@ pub struct Roots {
     /// Each root's kustomization file → the directory nothing above which is read.
     roots: HashMap<PathBuf, PathBuf>,
     consumed: HashSet<PathBuf>,
+    /// Each root's resource manifests (its own and its bases'), for a root that cannot be built.
+    resources: HashMap<PathBuf, Vec<PathBuf>>,
     /// What planning found: kustomizations that cannot be read, Components no root uses.
     pub diagnostics: Vec<kustomize::Diagnostic>,
 }
@@ -45,6 +47,14 @@ impl Roots {
             }
             for u in &plan.uses {
                 out.consumed.insert(key(&u.path));
+                if u.role == kustomize::Role::Resource
+                    && let Some(root) = plan.roots.get(u.root)
+                {
+                    out.resources
+                        .entry(key(&root.file))
+                        .or_default()
+                        .push(key(&u.path));
+                }
             }
             out.diagnostics.extend(plan.diagnostics);
         }
@@ -71,6 +81,25 @@ pub fn build(files: &RunFiles, file: &Path, repo: &Path) -> Build {
     let file = key(file);
     let dir = file.parent().unwrap_or(Path::new("/"));
     kustomize::build(files, dir, &Options::new(repo))
+}
+
+/// The documents of the manifests the root of kustomization `file` names as resources (its
+/// bases' included), as written: what is checked of a root that could not be built.
+pub fn resources_as_written(
+    roots: &Roots,
+    files: &RunFiles,
+    file: &Path,
+) -> Vec<crate::parse::yaml::Node> {
+    let mut seen = HashSet::new();
+    let mut docs = Vec::new();
+    for path in roots.resources.get(&key(file)).into_iter().flatten() {
+        if seen.insert(path)
+            && let Ok(f) = files.read(path)
+        {
+            docs.extend(crate::parse::yaml::load(&f).docs);
+        }
+    }
+    docs
 }
 
 fn key(path: &Path) -> PathBuf {

@@ -257,7 +257,21 @@ fn kustomize_unit(m: Member, cx: &Context<'_>) -> (usize, Arc<SourceFile>, Docum
             .unwrap_or(file.dir())
             .to_path_buf();
         let built = super::kustomize::build(cx.files, &file.path, &repo);
-        Document::Kustomize(Box::new(crate::model::kustomize::read(built, false)))
+        // A root kustomize refuses deploys nothing; the manifests it names are still checked
+        // as written, so one broken generator does not hide its bases' problems.
+        let fallback: Vec<yaml::Node> = if built.ok() {
+            Vec::new()
+        } else {
+            super::kustomize::resources_as_written(cx.kustomize, cx.files, &file.path)
+        };
+        let mut k = crate::model::kustomize::read(built, false);
+        if !fallback.is_empty() {
+            let written = kubernetes::build(&file, &fallback);
+            k.manifests.containers.extend(written.containers);
+            k.manifests.services.extend(written.services);
+            k.manifests.secrets.extend(written.secrets);
+        }
+        Document::Kustomize(Box::new(k))
     });
     (m.index, file, doc)
 }
