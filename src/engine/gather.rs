@@ -129,6 +129,10 @@ pub(super) fn gather(
     let side = SideFiles::read(loaded.iter().flat_map(|(f, _)| side_paths(f)));
     let files = RunFiles::new(&loaded, opts.limits.file_bytes, &opts.cwd);
     let kustomize = Roots::plan(&loaded, &files, &opts.paths);
+    // Patches found by the walk are Kustomize files: read again through the retyped files.
+    let mut loaded = loaded;
+    kustomize.retype(&mut loaded);
+    let files = RunFiles::new(&loaded, opts.limits.file_bytes, &opts.cwd);
     errors.extend(
         kustomize
             .diagnostics

@@ -19,6 +19,9 @@ pub struct Roots {
     consumed: HashSet<PathBuf>,
     /// Each root's resource manifests (its own and its bases'), for a root that cannot be built.
     resources: HashMap<PathBuf, Vec<PathBuf>>,
+    /// Files that are Kustomize configuration rather than manifests: patches, generator inputs,
+    /// transformer configurations.
+    config: HashSet<PathBuf>,
     /// What planning found: kustomizations that cannot be read, Components no root uses.
     pub diagnostics: Vec<kustomize::Diagnostic>,
 }
@@ -47,6 +50,14 @@ impl Roots {
             }
             for u in &plan.uses {
                 out.consumed.insert(key(&u.path));
+                if matches!(
+                    u.role,
+                    kustomize::Role::Patch
+                        | kustomize::Role::GeneratorInput
+                        | kustomize::Role::TransformerConfig
+                ) {
+                    out.config.insert(key(&u.path));
+                }
                 if u.role == kustomize::Role::Resource
                     && let Some(root) = plan.roots.get(u.root)
                 {
@@ -68,6 +79,25 @@ impl Roots {
     /// The repository root to build `file` within, when it is a root.
     pub fn root(&self, file: &Path) -> Option<&Path> {
         self.roots.get(&key(file)).map(PathBuf::as_path)
+    }
+
+    /// The run's files with the Kustomize configuration among them (patches, generator inputs)
+    /// read as what it is, [`Format::Kustomization`], whatever its content looked like: a
+    /// finding in a patch is a finding in Kustomize.
+    pub fn retype(&self, loaded: &mut [Loaded]) {
+        if self.config.is_empty() {
+            return;
+        }
+        for (f, _) in loaded.iter_mut() {
+            if f.format != Format::Kustomization && self.config.contains(&key(&f.path)) {
+                *f = Arc::new(SourceFile::new(
+                    f.path.clone(),
+                    f.display_path.clone(),
+                    Format::Kustomization,
+                    f.text.clone(),
+                ));
+            }
+        }
     }
 
     /// Whether `file` is used by a root (a base, a patch, an input), and so checked through it.

@@ -336,21 +336,40 @@ fn check_file(
     out
 }
 
-/// A finding on a value an overlay set in place of a base's (an `images:` entry, a patch
-/// line) names the base's value as related: the user sees both what deploys and what it
-/// replaced.
+/// Findings about values an overlay set in place of a base's land on the overlay: a finding
+/// at the overlay's value (an `images:` entry, a patch line) names the base's value as related;
+/// a finding at a base line that disagrees with a value the overlay changed (a probe the base
+/// writes, against a port the overlay moved) is moved to the overlay's line, which is what
+/// introduced the disagreement, with the base line as related.
 fn relate_replaced(findings: &mut [Finding], replaced: &[crate::render::kustomize::Replaced]) {
     if replaced.is_empty() {
         return;
     }
+    let same = |a: &crate::source::Origin, b: &crate::source::Origin| {
+        a.span == b.span && a.file.path == b.file.path
+    };
     for f in findings {
-        for r in replaced {
-            let here = r.new.span == f.location.span && r.new.file.path == f.location.file.path;
-            let already = f
+        let changed = |at: &crate::source::Origin| replaced.iter().find(|r| same(&r.new, at));
+        if changed(&f.location).is_none()
+            && let Some(i) = f
                 .related
                 .iter()
-                .any(|x| x.location.span == r.old.span && x.location.file.path == r.old.file.path);
-            if here && !already {
+                .position(|r| changed(&r.location).is_some())
+        {
+            let overlay = f.related.remove(i);
+            let base = std::mem::replace(&mut f.location, overlay.location);
+            f.related.insert(
+                0,
+                crate::finding::Related {
+                    location: base,
+                    message: "the base's value this disagrees with".into(),
+                },
+            );
+            f.secrets.clear();
+        }
+        for r in replaced {
+            let already = f.related.iter().any(|x| same(&x.location, &r.old));
+            if same(&r.new, &f.location) && !already {
                 f.related.push(crate::finding::Related {
                     location: r.old.clone(),
                     message: format!("the base's value, replaced by the overlay's {}", r.what),

@@ -241,6 +241,7 @@ fn read_container(
         env: read_env(c.get("env")),
         at: c.origin(),
         unresolved: Vec::new(),
+        removed: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::model::kubernetes::{self, Manifests};
+use crate::model::workload::Removed;
 use crate::render::Environment;
 use crate::render::kustomize::{Build, Diagnostic, Replaced};
 
@@ -35,6 +36,19 @@ pub fn read(build: Build, production: bool) -> Kustomized {
     };
     for c in &mut manifests.containers {
         c.environment = Some(environment.clone());
+        for r in &build.replaced {
+            let Some(key) = &r.removed else { continue };
+            let inside = r.old.file.path == c.at.file.path
+                && r.old.span.start >= c.at.span.start
+                && r.old.span.end <= c.at.span.end;
+            if inside {
+                c.removed.push(Removed {
+                    key: key.clone(),
+                    at: r.new.clone(),
+                    was: r.old.clone(),
+                });
+            }
+        }
     }
     Kustomized {
         dir: build.dir,

@@ -63,6 +63,21 @@ pub struct Container {
     /// fields above may be empty although the rendered container has them: rules must not
     /// report such a part as missing or as disagreeing. Always empty for manifests.
     pub unresolved: Vec<Unresolved>,
+    /// Fields an overlay removed from the container as its base wrote it (a Kustomize JSON
+    /// patch `remove`, a strategic merge `null`): a rule that finds the field missing reports
+    /// at the patch that removed it.
+    pub removed: Vec<Removed>,
+}
+
+/// A field of a container removed by a patch.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    /// The key removed (`resources`, `securityContext`, `livenessProbe`).
+    pub key: String,
+    /// The patch entry that removed it.
+    pub at: Origin,
+    /// The value it removed, in the base.
+    pub was: Origin,
 }
 
 /// A part of a container whose rendered value is unknown (see [`Container::unresolved`]).
@@ -95,7 +110,13 @@ impl Container {
             env: Vec::new(),
             at,
             unresolved: Vec::new(),
+            removed: Vec::new(),
         }
+    }
+
+    /// The patch that removed `key` from this container, if one did.
+    pub fn removed(&self, key: &str) -> Option<&Removed> {
+        self.removed.iter().find(|r| r.key == key)
     }
 
     /// Whether `part` was set by an expression that could not be resolved.

@@ -390,6 +390,7 @@ pub fn from_pod_container(
         env,
         at: node.origin(),
         unresolved,
+        removed: Vec::new(),
     }
 }
 
@@ -479,6 +480,7 @@ pub fn from_component(display: &str, comp: &Node, declared: Origin, ctx: &Ctx<'_
         env,
         at: comp.origin(),
         unresolved,
+        removed: Vec::new(),
         owner,
     }
 }

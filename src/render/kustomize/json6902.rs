@@ -208,7 +208,14 @@ pub(crate) fn apply(
                 }
             }
             "remove" => {
-                remove(doc, &op.path, "remove")?;
+                let old = remove(doc, &op.path, "remove")?;
+                let key = op.path.rsplit('/').next().unwrap_or_default();
+                replaced.push(Replaced {
+                    what: format!("JSON patch remove {}", op.path),
+                    new: op.at.origin(),
+                    old: old.origin(),
+                    removed: Some(key.replace("~1", "/").replace("~0", "~")),
+                });
             }
             "replace" => {
                 let toks = tokens(&op.path)?;
@@ -267,6 +274,7 @@ fn record(replaced: &mut Vec<Replaced>, op: &Op, old: &Node) {
         what: format!("JSON patch {} {}", op.op, op.path),
         new: new.origin(),
         old: old.origin(),
+        removed: None,
     });
 }
 
@@ -302,8 +310,12 @@ mod tests {
             v,
             serde_json::json!({"a": {"b": 1, "x/y": 20}, "l": [0, 2, 3, 4], "c": 3, "d": 1})
         );
-        assert_eq!(rep.len(), 1);
-        assert_eq!(rep[0].old.text(), "2");
+        // The replace, and the remove (which records the key it took away).
+        assert_eq!(rep.len(), 2);
+        assert_eq!(rep[0].removed.as_deref(), Some("1"));
+        assert_eq!(rep[0].old.text(), "1");
+        assert_eq!(rep[1].old.text(), "2");
+        assert_eq!(rep[1].removed, None);
     }
 
     #[test]

@@ -242,6 +242,10 @@ pub struct Replaced {
     pub what: String,
     pub new: Origin,
     pub old: Origin,
+    /// The value was removed, not replaced (a JSON patch `remove`, a strategic merge `null`
+    /// or `$patch: delete`): `new` is the patch entry that removed it, and `key` the key it
+    /// was under (`resources`).
+    pub removed: Option<String>,
 }
 
 /// One root, built.

@@ -386,6 +386,7 @@ pub(crate) fn apply(
                                     what: format!("replacement {fp}"),
                                     new: value.origin(),
                                     old: target.origin(),
+                                    removed: None,
                                 });
                             }
                             *target = new;

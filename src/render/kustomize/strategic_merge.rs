@@ -244,6 +244,7 @@ impl Merger<'_> {
                         what: "strategic merge patch".into(),
                         new: patch.origin(),
                         old: d.origin(),
+                        removed: None,
                     });
                 }
                 Ok(Out::Keep(patch.clone()))
@@ -298,7 +299,13 @@ impl Merger<'_> {
                     value: v,
                 }),
                 (Out::Delete, Some(i)) => {
-                    entries.remove(i);
+                    let gone = entries.remove(i);
+                    self.replaced.push(Replaced {
+                        what: format!("strategic merge patch deleting `{key}`"),
+                        new: pe.key.origin(),
+                        old: gone.value.origin(),
+                        removed: Some(key.to_string()),
+                    });
                 }
                 (Out::Delete, None) => {}
             }
@@ -346,6 +353,7 @@ impl Merger<'_> {
                     what: "strategic merge patch".into(),
                     new: patch.origin(),
                     old: d.origin(),
+                    removed: None,
                 });
             }
             return Ok(Out::Keep(patch.clone()));

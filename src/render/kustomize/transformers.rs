@@ -260,6 +260,7 @@ pub(crate) fn set_pairs(
                             what: format!("{what} {k}"),
                             new: v.origin(),
                             old: old.origin(),
+                            removed: None,
                         });
                     }
                 }
@@ -297,6 +298,7 @@ fn set_scalar(target: &mut Node, value: &Node, what: &str, replaced: &mut Vec<Re
                 what: what.to_string(),
                 new: value.origin(),
                 old: target.origin(),
+                removed: None,
             });
         }
         *target = as_string_node(value);
@@ -326,6 +328,7 @@ pub(crate) fn namespace(resources: &mut [Res], ns: &Node, replaced: &mut Vec<Rep
                     what: "namespace".into(),
                     new: ns.origin(),
                     old: old.origin(),
+                    removed: None,
                 });
             }
             set_key(meta, "namespace", as_string_node(ns));
@@ -419,6 +422,7 @@ pub(crate) fn prefix_suffix(
                 what: "name".into(),
                 new: from.origin(),
                 old: name_node.origin(),
+                removed: None,
             });
             *n = new;
         }
@@ -464,6 +468,7 @@ pub(crate) fn replicas(
                 what: "replicas".into(),
                 new: count.origin(),
                 old: old.origin(),
+                removed: None,
             });
         }
     }
@@ -625,6 +630,7 @@ fn update_image(image: &mut Node, img: &Image, re: &Regex, replaced: &mut Vec<Re
         what: "image".into(),
         new: from.origin(),
         old: image.origin(),
+        removed: None,
     });
     *image = string_from(out, from);
 }
@@ -809,6 +815,7 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
                                 what: format!("reference to {kind} {value}"),
                                 new: first.name.origin(),
                                 old: t.origin(),
+                                removed: None,
                             });
                             *t = string_from(new, &first.name);
                         };

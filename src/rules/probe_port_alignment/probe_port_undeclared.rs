@@ -80,7 +80,10 @@ fn check(c: &Container, key: &str, probe: &Probe, reports: &mut ContainerReports
     };
     let pending = reports.add(c, &port.at, message);
     for p in &c.ports {
-        pending.related(&p.at, "declared container port");
+        pending.related(
+            p.number.as_ref().map_or(&p.at, |n| &n.at),
+            "declared container port",
+        );
     }
 }
 

@@ -99,7 +99,7 @@ fn check(svc: &Service, containers: &[Container], sink: &mut Sink<'_>) {
         );
         for p in &ports {
             f.related.push(crate::finding::Related {
-                location: p.at.clone(),
+                location: p.number.as_ref().map_or(&p.at, |n| &n.at).clone(),
                 message: "declared container port".into(),
             });
         }

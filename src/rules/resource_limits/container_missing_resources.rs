@@ -52,18 +52,27 @@ fn check(c: &Container, reports: &mut ContainerReports) {
     if missing.is_empty() {
         return;
     }
-    let at = match &r.at {
+    // A patch that removed the base's block is what the user must edit.
+    let removed = c.removed("resources").filter(|_| r.at.is_none());
+    let at = match (&r.at, removed) {
         // A templated `resources:` block (`${RESOURCES}`) is unknown, not empty.
-        Some(at) if missing.len() == 4 && is_templated(at.text()) => return,
-        Some(at) => at,
-        None => anchor(c),
+        (Some(at), _) if missing.len() == 4 && is_templated(at.text()) => return,
+        (Some(at), _) => at,
+        (None, Some(removed)) => &removed.at,
+        (None, None) => anchor(c),
     };
     let what = if r.at.is_none() {
         "no `resources`: no CPU or memory requests or limits".to_string()
     } else {
         format!("no {}", join_or(&missing))
     };
-    reports.add(c, at, format!("{} has {what}", describe(c)));
+    let report = reports.add(c, at, format!("{} has {what}", describe(c)));
+    if let Some(removed) = removed {
+        report.related(
+            &removed.was,
+            "the base's `resources`, which this patch removes",
+        );
+    }
 }
 
 /// `a`, `a or b`, `a, b or c`.
