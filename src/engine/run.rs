@@ -115,7 +115,10 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut layers = Vec::new();
     for c in outcomes {
-        files.push(c.file);
+        // A file with a document per environment (a Compose base) is one file.
+        if !files.last().is_some_and(|f| Arc::ptr_eq(f, &c.file)) {
+            files.push(c.file);
+        }
         findings.extend(c.findings);
         errors.extend(c.errors);
         layers.extend(c.layers);
@@ -240,7 +243,7 @@ fn chart_configs(
     for (file, _) in loaded {
         if matches!(
             file.format,
-            detect::Format::HelmChart | detect::Format::Kustomization
+            detect::Format::HelmChart | detect::Format::Kustomization | detect::Format::Compose
         ) {
             out.insert(file.path.clone(), configs.for_file(&file.path)?);
         }
@@ -263,6 +266,10 @@ fn settle(
                 let production = config.is_production(&k.environment.name);
                 k.set_production(production);
             }
+            Document::Compose {
+                environment: Some(e),
+                ..
+            } => e.production = config.is_production(&e.name),
             _ => {}
         }
     }
@@ -321,6 +328,17 @@ fn check_file(
         match ran {
             Ok(()) => out.extend(sink.into_findings()),
             Err(m) => errors.push(internal(file, &format!("in rule {}: {m}", meta.id))),
+        }
+    }
+    if let Document::Compose {
+        environment: Some(e),
+        ..
+    } = doc
+    {
+        for f in &mut out {
+            if f.environments.is_empty() {
+                f.environments.push(e.name.clone());
+            }
         }
     }
     if let Document::Kustomize(k) = doc {

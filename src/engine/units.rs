@@ -301,10 +301,15 @@ fn single(mut m: Member) -> Option<(usize, Arc<SourceFile>, Document)> {
 
 fn compose_unit(members: Vec<Member>, side: &SideFiles) -> Vec<(usize, Arc<SourceFile>, Document)> {
     let mut out = Vec::new();
-    // Parsed members: (index, file, documents, own errors, is override).
-    let mut files = Vec::new();
+    let mut files: Vec<ComposeFile> = Vec::new();
     for mut m in members {
-        let (docs, errors) = yaml_of(m.parse());
+        let (docs, errors, tags) = match m.parse() {
+            Parsed::Yaml(s) => (s.docs, s.errors, s.tags),
+            other => {
+                let (docs, errors) = yaml_of(other);
+                (docs, errors, Vec::new())
+            }
+        };
         // A YAML file picked up for its top-level `services:` key, but whose services are
         // not a mapping of service mappings, is some other tool's file: left alone.
         if detect::by_name(&m.file.path) != Some(Format::Compose)
@@ -313,61 +318,169 @@ fn compose_unit(members: Vec<Member>, side: &SideFiles) -> Vec<(usize, Arc<Sourc
         {
             continue;
         }
-        let is_override = compose_key(&m.file.path).1;
-        files.push((m.index, m.file, docs, errors, is_override));
+        let role = compose_key(&m.file.path).1;
+        files.push(ComposeFile {
+            index: m.index,
+            file: m.file,
+            docs,
+            errors,
+            tags,
+            role,
+        });
     }
-    files.sort_by(|a, b| a.1.path.cmp(&b.1.path));
-    let (overrides, mut bases): (Vec<_>, Vec<_>) = files.into_iter().partition(|f| f.4);
-    bases.sort_by_key(|f| f.0);
-    let mut overrides = overrides.into_iter();
-    // The base, else a lone override checked as a project of its own. Two bases for one key
-    // (`compose.yml` and `compose.yaml`): Compose refuses that; each is checked on its own.
+    files.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+    let mut tags = compose::Tags::default();
+    for f in &files {
+        tags.add(&f.file.path, &f.tags);
+    }
+    let mut bases: Vec<ComposeFile> = Vec::new();
+    let mut overrides: Vec<ComposeFile> = Vec::new();
+    let mut variants: Vec<ComposeFile> = Vec::new();
+    for f in files {
+        match f.role {
+            ComposeRole::Base => bases.push(f),
+            ComposeRole::Override => overrides.push(f),
+            ComposeRole::Variant(_) => variants.push(f),
+        }
+    }
+    bases.sort_by_key(|f| f.index);
+    // Two bases for one key (`compose.yml` and `compose.yaml`): Compose refuses that; each is
+    // checked on its own. Without a base, every file is a project of its own.
     let mut bases = bases.into_iter();
-    let Some(primary) = bases.next().or_else(|| overrides.next()) else {
+    let Some(base) = bases.next() else {
+        for f in overrides.into_iter().chain(variants) {
+            out.push(lone_project(f, side, &tags));
+        }
         return out;
     };
-    let overrides: Vec<_> = overrides.collect();
-    for (index, file, docs, errors, _) in bases {
-        let base = (Arc::clone(&file), docs);
-        let doc = contained(&file, || {
-            let mut p = compose::build(&base, &[], side.text(&side::compose_env(&file.path)));
-            p.errors.splice(0..0, errors);
-            Document::Compose(p)
-        });
-        out.push((index, file, doc));
+    for f in bases {
+        out.push(lone_project(f, side, &tags));
     }
-    let (index, file, docs, own, _) = primary;
-    let base = (Arc::clone(&file), docs);
-    let override_files: Vec<(Arc<SourceFile>, Vec<yaml::Node>)> = overrides
-        .iter()
-        .map(|o| (Arc::clone(&o.1), o.2.clone()))
-        .collect();
+    // A variant is an environment of the base when it adds to one of the base's services
+    // without saying what that service runs (no `image`, no `build`: it needs the base). A
+    // variant whose services all stand on their own is a stack of its own, run alone
+    // (`docker-compose.images.yml`, `docker-compose.ci.build.yml`).
+    let base_services = top_services(&base.docs);
+    let (environments, standalone): (Vec<ComposeFile>, Vec<ComposeFile>) =
+        variants.into_iter().partition(|v| {
+            let services = v.docs.first().and_then(|d| d.get("services"));
+            services.is_some_and(|all| {
+                all.entries().any(|(name, e)| {
+                    base_services.iter().any(|b| b == name)
+                        && e.value.get("image").is_none()
+                        && e.value.get("build").is_none()
+                })
+            })
+        });
+    for f in standalone {
+        out.push(lone_project(f, side, &tags));
+    }
+    let dotenv = side.text(&side::compose_env(&base.file.path));
+    let base_pair = (Arc::clone(&base.file), base.docs.clone());
+    // Each other file keeps its own errors, plus those the projects found in it.
     let mut parts: Vec<(usize, Arc<SourceFile>, Vec<ParseError>)> = overrides
-        .into_iter()
-        .map(|(i, f, _, errors, _)| (i, f, errors))
+        .iter()
+        .chain(&environments)
+        .map(|f| (f.index, Arc::clone(&f.file), f.errors.clone()))
         .collect();
-    let doc = contained(&file, || {
-        let mut project = compose::build(
-            &base,
-            &override_files,
-            side.text(&side::compose_env(&file.path)),
-        );
-        // Errors the project found in an override belong to that file's document.
-        for (f, e) in std::mem::take(&mut project.override_errors) {
-            if let Some(part) = parts.iter_mut().find(|p| Arc::ptr_eq(&p.1, &f)) {
-                part.2.push(e);
+    let env_of = |name: &str| crate::render::Environment {
+        name: name.to_string(),
+        production: false,
+    };
+    // The base with its overrides (`docker compose up`), then the base with each variant
+    // (`docker compose -f base -f variant`, which leaves the override out).
+    let mut projects: Vec<(Option<crate::render::Environment>, Vec<YamlFile>)> = vec![(
+        (!environments.is_empty()).then(|| env_of("default")),
+        overrides
+            .iter()
+            .map(|o| (Arc::clone(&o.file), o.docs.clone()))
+            .collect(),
+    )];
+    for v in &environments {
+        let ComposeRole::Variant(name) = &v.role else {
+            continue;
+        };
+        projects.push((
+            Some(env_of(name)),
+            vec![(Arc::clone(&v.file), v.docs.clone())],
+        ));
+    }
+    let mut base_errors = Some(base.errors);
+    for (environment, layers) in projects {
+        let doc = contained(&base.file, || {
+            let mut project = compose::build(&base_pair, &layers, dotenv, &tags);
+            // Errors the project found in another file belong to that file's document, once.
+            for (f, e) in std::mem::take(&mut project.override_errors) {
+                if let Some(part) = parts.iter_mut().find(|p| Arc::ptr_eq(&p.1, &f))
+                    && !part.2.contains(&e)
+                {
+                    part.2.push(e);
+                }
             }
-        }
-        project.errors.splice(0..0, own);
-        Document::Compose(project)
-    });
-    out.push((index, file, doc));
+            // The base's own errors, with the first project only.
+            match base_errors.take() {
+                Some(own) => {
+                    project.errors.splice(0..0, own);
+                }
+                None => project.errors.clear(),
+            }
+            Document::Compose {
+                project,
+                environment,
+            }
+        });
+        out.push((base.index, Arc::clone(&base.file), doc));
+    }
     out.extend(
         parts
             .into_iter()
             .map(|(i, f, errors)| (i, f, Document::Part { errors })),
     );
     out
+}
+
+/// A file with its YAML documents.
+type YamlFile = (Arc<SourceFile>, Vec<yaml::Node>);
+
+/// A Compose file read for a unit.
+struct ComposeFile {
+    index: usize,
+    file: Arc<SourceFile>,
+    docs: Vec<yaml::Node>,
+    errors: Vec<ParseError>,
+    tags: Vec<(crate::source::Span, String)>,
+    role: ComposeRole,
+}
+
+/// A Compose file checked as a project of its own.
+fn lone_project(
+    f: ComposeFile,
+    side: &SideFiles,
+    tags: &compose::Tags,
+) -> (usize, Arc<SourceFile>, Document) {
+    let doc = contained(&f.file, || {
+        let base = (Arc::clone(&f.file), f.docs);
+        let mut project = compose::build(
+            &base,
+            &[],
+            side.text(&side::compose_env(&f.file.path)),
+            tags,
+        );
+        project.errors.splice(0..0, f.errors);
+        Document::Compose {
+            project,
+            environment: None,
+        }
+    });
+    (f.index, f.file, doc)
+}
+
+/// The service names of a Compose file's first document.
+fn top_services(docs: &[yaml::Node]) -> Vec<String> {
+    docs.first()
+        .and_then(|d| d.get("services"))
+        .map(|s| s.entries().map(|(k, _)| k.to_string()).collect())
+        .unwrap_or_default()
 }
 
 fn chart_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
@@ -527,9 +640,21 @@ fn chart_root(file: &SourceFile) -> Option<PathBuf> {
     }
 }
 
-/// The key that groups a Compose file with its base or override (the path without
-/// `.override` and the extension) and whether it is an override.
-fn compose_key(path: &Path) -> (PathBuf, bool) {
+/// What a Compose file is to its project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ComposeRole {
+    /// `compose.yaml`, `docker-compose.yml`, or a file of another name.
+    Base,
+    /// `<base>.override.yml`, which Compose merges on the base by default.
+    Override,
+    /// `<base>.<name>.yml` (`docker-compose.prod.yml`): merged on the base with `-f`, an
+    /// environment when it names one of the base's services.
+    Variant(String),
+}
+
+/// The key that groups a Compose file with its base, override and variants (the base's path
+/// without the extension), and what the file is.
+fn compose_key(path: &Path) -> (PathBuf, ComposeRole) {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -538,28 +663,42 @@ fn compose_key(path: &Path) -> (PathBuf, bool) {
         .strip_suffix(".yaml")
         .or_else(|| name.strip_suffix(".yml"))
         .unwrap_or(name);
-    match stem.strip_suffix(".override") {
-        Some(base) => (path.with_file_name(base), true),
-        None => (path.with_file_name(stem), false),
+    if let Some(base) = stem.strip_suffix(".override") {
+        return (path.with_file_name(base), ComposeRole::Override);
     }
+    for base in ["docker-compose", "compose"] {
+        if let Some(variant) = stem
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .filter(|v| !v.is_empty())
+        {
+            return (
+                path.with_file_name(base),
+                ComposeRole::Variant(variant.to_string()),
+            );
+        }
+    }
+    (path.with_file_name(stem), ComposeRole::Base)
 }
 
-/// The other files of a Compose file's pair: the base of an override, the overrides of a
-/// base.
+/// The other files of a Compose file's project that must be read with it: the base of an
+/// override or a variant, the overrides of a base. (A base's variants are environments the
+/// walk finds; a changed-files run names them or not.)
 fn compose_partners(path: &Path) -> Vec<PathBuf> {
-    let (key, is_override) = compose_key(path);
+    let (key, role) = compose_key(path);
     let stem = key
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_string();
-    let names: Vec<String> = if is_override {
-        vec![format!("{stem}.yml"), format!("{stem}.yaml")]
-    } else {
-        vec![
+    let names: Vec<String> = match role {
+        ComposeRole::Override | ComposeRole::Variant(_) => {
+            vec![format!("{stem}.yml"), format!("{stem}.yaml")]
+        }
+        ComposeRole::Base => vec![
             format!("{stem}.override.yml"),
             format!("{stem}.override.yaml"),
-        ]
+        ],
     };
     names.into_iter().map(|n| key.with_file_name(n)).collect()
 }
@@ -572,11 +711,22 @@ mod tests {
     fn compose_pairs() {
         assert_eq!(
             compose_key(Path::new("a/docker-compose.override.yml")),
-            (PathBuf::from("a/docker-compose"), true)
+            (PathBuf::from("a/docker-compose"), ComposeRole::Override)
         );
         assert_eq!(
             compose_key(Path::new("a/compose.yaml")),
-            (PathBuf::from("a/compose"), false)
+            (PathBuf::from("a/compose"), ComposeRole::Base)
+        );
+        assert_eq!(
+            compose_key(Path::new("a/docker-compose.prod.yml")),
+            (
+                PathBuf::from("a/docker-compose"),
+                ComposeRole::Variant("prod".into())
+            )
+        );
+        assert_eq!(
+            compose_key(Path::new("a/stack.yml")),
+            (PathBuf::from("a/stack"), ComposeRole::Base)
         );
         assert_eq!(
             compose_partners(Path::new("a/compose.override.yaml")),

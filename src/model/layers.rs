@@ -25,7 +25,14 @@ pub fn layers(files: &[(Arc<SourceFile>, Document)]) -> Vec<Layer> {
 pub fn layers_of(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
     match doc {
         Document::Dockerfile(df) => dockerfile(file, df).into_iter().collect(),
-        Document::Compose(p) => p.services.iter().map(compose_service).collect(),
+        Document::Compose {
+            project,
+            environment,
+        } => project
+            .services
+            .iter()
+            .map(|s| compose_service(s, environment.as_ref()))
+            .collect(),
         Document::Kubernetes(_)
         | Document::Kustomize(_)
         | Document::HelmChart(_)
@@ -392,7 +399,10 @@ pub fn probe_target<'a>(words: impl Iterator<Item = &'a str>) -> (Option<u16>, O
     (None, None)
 }
 
-fn compose_service(s: &compose::Service) -> Layer {
+fn compose_service(
+    s: &compose::Service,
+    environment: Option<&crate::render::Environment>,
+) -> Layer {
     let image = s.image.as_ref().and_then(|i| {
         Some(Fact {
             value: ImageName::parse(i.value()?)?,
@@ -460,7 +470,7 @@ fn compose_service(s: &compose::Service) -> Layer {
         kind: LayerKind::Compose,
         label: format!("Compose service `{}`", s.name.value),
         names: vec![s.name.value.to_ascii_lowercase()],
-        environment: None,
+        environment: environment.map(|e| e.name.clone()),
         image,
         builds,
         ports,

@@ -27,8 +27,13 @@ use crate::parse::{ParseError, compose};
 #[derive(Debug, Clone)]
 pub enum Document {
     Dockerfile(crate::parse::dockerfile::Dockerfile),
-    /// A Compose base file (or a lone override), holding the merged project.
-    Compose(compose::Project),
+    /// A Compose base file (or a lone override), holding the merged project: one document per
+    /// environment when the base has variants (`docker-compose.prod.yml` merged on it is
+    /// `prod`; the base with its override is `default`), else one with no environment.
+    Compose {
+        project: compose::Project,
+        environment: Option<crate::render::Environment>,
+    },
     Kubernetes(kubernetes::Manifests),
     /// A Kustomize root, built: on its kustomization file, holding what its environment
     /// deploys (objects whose values point into the files that set them).
@@ -55,7 +60,7 @@ impl Document {
     pub fn errors(&self) -> &[ParseError] {
         match self {
             Document::Dockerfile(d) => &d.errors,
-            Document::Compose(p) => &p.errors,
+            Document::Compose { project, .. } => &project.errors,
             Document::Kubernetes(m) => &m.errors,
             Document::Kustomize(k) => &k.manifests.errors,
             Document::HelmChart(c) => &c.errors,

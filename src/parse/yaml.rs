@@ -66,6 +66,9 @@ pub struct Entry {
 pub struct Stream {
     pub docs: Vec<Node>,
     pub errors: Vec<ParseError>,
+    /// Nodes written with a local tag (`!reset`, `!override`, which Compose gives meaning to),
+    /// by their span, in file order. Core-schema tags (`!!str`) are not kept.
+    pub tags: Vec<(Span, String)>,
 }
 
 impl Node {
@@ -199,6 +202,7 @@ fn load_text(file: &Arc<SourceFile>, text: &str) -> Stream {
         file,
         offsets: Offsets::new(text),
         stack: Vec::new(),
+        open_tags: Vec::new(),
         anchors: HashMap::new(),
         alias_budget: MAX_ALIAS_NODES,
         stream: Stream::default(),
@@ -217,6 +221,12 @@ fn load_text(file: &Arc<SourceFile>, text: &str) -> Stream {
         }
     }
     b.stream
+}
+
+/// A local tag (`!reset`) as written; `None` for no tag and for the core schema's (`!!str`).
+fn local_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
+    let tag = tag?;
+    (tag.handle == "!").then(|| format!("!{}", tag.suffix))
 }
 
 /// Maps the parser's character indices to byte offsets (identity for ASCII text).
@@ -274,6 +284,8 @@ struct Builder<'a> {
     file: &'a Arc<SourceFile>,
     offsets: Offsets,
     stack: Vec<Frame>,
+    /// The local tag of each open collection, beside `stack`.
+    open_tags: Vec<Option<String>>,
     /// Completed anchored nodes with their size in nodes and their depth.
     anchors: HashMap<usize, (Node, usize, usize)>,
     alias_budget: usize,
@@ -283,7 +295,7 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn on_event(&mut self, ev: Event<'_>, span: Span) -> Result<(), ParseError> {
         match ev {
-            Event::Scalar(text, style, anchor, _tag) => {
+            Event::Scalar(text, style, anchor, tag) => {
                 let mut text = text.into_owned();
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
                     && self.clipped_at_end_of_file(span)
@@ -292,6 +304,9 @@ impl Builder<'_> {
                     text.pop();
                 }
                 let span = self.trim(span);
+                if let Some(t) = local_tag(tag.as_deref()) {
+                    self.stream.tags.push((span, t));
+                }
                 let node = Node {
                     value: Value::Scalar(Scalar {
                         text,
@@ -303,7 +318,8 @@ impl Builder<'_> {
                 self.remember(anchor, &node, 1, 1);
                 self.push(node)
             }
-            Event::SequenceStart(anchor, _) => self.open(
+            Event::SequenceStart(anchor, tag) => self.open(
+                local_tag(tag.as_deref()),
                 Frame::Seq {
                     anchor,
                     span,
@@ -311,7 +327,8 @@ impl Builder<'_> {
                 },
                 span,
             ),
-            Event::MappingStart(anchor, _) => self.open(
+            Event::MappingStart(anchor, tag) => self.open(
+                local_tag(tag.as_deref()),
                 Frame::Map {
                     anchor,
                     span,
@@ -368,7 +385,7 @@ impl Builder<'_> {
         Span::new(span.start.min(end), end)
     }
 
-    fn open(&mut self, frame: Frame, span: Span) -> Result<(), ParseError> {
+    fn open(&mut self, tag: Option<String>, frame: Frame, span: Span) -> Result<(), ParseError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(ParseError::new(
                 format!(
@@ -378,6 +395,7 @@ impl Builder<'_> {
             ));
         }
         self.stack.push(frame);
+        self.open_tags.push(tag);
         Ok(())
     }
 
@@ -385,6 +403,7 @@ impl Builder<'_> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
+        let tag = self.open_tags.pop().flatten();
         let (node, anchor) = match frame {
             Frame::Seq {
                 anchor,
@@ -414,6 +433,9 @@ impl Builder<'_> {
                 (self.node(Value::Map(entries), span), anchor)
             }
         };
+        if let Some(t) = tag {
+            self.stream.tags.push((node.span, t));
+        }
         let (size, depth) = measure(&node);
         self.remember(anchor, &node, size, depth);
         self.push(node)
@@ -612,6 +634,26 @@ mod tests {
             assert!(s.errors.is_empty(), "{text:?}: {:?}", s.errors);
             assert_eq!(s.docs[0].get("a").unwrap().as_str(), Some(want), "{text:?}");
         }
+    }
+
+    #[test]
+    fn local_tags_are_kept_by_span() {
+        let text = "a: !reset null\nb: !override\n  - 1\nc: !!str 5\nd: !reset {x: 1}\n";
+        let s = load_str(text);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let doc = &s.docs[0];
+        let tag_of = |key: &str| {
+            let span = doc.get(key).unwrap().span;
+            s.tags
+                .iter()
+                .find(|(at, _)| *at == span)
+                .map(|(_, t)| t.as_str())
+        };
+        assert_eq!(tag_of("a"), Some("!reset"));
+        assert_eq!(tag_of("b"), Some("!override"));
+        assert_eq!(tag_of("c"), None);
+        assert_eq!(tag_of("d"), Some("!reset"));
+        assert_eq!(s.tags.len(), 3);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::rules::FileContext;
 /// read as part of their base's project).
 pub fn project<'a>(ctx: &FileContext<'a>) -> Option<&'a Project> {
     match ctx.doc {
-        Document::Compose(p) => Some(p),
+        Document::Compose { project, .. } => Some(project),
         _ => None,
     }
 }

@@ -143,15 +143,19 @@ impl Linking<'_> {
         }
     }
 
-    /// Step 1: A Helm container is one service across its chart's environments.
+    /// Step 1: A layer deployed in several environments (a Helm container per values overlay,
+    /// a Compose service per variant, a Kustomize base's container per overlay) is one service:
+    /// the same declaration, at the same place, under the same names.
     fn chart_environments(&mut self) {
         let layers = self.layers;
-        let mut by_origin: BTreeMap<(String, usize, usize, Vec<String>), Vec<usize>> =
-            BTreeMap::new();
+        // Kind, file, span and names of the declaration.
+        type Origin = (LayerKind, String, usize, usize, Vec<String>);
+        let mut by_origin: BTreeMap<Origin, Vec<usize>> = BTreeMap::new();
         for (i, l) in layers.iter().enumerate() {
-            if l.kind == LayerKind::Helm {
+            if l.environment.is_some() {
                 by_origin
                     .entry((
+                        l.kind,
                         l.at.file.display_path.clone(),
                         l.at.span.start,
                         l.at.span.end,
@@ -164,11 +168,16 @@ impl Linking<'_> {
         for group in by_origin.values() {
             for w in group.windows(2) {
                 let name = layers[w[0]].names.first().cloned().unwrap_or_default();
+                let what = match layers[w[0]].kind {
+                    LayerKind::Helm => "Helm container",
+                    LayerKind::Compose => "Compose service",
+                    _ => "Kubernetes container",
+                };
                 self.sets.join(
                     w[0],
                     w[1],
                     format!(
-                        "the same Helm container `{name}` in environments {} and {}",
+                        "the same {what} `{name}` in environments {} and {}",
                         layers[w[0]].environment.as_deref().unwrap_or("default"),
                         layers[w[1]].environment.as_deref().unwrap_or("default")
                     ),

@@ -3,11 +3,17 @@
 //! except that `command`, `entrypoint` and `healthcheck.test` are replaced and `ports`,
 //! `volumes`, `secrets` and `configs` keep one entry per unique value (the override's).
 //!
+//! An override's value tagged `!reset` removes the attribute from what it overrides, and one
+//! tagged `!override` replaces it whole instead of merging (Compose 2.24+).
+//!
 //! Attributes that Compose accepts either as a list of `KEY=VALUE` strings or as a mapping
 //! (`environment`, `labels`, `build.args`, `depends_on`, …) are first turned into mappings
 //! ([`normalize`]), so that they merge by key whichever form each file used. The nodes made
 //! for them point at the `KEY` and `VALUE` parts of the original string, so every merged
 //! value still says which file and line set it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 use crate::parse::yaml::{Entry, Node, Scalar, Value};
 use crate::source::Span;
@@ -110,8 +116,30 @@ fn piece(item: &Node, range: std::ops::Range<usize>, text: &str) -> Node {
     }
 }
 
+/// The local tags (`!reset`, `!override`) of the files being merged, by file and span.
+#[derive(Debug, Default)]
+pub struct Tags(HashMap<(PathBuf, Span), String>);
+
+impl Tags {
+    /// Records a file's tags (from its YAML stream).
+    pub fn add(&mut self, file: &std::path::Path, tags: &[(Span, String)]) {
+        for (span, t) in tags {
+            self.0.insert((file.to_path_buf(), *span), t.clone());
+        }
+    }
+
+    fn of(&self, node: &Node) -> Option<&str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0
+            .get(&(node.file.path.clone(), node.span))
+            .map(String::as_str)
+    }
+}
+
 /// Merges `over` onto `base`; `path` is the key path of both (`["services", "web"]`).
-pub fn merge(base: &Node, over: &Node, path: &[&str]) -> Node {
+pub fn merge(base: &Node, over: &Node, path: &[&str], tags: &Tags) -> Node {
     let replaced = matches!(path, ["services", _, "command" | "entrypoint"])
         || matches!(path, ["services", _, "healthcheck", "test"]);
     if replaced {
@@ -125,11 +153,25 @@ pub fn merge(base: &Node, over: &Node, path: &[&str]) -> Node {
                     out.push(oe.clone());
                     continue;
                 };
+                match tags.of(&oe.value) {
+                    Some("!reset") => {
+                        out.retain(|e| e.key.as_str() != Some(k));
+                        continue;
+                    }
+                    Some("!override") => {
+                        match out.iter_mut().find(|e| e.key.as_str() == Some(k)) {
+                            Some(be) => be.value = oe.value.clone(),
+                            None => out.push(oe.clone()),
+                        }
+                        continue;
+                    }
+                    _ => {}
+                }
                 match out.iter_mut().find(|e| e.key.as_str() == Some(k)) {
                     Some(be) => {
                         let mut sub: Vec<&str> = path.to_vec();
                         sub.push(k);
-                        be.value = merge(&be.value, &oe.value, &sub);
+                        be.value = merge(&be.value, &oe.value, &sub, tags);
                     }
                     None => out.push(oe.clone()),
                 }

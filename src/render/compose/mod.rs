@@ -8,6 +8,8 @@
 
 pub mod merge;
 
+pub use merge::Tags;
+
 use std::sync::Arc;
 
 use crate::parse::compose::{self, Project, Vars, dotenv};
@@ -20,9 +22,10 @@ pub fn build(
     base: &(Arc<SourceFile>, Vec<yaml::Node>),
     overrides: &[(Arc<SourceFile>, Vec<yaml::Node>)],
     dotenv: Option<&str>,
+    tags: &Tags,
 ) -> Project {
     let vars = dotenv.map(dotenv::parse);
-    let mut project = build_with(base, overrides, vars.as_ref().unwrap_or(&Vars::new()));
+    let mut project = build_tagged(base, overrides, vars.as_ref().unwrap_or(&Vars::new()), tags);
     project.dotenv = vars.is_some();
     project
 }
@@ -33,6 +36,15 @@ pub fn build_with(
     base: &(Arc<SourceFile>, Vec<yaml::Node>),
     overrides: &[(Arc<SourceFile>, Vec<yaml::Node>)],
     vars: &Vars,
+) -> Project {
+    build_tagged(base, overrides, vars, &Tags::default())
+}
+
+fn build_tagged(
+    base: &(Arc<SourceFile>, Vec<yaml::Node>),
+    overrides: &[(Arc<SourceFile>, Vec<yaml::Node>)],
+    vars: &Vars,
+    tags: &Tags,
 ) -> Project {
     let mut errors: Vec<(Arc<SourceFile>, ParseError)> = Vec::new();
     let mut error = |node: &yaml::Node, message: String| {
@@ -65,7 +77,7 @@ pub fn build_with(
         }
         let doc = merge::normalize(doc);
         merged = Some(match merged {
-            Some(m) => merge::merge(&m, &doc, &[]),
+            Some(m) => merge::merge(&m, &doc, &[], tags),
             None => doc,
         });
     }
@@ -363,7 +375,7 @@ mod tests {
         let text = "services:\n  web:\n    image: app:${TAG}\n";
         let f = Arc::new(SourceFile::in_memory("compose.yaml", Format::Compose, text));
         let docs = yaml::load(&f).docs;
-        let p = build(&(f, docs), &[], Some("TAG=2.0\n"));
+        let p = build(&(f, docs), &[], Some("TAG=2.0\n"), &Tags::default());
         assert!(p.dotenv);
         assert_eq!(
             p.services[0].image.as_ref().unwrap().value(),
