@@ -186,3 +186,31 @@ fn names_link_only_within_a_project() {
         "{v}"
     );
 }
+
+#[test]
+fn azd_links_its_dockerfile_to_the_container_app_it_deploys_and_to_compose() {
+    // azure.yaml names src/api as service `api`; the container app is tagged
+    // `azd-service-name: api` and its image is only known at deploy time; Compose builds
+    // the same Dockerfile for local runs.
+    let g = graph("tests/graph/azd");
+    let api = service(&g, "api");
+    assert_eq!(kinds(api), ["dockerfile", "compose", "bicep", "azd"]);
+    let reasons: Vec<&str> = api["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("azd service `api` builds tests/graph/azd/src/api/Dockerfile")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("Container app `api`")),
+        "{reasons:?}"
+    );
+    // azure.yaml is no Compose file: no Compose service of its own.
+    assert_eq!(g["services"].as_array().unwrap().len(), 1, "{g}");
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::Loaded;
+use super::contexts::Contexts;
 use super::kustomize::{Roots, RunFiles};
 use super::units;
 use super::{Options, internal};
@@ -34,6 +35,8 @@ pub(super) struct Gathered {
     pub files: RunFiles,
     /// The Kustomize roots among the run's kustomization files, and what they consume.
     pub kustomize: Roots,
+    /// The build contexts Compose and azd name for Dockerfiles.
+    pub contexts: Contexts,
 }
 
 /// Discovers and reads the files of a run (in parallel), with the errors met on the way.
@@ -126,7 +129,8 @@ pub(super) fn gather(
     }
     // Files given in memory have their side files read from disk, as the rest of their
     // context is (configs): an editor's buffer is checked with its directory's `.env`.
-    let side = SideFiles::read(loaded.iter().flat_map(|(f, _)| side_paths(f)));
+    let contexts = Contexts::collect(&loaded);
+    let side = SideFiles::read(loaded.iter().flat_map(|(f, _)| side_paths(f, &contexts)));
     let files = RunFiles::new(&loaded, opts.limits.file_bytes, &opts.cwd);
     let kustomize = Roots::plan(&loaded, &files, &opts.paths);
     // Patches found by the walk are Kustomize files: read again through the retyped files.
@@ -145,6 +149,7 @@ pub(super) fn gather(
         side,
         files,
         kustomize,
+        contexts,
     })
 }
 
@@ -160,17 +165,13 @@ fn parse_early(file: Arc<SourceFile>) -> Result<Loaded, FileError> {
 }
 
 /// The side files a file depends on: a Compose file's `.env`, a Terraform module's lock
-/// file, a Dockerfile's `.dockerignore` and the `.git` of its directory (its build context).
-fn side_paths(file: &SourceFile) -> Vec<PathBuf> {
+/// file, the `.dockerignore` and `.git` of the directories a Dockerfile may be built from.
+fn side_paths(file: &SourceFile, contexts: &Contexts) -> Vec<PathBuf> {
     use detect::Format;
     match file.format {
         Format::Compose => vec![side::compose_env(&file.path)],
         Format::Terraform | Format::TerraformVars => vec![side::terraform_lock(file.dir())],
-        Format::Dockerfile => {
-            let mut paths = side::dockerignore_candidates(&file.path);
-            paths.push(side::git_dir(file.dir()));
-            paths
-        }
+        Format::Dockerfile => contexts.side_paths(&file.path),
         _ => Vec::new(),
     }
 }

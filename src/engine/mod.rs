@@ -14,6 +14,7 @@
 //!
 //! The engine decides nothing about formats or findings and formats nothing.
 
+mod contexts;
 mod fingerprint;
 mod gather;
 mod kustomize;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::contexts::Contexts;
 use super::gather::{self, Gathered, Input};
 use super::{Options, fingerprint, internal, limits, units};
 use crate::config::{Config, Resolver};
@@ -65,6 +66,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         side,
         files: run_files,
         kustomize,
+        contexts,
     } = gather::gather(opts, &mut configs, input)?;
     timer.lap("discover and read");
     let chart_configs = chart_configs(&loaded, &mut configs)?;
@@ -83,7 +85,6 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         .iter()
         .filter_map(|m| rules::rule(&m.id).map(|r| (*m, r)))
         .collect();
-    let dockerignores = dockerignores(&loaded, &side, opts);
 
     // Each unit is parsed, built, checked by every rule and reduced to its graph layers in
     // one parallel pass, then dropped: only the texts, findings and layers outlive it.
@@ -97,7 +98,15 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         .flat_map_iter(|unit| unit.build(&cx))
         .map(|(index, file, mut doc)| {
             let mut errors = settle(&file, &mut doc, &chart_configs, &opts.cwd);
-            let findings = check_file(&file, &doc, &rule_impls, &dockerignores, &side, &mut errors);
+            let findings = check_file(
+                &file,
+                &doc,
+                &rule_impls,
+                &contexts,
+                &side,
+                opts,
+                &mut errors,
+            );
             let layers = crate::model::layers::layers_of(&file, &doc);
             Checked {
                 index,
@@ -301,22 +310,38 @@ fn check_file(
     file: &Arc<SourceFile>,
     doc: &Document,
     rule_impls: &RuleImpls,
-    dockerignores: &HashMap<PathBuf, Dockerignore>,
+    contexts: &Contexts,
     side: &SideFiles,
+    opts: &Options,
     errors: &mut Vec<FileError>,
 ) -> Vec<Finding> {
-    let is_dockerfile = matches!(doc, Document::Dockerfile(_));
+    // A Dockerfile's build context decides its `.dockerignore` and whether `.git` is in it.
+    let context =
+        matches!(doc, Document::Dockerfile(_)).then(|| contexts.of(&file.path, doc, side));
+    let dockerignore: Option<Dockerignore> = context.as_ref().and_then(|c| {
+        [
+            side::dockerignore_candidates(&file.path).remove(0),
+            c.dir.join(".dockerignore"),
+        ]
+        .into_iter()
+        .find_map(|p| {
+            let text = side.text(&p)?;
+            Some(Dockerignore::parse(
+                discover::display_path(&p, &opts.cwd),
+                text,
+            ))
+        })
+    });
     let ctx = FileContext {
         file,
         doc,
-        dockerignore: if is_dockerfile {
-            side::dockerignore_candidates(&file.path)
-                .iter()
-                .find_map(|p| dockerignores.get(p))
-        } else {
-            None
-        },
-        context_has_git: is_dockerfile && side.exists(&side::git_dir(file.dir())),
+        dockerignore: dockerignore.as_ref(),
+        context_has_git: context
+            .as_ref()
+            .is_some_and(|c| side.exists(&side::git_dir(&c.dir))),
+        build_context: context
+            .as_ref()
+            .map(|c| discover::display_path(&c.dir, &opts.cwd)),
     };
     let mut out = Vec::new();
     for (meta, rule) in rule_impls {
@@ -395,31 +420,6 @@ fn relate_replaced(findings: &mut [Finding], replaced: &[crate::render::kustomiz
             }
         }
     }
-}
-
-/// The `.dockerignore` files of the run's Dockerfiles (each the build context we assume),
-/// parsed once each.
-fn dockerignores(
-    loaded: &[super::Loaded],
-    side: &SideFiles,
-    opts: &Options,
-) -> HashMap<PathBuf, Dockerignore> {
-    let mut wanted: Vec<PathBuf> = loaded
-        .iter()
-        .filter(|(file, _)| file.format == detect::Format::Dockerfile)
-        .flat_map(|(file, _)| side::dockerignore_candidates(&file.path))
-        .collect();
-    wanted.sort();
-    wanted.dedup();
-    wanted
-        .into_iter()
-        .filter_map(|p| {
-            let text = side.text(&p)?;
-            let display = discover::display_path(&p, &opts.cwd);
-            let parsed = Dockerignore::parse(display, text);
-            Some((p, parsed))
-        })
-        .collect()
 }
 
 /// A bug in the cross-file stage: no one file is to blame.

@@ -280,6 +280,12 @@ fn single(mut m: Member) -> Option<(usize, Arc<SourceFile>, Document)> {
     let file = Arc::clone(&m.file);
     let doc = contained(&file, || match m.parse() {
         Parsed::Dockerfile(d) => Some(Document::Dockerfile(d)),
+        parsed @ Parsed::Yaml(_) if file.format == Format::Azd => {
+            let (docs, errors) = yaml_of(parsed);
+            let mut a = crate::parse::azd::read(&file, &docs);
+            a.errors.splice(0..0, errors);
+            Some(Document::Azd(a))
+        }
         parsed @ Parsed::Yaml(_) if file.format == Format::Kubernetes => {
             let (docs, errors) = yaml_of(parsed);
             let mut k = kubernetes::build(&file, &docs);

@@ -14,6 +14,9 @@ pub enum LayerKind {
     Helm,
     Terraform,
     Bicep,
+    /// An Azure Developer CLI service (`azure.yaml`): which Dockerfile azd builds for it and
+    /// under which name it deploys.
+    Azd,
 }
 
 impl LayerKind {
@@ -25,6 +28,7 @@ impl LayerKind {
             LayerKind::Helm => "helm",
             LayerKind::Terraform => "terraform",
             LayerKind::Bicep => "bicep",
+            LayerKind::Azd => "azd",
         }
     }
 

@@ -49,6 +49,7 @@ pub fn layers_of(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
                 .collect()
         }
         Document::Bicep(b) => bicep_containers(b),
+        Document::Azd(a) => a.services.iter().map(|s| azd_service(file, s)).collect(),
         _ => Vec::new(),
     }
 }
@@ -83,6 +84,10 @@ fn bicep_containers(doc: &crate::render::bicep::Document) -> Vec<Layer> {
         let mut names: Vec<String> = vec![c.resource.symbol.name.to_ascii_lowercase()];
         if let Some(n) = &name {
             names.push(n.to_ascii_lowercase());
+        }
+        // azd deploys a service to the resource tagged with its name.
+        if let Some(service) = azd_service_tag(scope, &c.resource) {
+            names.insert(0, service.to_ascii_lowercase());
         }
         names.dedup();
         let image = c.spec.get("image").and_then(|i| {
@@ -214,6 +219,83 @@ fn bicep_containers(doc: &crate::render::bicep::Document) -> Vec<Layer> {
         });
     }
     out
+}
+
+/// The `azd-service-name` tag of a resource (`tags: {'azd-service-name': 'api'}`, also inside
+/// `union(tags, {…})`), when its value is known: the azd service deployed to it.
+fn azd_service_tag(
+    scope: &crate::render::bicep::Scope<'_>,
+    resource: &crate::render::bicep::Resource<'_>,
+) -> Option<String> {
+    use crate::render::bicep::syntax::{Expr, ExprKind};
+    fn find<'e>(
+        scope: &crate::render::bicep::Scope<'e>,
+        e: &'e Expr,
+        depth: usize,
+    ) -> Option<&'e Expr> {
+        if depth > 8 {
+            return None;
+        }
+        let e = scope.value(e);
+        if let Some(v) = e.get("azd-service-name") {
+            return Some(v);
+        }
+        match &e.kind {
+            ExprKind::Call { args, .. } => args.iter().find_map(|a| find(scope, a, depth + 1)),
+            _ => None,
+        }
+    }
+    let tags = resource.body.get("tags")?;
+    let value = find(scope, tags, 0)?;
+    scope.text(value)?.literal()
+}
+
+/// An azd service: the Dockerfile azd builds for it (`project`/`docker.path`, default
+/// `Dockerfile` in the project folder), under the service's name.
+fn azd_service(file: &Arc<SourceFile>, s: &crate::parse::azd::Service) -> Layer {
+    let builds = s.builds_image().then(|| {
+        let project = file
+            .dir()
+            .join(s.project.as_ref().map_or(".", |p| p.value.as_str()));
+        let path = project.join(
+            s.dockerfile
+                .as_ref()
+                .map_or("Dockerfile", |d| d.value.as_str()),
+        );
+        Fact {
+            value: normalize(&path),
+            at: s
+                .dockerfile
+                .as_ref()
+                .or(s.project.as_ref())
+                .map_or_else(|| s.at.clone(), |p| p.at.clone()),
+        }
+    });
+    Layer {
+        kind: LayerKind::Azd,
+        label: format!("azd service `{}`", s.name.value),
+        names: vec![s.name.value.to_ascii_lowercase()],
+        environment: None,
+        image: s.image.as_ref().and_then(|i| {
+            Some(Fact {
+                value: ImageName::parse(&i.value)?,
+                at: i.at.clone(),
+            })
+        }),
+        builds,
+        ports: Vec::new(),
+        ports_known: false,
+        probes: Vec::new(),
+        user: None,
+        runs_as_root: None,
+        user_override: None,
+        env: Vec::new(),
+        memory_limit: None,
+        production: false,
+        run_as_non_root: None,
+        run_as_user: None,
+        at: s.at.clone(),
+    }
 }
 
 /// Directory names that say where a Dockerfile sits, not what it builds: the service is the

@@ -35,6 +35,8 @@ pub enum Document {
         environment: Option<crate::render::Environment>,
     },
     Kubernetes(kubernetes::Manifests),
+    /// An Azure Developer CLI project (`azure.yaml`).
+    Azd(crate::parse::azd::Project),
     /// A Kustomize root, built: on its kustomization file, holding what its environment
     /// deploys (objects whose values point into the files that set them).
     Kustomize(Box<kustomize::Kustomized>),
@@ -62,6 +64,7 @@ impl Document {
             Document::Dockerfile(d) => &d.errors,
             Document::Compose { project, .. } => &project.errors,
             Document::Kubernetes(m) => &m.errors,
+            Document::Azd(a) => &a.errors,
             Document::Kustomize(k) => &k.manifests.errors,
             Document::HelmChart(c) => &c.errors,
             Document::Bicep(b) => &b.errors,

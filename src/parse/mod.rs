@@ -5,6 +5,7 @@
 //! Pure functions of text: a parser reads no file (side files come from [`crate::source`]) and
 //! knows nothing of environments, which [`crate::render`] assembles.
 
+pub mod azd;
 pub mod bicep;
 pub mod compose;
 pub mod dockerfile;
@@ -68,6 +69,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Parsed {
     match file.format {
         Format::Dockerfile => Parsed::Dockerfile(dockerfile::parse(&file.text)),
         Format::Compose
+        | Format::Azd
         | Format::Kubernetes
         | Format::Kustomization
         | Format::HelmChart

@@ -160,6 +160,7 @@ pub fn dot(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
                 crate::model::layer::LayerKind::Helm => "#f3e9fa",
                 crate::model::layer::LayerKind::Terraform => "#fbe9ea",
                 crate::model::layer::LayerKind::Bicep => "#e6f4f7",
+                crate::model::layer::LayerKind::Azd => "#f0f0f0",
             };
             let mut label = format!("{}\\n{}", dot_escape(&l.title()), dot_escape(&at(&l.at)));
             for f in facts(l) {

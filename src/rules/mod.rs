@@ -35,6 +35,9 @@ pub struct FileContext<'a> {
     /// For a Dockerfile: whether its directory (the build context we assume) holds `.git`,
     /// i.e. is the root of a checkout whose history a `COPY . .` would ship.
     pub context_has_git: bool,
+    /// For a Dockerfile: the directory it is built from (its Compose or azd build context,
+    /// else as its `.dockerignore` and `COPY` sources imply), as shown to the user.
+    pub build_context: Option<String>,
 }
 
 /// Collects a rule's findings for one file.

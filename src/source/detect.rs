@@ -13,6 +13,9 @@ pub enum Format {
     Compose,
     /// Kubernetes manifests: documents with `apiVersion` and `kind`.
     Kubernetes,
+    /// An Azure Developer CLI project (`azure.yaml`): its services name the project folder
+    /// and Dockerfile of each, and where each is hosted.
+    Azd,
     /// A Kustomize kustomization (`kustomization.yaml`, `kustomization.yml`,
     /// `Kustomization`): built with the files it names into what an environment deploys.
     Kustomization,
@@ -44,6 +47,7 @@ impl Format {
             Format::Compose => "compose",
             Format::Kubernetes => "kubernetes",
             Format::Kustomization => "kustomize",
+            Format::Azd => "azd",
             Format::HelmChart | Format::HelmValues | Format::HelmTemplate => "helm",
             Format::OtherYaml => "yaml",
             Format::Bicep | Format::BicepParams => "bicep",
@@ -168,6 +172,10 @@ pub fn refine(path: &Path, provisional: Format, text: &str) -> Format {
     if is_values_name(name) && (dir.join("Chart.yaml").is_file() || dir.join("Chart.yml").is_file())
     {
         return Format::HelmValues;
+    }
+    // azd's `azure.yaml` has `services:` too, but they are projects to build, not containers.
+    if matches!(name, "azure.yaml" | "azure.yml") && has_top_level_key(text, "services") {
+        return Format::Azd;
     }
     if provisional == Format::Compose || has_top_level_key(text, "services") {
         return Format::Compose;

@@ -1,5 +1,5 @@
 //! Projects: which directory a file belongs to, from the markers on disk (`.git`,
-//! `.plumbline.toml`, Compose files). Read once per directory.
+//! `.plumbline.toml`, azd's `azure.yaml`, Compose files). Read once per directory.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +8,8 @@ use super::{Format, absolute, detect, normalize};
 
 /// The project of each file, for the service graph's name-based links: two services named
 /// `db` in two projects of one monorepo are not one service. A project is the nearest
-/// directory above the file (up to the scan root) that holds `.git` or `.plumbline.toml`;
+/// directory above the file (up to the scan root) that holds `.git`, `.plumbline.toml` or an
+/// azd `azure.yaml`;
 /// failing that, the outermost one that holds a Compose file; failing that, the first
 /// directory below the scan root. The flag says whether the project was marked (by a
 /// repository marker or a Compose file) rather than inferred from the layout.
@@ -19,7 +20,11 @@ pub fn projects(files: &[&Path], roots: &[PathBuf]) -> Vec<(PathBuf, bool)> {
     let mut seen: HashMap<PathBuf, (bool, bool)> = HashMap::new();
     let mut marks = |dir: &Path| -> (bool, bool) {
         *seen.entry(dir.to_path_buf()).or_insert_with(|| {
-            let repo = dir.join(".git").exists() || dir.join(".plumbline.toml").is_file();
+            // An azd project's `azure.yaml` sits at the root of everything it deploys.
+            let repo = dir.join(".git").exists()
+                || dir.join(".plumbline.toml").is_file()
+                || dir.join("azure.yaml").is_file()
+                || dir.join("azure.yml").is_file();
             let compose = std::fs::read_dir(dir).is_ok_and(|entries| {
                 entries.flatten().any(|e| {
                     e.file_name()

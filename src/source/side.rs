@@ -25,7 +25,7 @@ enum Found {
     Present,
 }
 
-/// The side files of a run, by absolute path.
+/// The side files of a run, by normalized absolute path.
 #[derive(Debug, Default)]
 pub struct SideFiles {
     found: HashMap<PathBuf, Found>,
@@ -36,7 +36,7 @@ impl SideFiles {
     /// [`MAX_SIDE_FILE_BYTES`]); anything else that exists is only noted. FIFOs, sockets and
     /// devices are never opened (reading one could block forever).
     pub fn read(paths: impl IntoIterator<Item = PathBuf>) -> SideFiles {
-        let mut wanted: Vec<PathBuf> = paths.into_iter().collect();
+        let mut wanted: Vec<PathBuf> = paths.into_iter().map(|p| key(&p)).collect();
         wanted.sort();
         wanted.dedup();
         let found = wanted
@@ -61,14 +61,14 @@ impl SideFiles {
         SideFiles {
             found: texts
                 .into_iter()
-                .map(|(p, t)| (p, Found::Text(t)))
+                .map(|(p, t)| (key(&p), Found::Text(t)))
                 .collect(),
         }
     }
 
     /// The text of a side file, when it is a readable regular file.
     pub fn text(&self, path: &Path) -> Option<&str> {
-        match self.found.get(path)? {
+        match self.found.get(&key(path))? {
             Found::Text(t) => Some(t),
             Found::Present => None,
         }
@@ -76,8 +76,13 @@ impl SideFiles {
 
     /// Whether anything exists at `path` (a file or a directory).
     pub fn exists(&self, path: &Path) -> bool {
-        self.found.contains_key(path)
+        self.found.contains_key(&key(path))
     }
+}
+
+/// Side files are looked up by absolute path, however the path was written.
+fn key(path: &Path) -> PathBuf {
+    super::normalize(&super::absolute(path))
 }
 
 /// The `.dockerignore` files that may apply to a Dockerfile, preferred first: BuildKit reads

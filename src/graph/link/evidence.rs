@@ -107,7 +107,7 @@ pub(super) fn images_disagree(a: &Layer, b: &Layer) -> bool {
 }
 
 /// A Compose service name, else a Kubernetes workload, else a Helm component, else any
-/// deploy name, else the Dockerfile's.
+/// deploy name (an azd service's among them), else the Dockerfile's.
 pub(super) fn service_name(layers: &[Layer], members: &[usize]) -> String {
     for kind in [
         LayerKind::Compose,
@@ -115,6 +115,7 @@ pub(super) fn service_name(layers: &[Layer], members: &[usize]) -> String {
         LayerKind::Helm,
         LayerKind::Terraform,
         LayerKind::Bicep,
+        LayerKind::Azd,
         LayerKind::Dockerfile,
     ] {
         if let Some(name) = members

@@ -205,8 +205,15 @@ impl Linking<'_> {
                     i,
                     *d,
                     format!(
-                        "{} builds {} (`build:` in {})",
-                        l.label, layers[*d].at.file.display_path, builds.at.file.display_path
+                        "{} builds {} (`{}` in {})",
+                        l.label,
+                        layers[*d].at.file.display_path,
+                        if l.kind == LayerKind::Azd {
+                            "project"
+                        } else {
+                            "build:"
+                        },
+                        builds.at.file.display_path
                     ),
                 );
             }

@@ -135,6 +135,7 @@ mod tests {
             doc,
             dockerignore: None,
             context_has_git: false,
+            build_context: None,
         };
         let mut sink = Sink::new(meta("RES020").expect("RES020 is catalogued"), file);
         ContainerMissingResources.check_file(&ctx, &mut sink);

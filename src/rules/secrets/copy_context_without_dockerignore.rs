@@ -11,6 +11,12 @@ pub struct CopyContextWithoutDockerignore;
 impl Rule for CopyContextWithoutDockerignore {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(df) = dockerfile(ctx) else { return };
+        // The Dockerfile's own directory, as the build context is shown.
+        let own_dir = ctx
+            .file
+            .display_path
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string());
         // Only stages whose files reach the final image matter; a builder stage that copies the
         // context but hands on only its build output does not ship `.env`.
         for ins in final_instructions(df) {
@@ -44,9 +50,15 @@ impl Rule for CopyContextWithoutDockerignore {
             }
             let message = match ctx.dockerignore {
                 None => format!(
-                    "`{} {} …` copies the whole build context and there is no `.dockerignore` beside this Dockerfile: {} go into the image",
+                    "`{} {} …` copies the whole build context and there is no `.dockerignore` {}: {} go into the image",
                     ins.keyword,
                     src.text,
+                    match ctx.build_context.as_deref() {
+                        Some(c) if Some(c) != own_dir.as_deref() => {
+                            format!("in its build context (`{c}/`)")
+                        }
+                        _ => "beside this Dockerfile".to_string(),
+                    },
                     if ctx.context_has_git {
                         "`.env` files and `.git`"
                     } else {
