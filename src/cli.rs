@@ -185,6 +185,10 @@ pub struct GraphArgs {
     /// Use this configuration instead of each file's nearest `.plumbline.toml`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Show one environment: its layers (a Helm values overlay, a Kustomize overlay, a Compose
+    /// variant…) and the layers every environment shares (Dockerfiles, plain manifests).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -312,7 +316,22 @@ fn graph(args: GraphArgs) -> i32 {
     for e in &report.errors {
         eprintln!("plumbline: {}: {}", e.path, e.message);
     }
-    let g = report.graph.unwrap_or_default();
+    let mut g = report.graph.unwrap_or_default();
+    if let Some(env) = &args.env {
+        let known = g.environments();
+        if !known.contains(&env.as_str()) {
+            eprintln!(
+                "plumbline: error: no environment `{env}` here (environments: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            );
+            return EXIT_ERROR;
+        }
+        g = g.in_environment(env);
+    }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {

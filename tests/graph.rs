@@ -214,3 +214,44 @@ fn azd_links_its_dockerfile_to_the_container_app_it_deploys_and_to_compose() {
     // azure.yaml is no Compose file: no Compose service of its own.
     assert_eq!(g["services"].as_array().unwrap().len(), 1, "{g}");
 }
+
+#[test]
+fn one_environment_of_the_graph() {
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "graph",
+            "examples/showcase",
+            "--format",
+            "json",
+            "--env",
+            "production",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(0));
+    let g: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let api = service(&g, "api");
+    // The production overlay's layer, not the default one; the Dockerfile holds in both.
+    assert_eq!(
+        kinds(api),
+        [
+            "dockerfile",
+            "compose",
+            "helm/production",
+            "terraform",
+            "bicep"
+        ]
+    );
+    let unknown = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["graph", "examples/showcase", "--env", "staging"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("binary runs");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("environments: default, production"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+}

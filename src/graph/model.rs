@@ -54,4 +54,81 @@ impl Graph {
     pub fn layers_of<'a>(&'a self, s: &'a Service) -> impl Iterator<Item = (usize, &'a Layer)> {
         s.layers.iter().map(|i| (*i, &self.layers[*i]))
     }
+
+    /// The graph as one environment deploys it: the layers of that environment and the layers
+    /// that hold in every environment (a Dockerfile, a plain manifest), with the services,
+    /// links and ambiguities among them. Layer indexes are renumbered.
+    pub fn in_environment(&self, name: &str) -> Graph {
+        let keep: Vec<Option<usize>> = {
+            let mut next = 0;
+            self.layers
+                .iter()
+                .map(|l| {
+                    (l.environment.as_deref().is_none_or(|e| e == name)).then(|| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        };
+        let layers = self
+            .layers
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| k.is_some())
+            .map(|(l, _)| l.clone())
+            .collect();
+        let services = self
+            .services
+            .iter()
+            .filter_map(|s| {
+                let layers: Vec<usize> = s.layers.iter().filter_map(|i| keep[*i]).collect();
+                (!layers.is_empty()).then(|| Service {
+                    name: s.name.clone(),
+                    layers,
+                })
+            })
+            .collect();
+        let links = self
+            .links
+            .iter()
+            .filter_map(|l| {
+                Some(Link {
+                    a: keep[l.a]?,
+                    b: keep[l.b]?,
+                    reason: l.reason.clone(),
+                })
+            })
+            .collect();
+        let ambiguous = self
+            .ambiguous
+            .iter()
+            .filter_map(|a| {
+                let candidates: Vec<usize> = a.candidates.iter().filter_map(|c| keep[*c]).collect();
+                Some(Ambiguity {
+                    layer: keep[a.layer]?,
+                    candidates,
+                    reason: a.reason.clone(),
+                })
+            })
+            .collect();
+        Graph {
+            layers,
+            services,
+            links,
+            ambiguous,
+        }
+    }
+
+    /// Every environment a layer of the graph is in, sorted.
+    pub fn environments(&self) -> Vec<&str> {
+        let mut envs: Vec<&str> = self
+            .layers
+            .iter()
+            .filter_map(|l| l.environment.as_deref())
+            .collect();
+        envs.sort_unstable();
+        envs.dedup();
+        envs
+    }
 }
