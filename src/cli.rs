@@ -115,6 +115,11 @@ pub struct ScanArgs {
     /// (0: no limit). A baseline always records every finding.
     #[arg(long, value_name = "N", default_value_t = engine::MAX_FINDINGS_PER_FILE)]
     pub max_findings_per_file: usize,
+    /// Check named files alone. By default a file named on the command line (a pre-commit
+    /// hook's changed files) is checked in its project's context, and the report keeps what
+    /// touches it: the same findings as a run over the whole project.
+    #[arg(long)]
+    pub no_context: bool,
 }
 
 /// `10M` → 10 MiB; plain digits are bytes.
@@ -251,6 +256,7 @@ fn scan(
         },
         baseline,
         graph_only: false,
+        context: !args.no_context,
     };
     engine::check(&opts).map_err(|message| {
         eprintln!("plumbline: error: {message}");

@@ -44,6 +44,7 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
         config: None,
         limits: Default::default(),
         graph_only: false,
+        context: false,
     };
     let report = engine::check(&opts).unwrap();
     let errors: Vec<String> = report

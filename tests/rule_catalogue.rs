@@ -136,6 +136,7 @@ fn snapshot(rule: &str, dir: &Path) -> String {
         config: None,
         limits: Default::default(),
         graph_only: false,
+        context: false,
     };
     let report = engine::check(&opts).expect("check runs");
     let mut out = String::new();

@@ -2,6 +2,7 @@
 //! parallel, complete the units only partly named, and read the side files they depend on.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,7 +17,9 @@ use crate::config::Resolver;
 use crate::guard;
 use crate::parse;
 use crate::source::side::{self, SideFiles};
-use crate::source::{ErrorKind, FileError, SourceFile, absolute, detect, discover, read};
+use crate::source::{
+    ErrorKind, FileError, SourceFile, absolute, detect, discover, normalize, project, read,
+};
 
 /// Where the files of a run come from.
 pub(super) enum Input {
@@ -37,6 +40,9 @@ pub(super) struct Gathered {
     pub kustomize: Roots,
     /// The build contexts Compose and azd name for Dockerfiles.
     pub contexts: Contexts,
+    /// In a changed-files run ([`Options::context`]): the files named, by normalized absolute
+    /// path, and the directories read around them.
+    pub named: Option<(HashSet<PathBuf>, Vec<PathBuf>)>,
 }
 
 /// Discovers and reads the files of a run (in parallel), with the errors met on the way.
@@ -47,6 +53,7 @@ pub(super) fn gather(
 ) -> Result<Gathered, String> {
     let mut errors: Vec<FileError> = Vec::new();
     let mut loaded = Vec::new();
+    let mut named = None;
     let mut push = |items: Vec<Result<Loaded, FileError>>, loaded: &mut Vec<Loaded>| {
         for item in items {
             match item {
@@ -57,7 +64,17 @@ pub(super) fn gather(
     };
     match input {
         Input::Disk => {
-            let (candidates, walk_errors) = discover::discover(&opts.paths, &opts.excludes);
+            // A changed-files run reads the projects of the files it names (see `Options`).
+            let extra = if opts.context {
+                project::context_roots(&opts.paths, &opts.cwd)
+            } else {
+                Vec::new()
+            };
+            if !extra.is_empty() {
+                named = Some((opts.paths.iter().map(|p| key(p)).collect(), extra.clone()));
+            }
+            let walk: Vec<PathBuf> = opts.paths.iter().cloned().chain(extra).collect();
+            let (candidates, walk_errors) = discover::discover(&walk, &opts.excludes);
             let mut kept = Vec::with_capacity(candidates.len());
             for c in candidates {
                 let config = configs.for_file(&c.path)?;
@@ -150,6 +167,7 @@ pub(super) fn gather(
         files,
         kustomize,
         contexts,
+        named,
     })
 }
 
@@ -174,4 +192,8 @@ fn side_paths(file: &SourceFile, contexts: &Contexts) -> Vec<PathBuf> {
         Format::Dockerfile => contexts.side_paths(&file.path),
         _ => Vec::new(),
     }
+}
+
+fn key(path: &Path) -> PathBuf {
+    normalize(&absolute(path))
 }

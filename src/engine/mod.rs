@@ -54,6 +54,11 @@ pub struct Options {
     /// Build the service graph and keep it in the report, running no rule
     /// (`plumbline graph`): the same path as a check, so both see the same services.
     pub graph_only: bool,
+    /// Files named in `paths` are checked in context (a changed-files run, as pre-commit
+    /// makes): the project each is in is read too, so cross-file and per-environment findings
+    /// are those of a whole-project run, and the report keeps the findings whose location or
+    /// related location is a named file.
+    pub context: bool,
 }
 
 /// The ids of the opt-in rules turned on from the command line, or the name that matched no

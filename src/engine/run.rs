@@ -67,6 +67,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         files: run_files,
         kustomize,
         contexts,
+        named,
     } = gather::gather(opts, &mut configs, input)?;
     timer.lap("discover and read");
     let chart_configs = chart_configs(&loaded, &mut configs)?;
@@ -136,7 +137,12 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     // Cross-file rules: one graph of services for the whole run.
     let layer_files: Vec<&std::path::Path> =
         layers.iter().map(|l| l.at.file.path.as_path()).collect();
-    let projects = crate::source::project::projects(&layer_files, &opts.paths);
+    // A changed-files run links as a run over the projects it read would.
+    let scan_roots: Vec<PathBuf> = match &named {
+        Some((_, read)) => opts.paths.iter().chain(read).cloned().collect(),
+        None => opts.paths.clone(),
+    };
+    let projects = crate::source::project::projects(&layer_files, &scan_roots);
     let mut kept_graph = None;
     match guard::guarded(|| {
         guard::injected("graph", format_args!(""));
@@ -202,6 +208,44 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         let (kept, stats) = b.apply(findings);
         findings = kept;
         baseline = Some(stats);
+    }
+    // A changed-files run reports on the files it was given: what touches them.
+    let mut files = files;
+    if let Some((named, read)) = &named {
+        let is_named = |f: &SourceFile| {
+            let at = crate::source::normalize(&absolute(&f.path));
+            named.iter().any(|n| at.starts_with(n))
+        };
+        // A named file that defines an environment (a values overlay, a Compose variant, a
+        // kustomization) also touches what holds in that environment of its project.
+        let defined: Vec<(&PathBuf, String)> = files
+            .iter()
+            .filter(|f| is_named(f))
+            .filter_map(|f| {
+                let env = units::defined_environment(f)?;
+                let at = crate::source::normalize(&absolute(&f.path));
+                let project = read.iter().find(|r| at.starts_with(r))?;
+                Some((project, env))
+            })
+            .collect();
+        let in_environment = |f: &Finding| {
+            let at = crate::source::normalize(&absolute(&f.location.file.path));
+            defined
+                .iter()
+                .any(|(project, env)| at.starts_with(project) && f.environments.contains(env))
+        };
+        findings.retain(|f| {
+            is_named(&f.location.file)
+                || f.related.iter().any(|r| is_named(&r.location.file))
+                || in_environment(f)
+        });
+        errors.retain(|e| match &e.location {
+            Some((file, _)) => is_named(file),
+            None => named
+                .iter()
+                .any(|n| n.ends_with(&e.path) || e.path.is_empty()),
+        });
+        files.retain(|f| is_named(f));
     }
     if let Some(max) = opts.limits.findings_per_file {
         errors.extend(limits::limit_findings(&mut findings, max));

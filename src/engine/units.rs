@@ -658,6 +658,24 @@ enum ComposeRole {
     Variant(String),
 }
 
+/// The environment a file defines by itself, when it is one: a Helm values overlay
+/// (`values.prod.yaml` → `prod`), a Compose variant (`docker-compose.prod.yml` → `prod`), a
+/// kustomization (its directory, as a Kustomize root is named).
+pub fn defined_environment(file: &SourceFile) -> Option<String> {
+    let name = file.path.file_name()?.to_str()?;
+    match file.format {
+        Format::HelmValues => crate::render::helm::environment_of(name)
+            .map(|e| e.name)
+            .filter(|e| e != "default"),
+        Format::Compose => match compose_key(&file.path).1 {
+            ComposeRole::Variant(env) => Some(env),
+            _ => None,
+        },
+        Format::Kustomization => Some(crate::render::kustomize::environment_name(file.dir())),
+        _ => None,
+    }
+}
+
 /// The key that groups a Compose file with its base, override and variants (the base's path
 /// without the extension), and what the file is.
 fn compose_key(path: &Path) -> (PathBuf, ComposeRole) {

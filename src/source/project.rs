@@ -83,3 +83,32 @@ pub fn repository_root(dir: &Path) -> Option<PathBuf> {
         .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
         .map(Path::to_path_buf)
 }
+
+/// The projects a changed-files run must read so that the named files are checked in
+/// context: for each named file (not directory) below a project marker (`.git`,
+/// `.plumbline.toml`, `azure.yaml`, or a Compose file above it), that project's directory,
+/// searched no higher than `ceiling` (the working directory, when the file is below it). A
+/// file with no marker above it has no project to read.
+pub fn context_roots(paths: &[PathBuf], ceiling: &Path) -> Vec<PathBuf> {
+    let files: Vec<&Path> = paths
+        .iter()
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+        .map(PathBuf::as_path)
+        .collect();
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let ceiling = normalize(&absolute(ceiling));
+    let mut roots: Vec<PathBuf> = files
+        .iter()
+        .zip(projects(&files, std::slice::from_ref(&ceiling)))
+        .filter(|(_, (_, marked))| *marked)
+        .map(|(_, (dir, _))| dir)
+        .collect();
+    roots.sort();
+    roots.dedup();
+    // A project inside another is read with it.
+    let outer = roots.clone();
+    roots.retain(|r| !outer.iter().any(|o| o != r && r.starts_with(o)));
+    roots
+}
