@@ -4,8 +4,11 @@
 Inputs (from ../shared/corpus, never copied into the repository):
   corpus       the whole corpus
   monorepo     the corpus replicated into a temporary directory until it holds ~50,000 files
-  precommit    5 files, as a pre-commit hook passes them
-  dockerfiles  only the corpus's Dockerfiles
+  precommit    5 files, as a pre-commit hook passes them: checked in their projects' context
+               (the default: cross-file findings hold), and alone (`--no-context`)
+  dockerfiles  only the corpus's Dockerfiles (`--no-context`: hadolint reads no context)
+  read         the corpus merely read (`cat` of every file, as plumbline reads them): the
+               floor any checker that reads its input stands on
 
 Each measurement is repeated (--repeat, default 5; Checkov once: it takes minutes) and the
 median wall time, CPU time (user + system) and peak memory (max RSS) are reported, with the
@@ -123,9 +126,12 @@ def main():
         results.append((name, tool, m, base))
         print(f"{name:12} {tool:22} {fmt(m)}", flush=True)
 
-    # (a) the whole corpus
+    # (a) the whole corpus, against merely reading it
+    read_cmd = ["sh", "-c", 'find "$0" -type f -print0 | xargs -0 cat > /dev/null', str(CORPUS)]
+    r = measure(read_cmd, max(5, args.repeat), warmup=True)
     a = measure(pl(str(CORPUS)), max(5, args.repeat), warmup=True)
     row("corpus", "plumbline", a)
+    row("corpus", "read only (find | xargs cat)", r)
     a1 = measure(pl(str(CORPUS)) + ["--threads", "1"], max(5, args.repeat), warmup=True)
     row("corpus", "plumbline --threads 1", a1)
     same = subprocess.run(pl(str(CORPUS)), capture_output=True).stdout == subprocess.run(
@@ -145,7 +151,7 @@ def main():
         row("corpus", "checkov -d", None, a)
 
     # (d) the Dockerfiles only
-    d = measure(pl(*dfs), max(5, args.repeat), warmup=True)
+    d = measure(pl(*dfs) + ["--no-context"], max(5, args.repeat), warmup=True)
     row("dockerfiles", "plumbline", d)
     hadolint = PEERS / "bin" / "hadolint"
     if hadolint.exists():
@@ -156,7 +162,9 @@ def main():
 
     # (c) a pre-commit-sized input
     c = measure(pl(*five), max(10, args.repeat * 2), warmup=True)
-    row("precommit", "plumbline (5 files)", c)
+    row("precommit", "plumbline (5 files, in context)", c)
+    c0 = measure(pl(*five) + ["--no-context"], max(10, args.repeat * 2), warmup=True)
+    row("precommit", "plumbline (5 files alone)", c0)
 
     # (b) the monorepo
     mono, copies = make_monorepo(50_000)
@@ -191,6 +199,8 @@ def main():
             f"- monorepo: {copies}× the corpus, {mono_files} files: {b['wall']:.2f} s, "
             f"{b['rss']:.0f} MB; wall time grew {b['wall'] / a['wall']:.1f}× for "
             f"{mono_files / len(corpus_files):.1f}× the files",
+            f"- corpus check / merely reading the corpus: {a['wall'] / r['wall']:.1f}× "
+            f"({a['wall']:.3f} s / {r['wall']:.3f} s)",
             f"- output with `--threads 1` identical to the parallel run: {'yes' if same else 'NO'}",
             ""]
     table = "\n".join(out)
