@@ -45,10 +45,16 @@ exclude = []
 [per-path]
 # "examples/**" = ["secrets"]
 
-# Helm overlays whose environment is production (values.<env>.yaml, values-<env>.yaml).
-# Production environments are checked for resource limits even when values.yaml is not.
+# Environments that are production (a Helm overlay values.<env>.yaml, a Kustomize overlay
+# directory, a Compose variant docker-compose.<env>.yml). Production environments are checked
+# for resource limits even when the default one is not.
 [environments]
 production = ["prod", "production", "prd", "live"]
+
+# Environments no file name announces: the Compose files of each, merged in this order
+# (docker compose -f a -f b), the first being the base.
+# [environments.live]
+# compose = ["stack.yml", "deploy/live.yml"]
 
 # Explicit links between the files that describe one service, used by the service graph.
 # [services.api]
@@ -73,10 +79,23 @@ struct Raw {
     services: Option<BTreeMap<String, ServiceLink>>,
 }
 
+/// `[environments]`: which names are production, and environments declared where no
+/// convention reaches (`[environments.<name>]`).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawEnvironments {
-    production: Vec<String>,
+    production: Option<Vec<String>>,
+    #[serde(flatten)]
+    declared: BTreeMap<String, toml::Value>,
+}
+
+/// `[environments.<name>]`: the files that build one environment, per format.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredEnvironment {
+    /// Compose files merged in this order (`docker compose -f a -f b`), relative to the
+    /// config's directory: the first is the base.
+    #[serde(default)]
+    pub compose: Vec<String>,
 }
 
 /// `[services.<name>]`: the files and names that are this service, stated by the user.
@@ -114,6 +133,8 @@ pub struct Config {
     per_path: Vec<(Gitignore, Vec<Selector>)>,
     /// Environment names that are production.
     pub production: Vec<String>,
+    /// `[environments.<name>]`, by name.
+    pub declared: BTreeMap<String, DeclaredEnvironment>,
     pub services: BTreeMap<String, ServiceLink>,
 }
 
@@ -162,6 +183,7 @@ impl Default for Config {
             severity: Vec::new(),
             per_path: Vec::new(),
             production: default_production(),
+            declared: BTreeMap::new(),
             services: BTreeMap::new(),
         }
     }
@@ -240,6 +262,22 @@ impl Config {
             let matcher = globs(&[Spanned::new(span.clone(), glob)])?;
             per_path.push((matcher, selectors(list.into_inner())?));
         }
+        let mut declared = BTreeMap::new();
+        for (name, value) in raw
+            .environments
+            .as_ref()
+            .map(|e| e.declared.clone())
+            .unwrap_or_default()
+        {
+            let env: DeclaredEnvironment = value.try_into().map_err(|e: toml::de::Error| {
+                format!(
+                    "{}: [environments.{name}]: {} (it takes `compose = [files…]`)",
+                    path.display(),
+                    e.message()
+                )
+            })?;
+            declared.insert(name, env);
+        }
         Ok(Config {
             path: path.to_path_buf(),
             select: raw.select.map(selectors).transpose()?,
@@ -250,7 +288,10 @@ impl Config {
             per_path,
             production: raw
                 .environments
-                .map_or_else(default_production, |e| e.production),
+                .as_ref()
+                .and_then(|e| e.production.clone())
+                .unwrap_or_else(default_production),
+            declared,
             services: raw.services.unwrap_or_default(),
             dir,
         })

@@ -70,3 +70,116 @@ fn a_refused_file_is_not_read_again_as_a_sibling() {
         "{messages:?}"
     );
 }
+
+/// A Compose project whose files say nothing by their names: the environments come from
+/// `[environments.<name>]` in the config.
+fn declared_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir(p.join("deploy")).unwrap();
+    std::fs::write(
+        p.join(".plumbline.toml"),
+        "[environments]\nproduction = [\"live\"]\n\n\
+         [environments.live]\ncompose = [\"stack.yml\", \"deploy/live.yml\", \"deploy/live-extra.yml\"]\n\n\
+         [environments.qa]\ncompose = [\"stack.yml\", \"deploy/qa.yml\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("stack.yml"),
+        "services:\n  web:\n    image: nginx:1.27.3\n    user: \"101\"\n",
+    )
+    .unwrap();
+    // Partial services: each needs the base, and says nothing of what it runs alone.
+    std::fs::write(
+        p.join("deploy/live.yml"),
+        "services:\n  web:\n    environment:\n      MODE: live\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("deploy/live-extra.yml"),
+        "services:\n  web:\n    image: nginx:latest\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("deploy/qa.yml"),
+        "services:\n  web:\n    user: root\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn declared_compose_environments_are_merged_in_the_order_given() {
+    let dir = declared_project();
+    let opts = Options {
+        paths: vec![dir.path().to_path_buf()],
+        cwd: dir.path().to_path_buf(),
+        ..Options::default()
+    };
+    let report = check(&opts).unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let found: Vec<(String, String, Vec<String>)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.id.to_string(),
+                f.location.file.display_path.clone(),
+                f.environments.clone(),
+            )
+        })
+        .collect();
+    // `:latest` holds in `live` only (the last file listed wins), `root` in `qa` only.
+    assert!(
+        found.iter().any(|(id, file, envs)| id.starts_with("PIN")
+            && file == "deploy/live-extra.yml"
+            && envs == &["live".to_string()]),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|(id, file, envs)| id.starts_with("ROOT")
+            && file == "deploy/qa.yml"
+            && envs == &["qa".to_string()]),
+        "{found:#?}"
+    );
+    // The base alone pins and runs as a user: nothing holds in every environment.
+    assert!(
+        !found.iter().any(
+            |(id, _, envs)| (id.starts_with("PIN") || id.starts_with("ROOT"))
+                && envs.iter().any(|e| e == "default")
+        ),
+        "{found:#?}"
+    );
+    // A changed-files run on one declared file keeps what holds in its environment.
+    let alone = check(&Options {
+        paths: vec![dir.path().join("deploy/live-extra.yml")],
+        cwd: dir.path().to_path_buf(),
+        context: true,
+        ..Options::default()
+    })
+    .unwrap();
+    assert!(
+        alone
+            .findings
+            .iter()
+            .any(|f| f.rule.id.starts_with("PIN") && f.environments == ["live"]),
+        "{:#?}",
+        alone.findings
+    );
+}
+
+#[test]
+fn a_declared_file_that_does_not_exist_is_a_config_error() {
+    let dir = declared_project();
+    std::fs::remove_file(dir.path().join("deploy/qa.yml")).unwrap();
+    let opts = Options {
+        paths: vec![dir.path().to_path_buf()],
+        cwd: dir.path().to_path_buf(),
+        ..Options::default()
+    };
+    let err = check(&opts).unwrap_err();
+    assert!(
+        err.contains("[environments.qa]") && err.contains("deploy/qa.yml"),
+        "{err}"
+    );
+}

@@ -89,12 +89,17 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
 
     // Each unit is parsed, built, checked by every rule and reduced to its graph layers in
     // one parallel pass, then dropped: only the texts, findings and layers outlive it.
+    let (declared, missing) = units::DeclaredCompose::collect(&configs.all());
+    if !missing.is_empty() {
+        return Err(missing.join("\n"));
+    }
     let cx = units::Context {
         side: &side,
         kustomize: &kustomize,
         files: &run_files,
+        declared: &declared,
     };
-    let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize)
+    let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize, &declared)
         .into_par_iter()
         .flat_map_iter(|unit| unit.build(&cx))
         .map(|(index, file, mut doc)| {
@@ -221,11 +226,13 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         let defined: Vec<(&PathBuf, String)> = files
             .iter()
             .filter(|f| is_named(f))
-            .filter_map(|f| {
-                let env = units::defined_environment(f)?;
+            .flat_map(|f| {
                 let at = crate::source::normalize(&absolute(&f.path));
-                let project = read.iter().find(|r| at.starts_with(r))?;
-                Some((project, env))
+                let project = read.iter().find(|r| at.starts_with(r));
+                let envs = units::defined_environment(f)
+                    .into_iter()
+                    .chain(declared.environments_of(&f.path));
+                envs.filter_map(move |env| Some((project?, env)))
             })
             .collect();
         let in_environment = |f: &Finding| {

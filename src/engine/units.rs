@@ -123,10 +123,95 @@ pub struct Context<'a> {
     pub kustomize: &'a Roots,
     /// What Kustomize builds read.
     pub files: &'a RunFiles,
+    /// The Compose environments configs declare.
+    pub declared: &'a DeclaredCompose,
+}
+
+/// Compose environments declared in `.plumbline.toml` (`[environments.<name>] compose = […]`),
+/// where no file name says what a file is to its project. Paths are normalized and absolute.
+#[derive(Debug, Default)]
+pub struct DeclaredCompose {
+    /// Each declared file → the base of its environment (the first file listed).
+    base_of: BTreeMap<PathBuf, PathBuf>,
+    /// Each base → its environments: the name and the files merged on the base, in order.
+    environments: BTreeMap<PathBuf, Vec<(String, Vec<PathBuf>)>>,
+}
+
+impl DeclaredCompose {
+    /// The environments the configs declare (their files relative to each config's
+    /// directory). A file named that does not exist is an error of the config.
+    pub fn collect(configs: &[Arc<crate::config::Config>]) -> (DeclaredCompose, Vec<String>) {
+        let mut out = DeclaredCompose::default();
+        let mut missing = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for config in configs {
+            if !seen.insert(Arc::as_ptr(config)) {
+                continue;
+            }
+            let dir = crate::source::absolute(&config.dir);
+            for (name, env) in &config.declared {
+                let files: Vec<PathBuf> = env
+                    .compose
+                    .iter()
+                    .map(|f| normalize(&dir.join(f)))
+                    .collect();
+                for (f, written) in files.iter().zip(&env.compose) {
+                    if !crate::source::read::is_regular_file(f) {
+                        missing.push(format!(
+                            "{}: [environments.{name}] names the Compose file {written:?}, which does not exist",
+                            config.path.display()
+                        ));
+                    }
+                }
+                let Some((base, rest)) = files.split_first() else {
+                    continue;
+                };
+                for f in &files {
+                    out.base_of.insert(f.clone(), base.clone());
+                }
+                out.environments
+                    .entry(base.clone())
+                    .or_default()
+                    .push((name.clone(), rest.to_vec()));
+            }
+        }
+        (out, missing)
+    }
+
+    /// The environments a declared file (not a base) is merged into.
+    pub fn environments_of(&self, path: &Path) -> Vec<String> {
+        let at = normalize(&crate::source::absolute(path));
+        let Some(base) = self.base_of.get(&at) else {
+            return Vec::new();
+        };
+        self.environments
+            .get(base)
+            .into_iter()
+            .flatten()
+            .filter(|(_, files)| files.contains(&at))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// The base a declared file belongs with.
+    fn base_of(&self, path: &Path) -> Option<&Path> {
+        self.base_of
+            .get(&normalize(&crate::source::absolute(path)))
+            .map(PathBuf::as_path)
+    }
+}
+
+/// The key of a Compose file's unit: its declared base's, or its conventional base's.
+fn compose_unit_key(path: &Path, declared: &DeclaredCompose) -> PathBuf {
+    let at = declared
+        .base_of(path)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| normalize(&crate::source::absolute(path)));
+    compose_key(&at).0
 }
 
 /// Groups files into units by path and format (see the module doc).
-pub fn units(loaded: Vec<Loaded>, kustomize: &Roots) -> Vec<Unit> {
+pub fn units(loaded: Vec<Loaded>, kustomize: &Roots, declared: &DeclaredCompose) -> Vec<Unit> {
     let mut keyed: BTreeMap<(UnitKind, PathBuf), Unit> = BTreeMap::new();
     let mut singles = Vec::new();
     for (index, (file, parsed)) in loaded.into_iter().enumerate() {
@@ -159,7 +244,7 @@ pub fn units(loaded: Vec<Loaded>, kustomize: &Roots) -> Vec<Unit> {
             Format::HelmChart | Format::HelmValues | Format::HelmTemplate => {
                 chart_root(&file).map(|root| (UnitKind::Chart, root))
             }
-            Format::Compose => Some((UnitKind::Compose, compose_key(&file.path).0)),
+            Format::Compose => Some((UnitKind::Compose, compose_unit_key(&file.path, declared))),
             Format::Bicep => Some((UnitKind::Bicep, normalize(&file.path))),
             Format::BicepParams => parsed
                 .as_ref()
@@ -226,7 +311,7 @@ impl Unit {
                 .map(|m| (m.index, m.file, Document::Part { errors: Vec::new() }))
                 .collect(),
             UnitKind::Kustomize => members.into_iter().map(|m| kustomize_unit(m, cx)).collect(),
-            UnitKind::Compose => compose_unit(members, cx.side),
+            UnitKind::Compose => compose_unit(members, cx.side, cx.declared),
             UnitKind::Chart => chart_unit(members),
             UnitKind::Bicep => bicep_unit(members),
             UnitKind::Terraform => terraform_unit(members, cx.side),
@@ -305,7 +390,11 @@ fn single(mut m: Member) -> Option<(usize, Arc<SourceFile>, Document)> {
     Some((m.index, file, doc))
 }
 
-fn compose_unit(members: Vec<Member>, side: &SideFiles) -> Vec<(usize, Arc<SourceFile>, Document)> {
+fn compose_unit(
+    members: Vec<Member>,
+    side: &SideFiles,
+    declared: &DeclaredCompose,
+) -> Vec<(usize, Arc<SourceFile>, Document)> {
     let mut out = Vec::new();
     let mut files: Vec<ComposeFile> = Vec::new();
     for mut m in members {
@@ -324,8 +413,14 @@ fn compose_unit(members: Vec<Member>, side: &SideFiles) -> Vec<(usize, Arc<Sourc
         {
             continue;
         }
-        let role = compose_key(&m.file.path).1;
+        let at = normalize(&crate::source::absolute(&m.file.path));
+        let role = match declared.base_of(&m.file.path) {
+            Some(base) if base == at => ComposeRole::Base,
+            Some(_) => ComposeRole::Declared,
+            None => compose_key(&m.file.path).1,
+        };
         files.push(ComposeFile {
+            at,
             index: m.index,
             file: m.file,
             docs,
@@ -342,19 +437,22 @@ fn compose_unit(members: Vec<Member>, side: &SideFiles) -> Vec<(usize, Arc<Sourc
     let mut bases: Vec<ComposeFile> = Vec::new();
     let mut overrides: Vec<ComposeFile> = Vec::new();
     let mut variants: Vec<ComposeFile> = Vec::new();
+    let mut declared_files: Vec<ComposeFile> = Vec::new();
     for f in files {
         match f.role {
             ComposeRole::Base => bases.push(f),
             ComposeRole::Override => overrides.push(f),
             ComposeRole::Variant(_) => variants.push(f),
+            ComposeRole::Declared => declared_files.push(f),
         }
     }
-    bases.sort_by_key(|f| f.index);
+    // The base a config declares environments on comes first.
+    bases.sort_by_key(|f| (!declared.environments.contains_key(&f.at), f.index));
     // Two bases for one key (`compose.yml` and `compose.yaml`): Compose refuses that; each is
     // checked on its own. Without a base, every file is a project of its own.
     let mut bases = bases.into_iter();
     let Some(base) = bases.next() else {
-        for f in overrides.into_iter().chain(variants) {
+        for f in overrides.into_iter().chain(variants).chain(declared_files) {
             out.push(lone_project(f, side, &tags));
         }
         return out;
@@ -387,16 +485,33 @@ fn compose_unit(members: Vec<Member>, side: &SideFiles) -> Vec<(usize, Arc<Sourc
     let mut parts: Vec<(usize, Arc<SourceFile>, Vec<ParseError>)> = overrides
         .iter()
         .chain(&environments)
+        .chain(&declared_files)
         .map(|f| (f.index, Arc::clone(&f.file), f.errors.clone()))
         .collect();
     let env_of = |name: &str| crate::render::Environment {
         name: name.to_string(),
         production: false,
     };
+    // The environments the config declares on this base: its files merged in order.
+    let declared_here: Vec<(String, Vec<YamlFile>)> = declared
+        .environments
+        .get(&base.at)
+        .into_iter()
+        .flatten()
+        .map(|(name, paths)| {
+            let layers = paths
+                .iter()
+                .filter_map(|p| declared_files.iter().find(|f| &f.at == p))
+                .map(|f| (Arc::clone(&f.file), f.docs.clone()))
+                .collect();
+            (name.clone(), layers)
+        })
+        .collect();
     // The base with its overrides (`docker compose up`), then the base with each variant
     // (`docker compose -f base -f variant`, which leaves the override out).
+    let named = !environments.is_empty() || !declared_here.is_empty();
     let mut projects: Vec<(Option<crate::render::Environment>, Vec<YamlFile>)> = vec![(
-        (!environments.is_empty()).then(|| env_of("default")),
+        named.then(|| env_of("default")),
         overrides
             .iter()
             .map(|o| (Arc::clone(&o.file), o.docs.clone()))
@@ -410,6 +525,9 @@ fn compose_unit(members: Vec<Member>, side: &SideFiles) -> Vec<(usize, Arc<Sourc
             Some(env_of(name)),
             vec![(Arc::clone(&v.file), v.docs.clone())],
         ));
+    }
+    for (name, layers) in declared_here {
+        projects.push((Some(env_of(&name)), layers));
     }
     let mut base_errors = Some(base.errors);
     for (environment, layers) in projects {
@@ -451,6 +569,8 @@ type YamlFile = (Arc<SourceFile>, Vec<yaml::Node>);
 /// A Compose file read for a unit.
 struct ComposeFile {
     index: usize,
+    /// The path, normalized and absolute.
+    at: PathBuf,
     file: Arc<SourceFile>,
     docs: Vec<yaml::Node>,
     errors: Vec<ParseError>,
@@ -656,6 +776,8 @@ enum ComposeRole {
     /// `<base>.<name>.yml` (`docker-compose.prod.yml`): merged on the base with `-f`, an
     /// environment when it names one of the base's services.
     Variant(String),
+    /// A file a config lists in an environment after its base (`[environments.<name>]`).
+    Declared,
 }
 
 /// The environment a file defines by itself, when it is one: a Helm values overlay
@@ -716,7 +838,7 @@ fn compose_partners(path: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
         .to_string();
     let names: Vec<String> = match role {
-        ComposeRole::Override | ComposeRole::Variant(_) => {
+        ComposeRole::Override | ComposeRole::Variant(_) | ComposeRole::Declared => {
             vec![format!("{stem}.yml"), format!("{stem}.yaml")]
         }
         ComposeRole::Base => vec![
