@@ -23,6 +23,8 @@ pub const FILE_NAME: &str = ".plumbline.toml";
 /// A starter configuration, every setting explained (`plumbline init`).
 pub const STARTER: &str = r#"# plumbline configuration. Documentation: `plumbline explain <RULE>`, `plumbline rules`.
 # A file is governed by the nearest .plumbline.toml above it (or the one given with --config).
+# Every setting below is commented out and shows its default or an example: this file
+# changes nothing until you uncomment a line.
 
 # Rules to run: ids (PIN001), names (base-image-unpinned), families (secrets) or id prefixes
 # (ROOT). Leave it out to run every rule that is on by default.
@@ -32,24 +34,24 @@ pub const STARTER: &str = r#"# plumbline configuration. Documentation: `plumblin
 # ignore = ["PORT001"]
 
 # Strict mode also runs the opt-in rules (such as PIN005, base images pinned by digest).
-strict = false
+# strict = false
 
 # Paths to leave out, in .gitignore syntax, relative to this file.
-exclude = []
+# exclude = ["vendor/", "third_party/**"]
 
 # Severity overrides: rule id or name = "error" | "warning" | "info".
-[severity]
+# [severity]
 # PIN002 = "error"
 
 # Rules to turn off under some paths (globs relative to this file).
-[per-path]
+# [per-path]
 # "examples/**" = ["secrets"]
 
 # Environments that are production (a Helm overlay values.<env>.yaml, a Kustomize overlay
 # directory, a Compose variant docker-compose.<env>.yml). Production environments are checked
 # for resource limits even when the default one is not.
-[environments]
-production = ["prod", "production", "prd", "live"]
+# [environments]
+# production = ["prod", "production", "prd", "live"]
 
 # Environments no file name announces: the Compose files of each, merged in this order
 # (docker compose -f a -f b), the first being the base.
@@ -65,8 +67,9 @@ production = ["prod", "production", "prd", "live"]
 # not = ["api-worker"]       # names that must never be linked to this service
 "#;
 
+// Unknown keys are found by `unknown_keys`, all at once, rather than by serde's
+// `deny_unknown_fields`, which stops at the first.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Raw {
     select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
@@ -90,7 +93,6 @@ struct RawEnvironments {
 
 /// `[environments.<name>]`: the files that build one environment, per format.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
 pub struct DeclaredEnvironment {
     /// Compose files merged in this order (`docker compose -f a -f b`), relative to the
     /// config's directory: the first is the base.
@@ -100,7 +102,6 @@ pub struct DeclaredEnvironment {
 
 /// `[services.<name>]`: the files and names that are this service, stated by the user.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
 pub struct ServiceLink {
     pub dockerfile: Option<String>,
     #[serde(default)]
@@ -116,6 +117,71 @@ pub struct ServiceLink {
     /// Names never to link to this service.
     #[serde(default)]
     pub not: Vec<String>,
+}
+
+/// Errors in the order of their place in the file, each once, one per line.
+fn joined(errs: &mut [(usize, String)]) -> String {
+    errs.sort();
+    let mut out: Vec<&str> = errs.iter().map(|(_, e)| e.as_str()).collect();
+    out.dedup();
+    out.join("\n")
+}
+
+/// The keys a config may hold, by the path of the table they are in (`*`: any name, as
+/// under `[severity]` or `[services]`); `None` for a table whose keys are free.
+fn known_keys(table: &[&str]) -> Option<&'static [&'static str]> {
+    Some(match table {
+        [] => &[
+            "select",
+            "ignore",
+            "strict",
+            "exclude",
+            "severity",
+            "per-path",
+            "environments",
+            "services",
+        ],
+        ["environments"] => return None,
+        ["environments", _] => &["compose"],
+        ["services", _] => &[
+            "dockerfile",
+            "images",
+            "compose",
+            "helm",
+            "kubernetes",
+            "bicep",
+            "terraform",
+            "not",
+        ],
+        _ => return None,
+    })
+}
+
+/// Calls `unknown` for every key of `table` (at `path`) that no table there may hold.
+fn unknown_keys(
+    table: &toml::de::DeTable<'_>,
+    path: &[&str],
+    unknown: &mut dyn FnMut(&str, std::ops::Range<usize>),
+) {
+    let known = known_keys(path);
+    for (key, value) in table {
+        let name: &str = key.get_ref();
+        if known.is_some_and(|k| !k.contains(&name)) {
+            unknown(name, key.span());
+            continue;
+        }
+        if let toml::de::DeValue::Table(inner) = value.get_ref() {
+            // Tables nested under free tables (`[environments.live]`, `[services.api]`) are
+            // checked; the values of `[severity]` and `[per-path]` are not tables.
+            let mut deeper = path.to_vec();
+            deeper.push(match path {
+                ["environments"] if name != "production" => "*",
+                ["services"] => "*",
+                _ => name,
+            });
+            unknown_keys(inner, &deeper, unknown);
+        }
+    }
 }
 
 /// One loaded configuration.
@@ -205,6 +271,9 @@ impl Config {
         Config::parse(path, &text)
     }
 
+    /// Parses and validates a config. Every mistake found is reported at once, one per line
+    /// with its `file:line:col`: every syntax error, every unknown key, every rule name,
+    /// severity and glob that is wrong (a value of the wrong type stops at the first).
     pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         let at = |span: std::ops::Range<usize>| {
             let before = &text[..span.start.min(text.len())];
@@ -212,55 +281,95 @@ impl Config {
             let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             format!("{}:{line}:{col}", path.display())
         };
-        let raw: Raw = toml::from_str(text).map_err(|e| match e.span() {
+        let toml_error = |e: &toml::de::Error| match e.span() {
             Some(span) => format!("{}: {}", at(span), e.message()),
             None => format!("{}: {}", path.display(), e.message()),
-        })?;
-        let selectors = |list: Vec<Spanned<String>>| -> Result<Vec<Selector>, String> {
+        };
+        let mut errs: Vec<(usize, String)> = Vec::new();
+        let (table, syntax) = toml::de::DeTable::parse_recoverable(text);
+        if !syntax.is_empty() {
+            let mut all: Vec<(usize, String)> = syntax
+                .iter()
+                .map(|e| (e.span().map_or(usize::MAX, |s| s.start), toml_error(e)))
+                .collect();
+            return Err(joined(&mut all));
+        }
+        unknown_keys(table.get_ref(), &[], &mut |key, span| {
+            errs.push((span.start, format!("{}: unknown key `{key}`", at(span))));
+        });
+        let raw: Raw = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                errs.push((e.span().map_or(usize::MAX, |s| s.start), toml_error(&e)));
+                return Err(joined(&mut errs));
+            }
+        };
+        let selectors = |list: Vec<Spanned<String>>,
+                         errs: &mut Vec<(usize, String)>|
+         -> Vec<Selector> {
             list.into_iter()
-                .map(|s| {
-                    Selector::parse(s.get_ref()).ok_or_else(|| {
-                        format!(
+                .filter_map(|s| {
+                    let parsed = Selector::parse(s.get_ref());
+                    if parsed.is_none() {
+                        errs.push((s.span().start, format!(
                             "{}: `{}` is not a rule id, rule name, family or id prefix (see `plumbline rules`)",
                             at(s.span()),
                             s.get_ref()
-                        )
-                    })
+                        )));
+                    }
+                    parsed
                 })
                 .collect()
         };
         let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let globs = |list: &[Spanned<String>]| -> Result<Gitignore, String> {
+        let globs = |list: &[Spanned<String>], errs: &mut Vec<(usize, String)>| -> Gitignore {
             let mut b = GitignoreBuilder::new(&dir);
             for g in list {
-                b.add_line(None, g.get_ref())
-                    .map_err(|e| format!("{}: bad glob `{}`: {e}", at(g.span()), g.get_ref()))?;
+                if let Err(e) = b.add_line(None, g.get_ref()) {
+                    errs.push((
+                        g.span().start,
+                        format!("{}: bad glob `{}`: {e}", at(g.span()), g.get_ref()),
+                    ));
+                }
             }
-            b.build().map_err(|e| format!("{}: {e}", path.display()))
+            b.build().unwrap_or_else(|e| {
+                errs.push((usize::MAX, format!("{}: {e}", path.display())));
+                Gitignore::empty()
+            })
         };
 
         let mut severity = Vec::new();
         for (rule, level) in raw.severity.unwrap_or_default() {
-            let meta = crate::catalogue::meta(&rule).ok_or_else(|| {
-                format!(
-                    "{}: `{rule}` in [severity] is not a rule id or name",
-                    at(level.span())
-                )
-            })?;
-            let sev = Severity::parse(level.get_ref()).ok_or_else(|| {
-                format!(
-                    "{}: severity `{}` must be error, warning or info",
-                    at(level.span()),
-                    level.get_ref()
-                )
-            })?;
-            severity.push((meta.id.as_str(), sev));
+            let meta = crate::catalogue::meta(&rule);
+            if meta.is_none() {
+                errs.push((
+                    level.span().start,
+                    format!(
+                        "{}: `{rule}` in [severity] is not a rule id or name",
+                        at(level.span())
+                    ),
+                ));
+            }
+            let sev = Severity::parse(level.get_ref());
+            if sev.is_none() {
+                errs.push((
+                    level.span().start,
+                    format!(
+                        "{}: severity `{}` must be error, warning or info",
+                        at(level.span()),
+                        level.get_ref()
+                    ),
+                ));
+            }
+            if let (Some(meta), Some(sev)) = (meta, sev) {
+                severity.push((meta.id.as_str(), sev));
+            }
         }
         let mut per_path = Vec::new();
         for (glob, list) in raw.per_path.unwrap_or_default() {
             let span = list.span();
-            let matcher = globs(&[Spanned::new(span.clone(), glob)])?;
-            per_path.push((matcher, selectors(list.into_inner())?));
+            let matcher = globs(&[Spanned::new(span.clone(), glob)], &mut errs);
+            per_path.push((matcher, selectors(list.into_inner(), &mut errs)));
         }
         let mut declared = BTreeMap::new();
         for (name, value) in raw
@@ -269,21 +378,32 @@ impl Config {
             .map(|e| e.declared.clone())
             .unwrap_or_default()
         {
-            let env: DeclaredEnvironment = value.try_into().map_err(|e: toml::de::Error| {
-                format!(
-                    "{}: [environments.{name}]: {} (it takes `compose = [files…]`)",
-                    path.display(),
-                    e.message()
-                )
-            })?;
-            declared.insert(name, env);
+            match value.try_into::<DeclaredEnvironment>() {
+                Ok(env) => {
+                    declared.insert(name, env);
+                }
+                Err(e) => errs.push((
+                    usize::MAX,
+                    format!(
+                        "{}: [environments.{name}]: {} (it takes `compose = [files…]`)",
+                        path.display(),
+                        e.message()
+                    ),
+                )),
+            }
+        }
+        let select = raw.select.map(|s| selectors(s, &mut errs));
+        let ignore = selectors(raw.ignore.unwrap_or_default(), &mut errs);
+        let exclude = globs(&raw.exclude.unwrap_or_default(), &mut errs);
+        if !errs.is_empty() {
+            return Err(joined(&mut errs));
         }
         Ok(Config {
             path: path.to_path_buf(),
-            select: raw.select.map(selectors).transpose()?,
-            ignore: selectors(raw.ignore.unwrap_or_default())?,
+            select,
+            ignore,
             strict: raw.strict.unwrap_or(false),
-            exclude: globs(&raw.exclude.unwrap_or_default())?,
+            exclude,
             severity,
             per_path,
             production: raw
@@ -421,6 +541,53 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         Config::parse(Path::new("/repo/.plumbline.toml"), text)
+    }
+
+    /// Every line of the starter file that is not blank is a comment (what `init` says), and
+    /// each commented setting is valid once uncommented.
+    #[test]
+    fn the_starter_file_is_all_comments_and_each_setting_is_valid() {
+        assert!(
+            STARTER
+                .lines()
+                .all(|l| l.trim().is_empty() || l.starts_with('#')),
+            "a live setting in the starter"
+        );
+        let uncommented: String = STARTER
+            .lines()
+            .filter(|l| l.starts_with("# ") && !l.starts_with("#  "))
+            .map(|l| &l[2..])
+            // The prose lines are not TOML: keep the settings and tables.
+            .filter(|l| {
+                l.starts_with('[')
+                    || l.split_once(" = ")
+                        .is_some_and(|(key, _)| !key.trim().contains(' '))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = parse(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        assert_eq!(c.production, default_production());
+        assert_eq!(c.declared["live"].compose, ["stack.yml", "deploy/live.yml"]);
+        assert_eq!(c.services["api"].not, ["api-worker"]);
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once_in_file_order() {
+        let err = parse(
+            "select = [\"PINX999\"]\nignorr = [\"PORT001\"]\n[severity]\nPIN002 = \"fatal\"\n\
+             [services.api]\ndockerfil = \"x\"\n[environments.live]\ncompos = [\"a\"]\n",
+        )
+        .unwrap_err();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 5, "{err}");
+        assert!(
+            lines[0].starts_with("/repo/.plumbline.toml:1:11: `PINX999`"),
+            "{err}"
+        );
+        assert!(lines[1].contains(":2:1: unknown key `ignorr`"), "{err}");
+        assert!(lines[2].contains(":4:10: severity `fatal`"), "{err}");
+        assert!(lines[3].contains(":6:1: unknown key `dockerfil`"), "{err}");
+        assert!(lines[4].contains(":8:1: unknown key `compos`"), "{err}");
     }
 
     #[test]
