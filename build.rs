@@ -10,6 +10,8 @@
 //!
 //! A catalogue entry without its file, or a file under a family folder that no entry names, stops
 //! the build with a message saying which.
+//!
+//! It also records the commit the binary is built from, for `plumbline --version`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -34,6 +36,7 @@ struct Entry {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    commit(root);
     let catalogue_dir = root.join("rules");
     println!("cargo:rerun-if-changed={}", catalogue_dir.display());
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&catalogue_dir)
@@ -155,4 +158,43 @@ fn struct_name(name: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// Sets `PLUMBLINE_COMMIT` to the commit of the checkout being built (`1a2b3c4d5e6f`), or to
+/// nothing outside a git checkout (a source tarball) or without git. Rerun when HEAD moves
+/// (not when the work tree changes: that would rebuild on every edit).
+fn commit(root: &Path) {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let mut commit = String::new();
+    if let Some(hash) = git(&["rev-parse", "--short=12", "HEAD"]) {
+        commit = hash;
+    }
+    if let Some(dir) = git(&["rev-parse", "--absolute-git-dir"]) {
+        let dir = Path::new(&dir);
+        println!("cargo:rerun-if-changed={}", dir.join("HEAD").display());
+        // A branch's commit is in its loose ref, or in packed-refs once git packs it (a
+        // path that does not exist would rerun the script on every build).
+        if let Ok(head) = std::fs::read_to_string(dir.join("HEAD"))
+            && let Some(reference) = head.trim().strip_prefix("ref: ")
+        {
+            // Refs live in the common directory (which a worktree's git directory is not).
+            let common = git(&["rev-parse", "--path-format=absolute", "--git-common-dir"])
+                .map_or_else(|| dir.to_path_buf(), PathBuf::from);
+            for path in [common.join(reference), common.join("packed-refs")] {
+                if path.exists() {
+                    println!("cargo:rerun-if-changed={}", path.display());
+                }
+            }
+        }
+    }
+    println!("cargo:rustc-env=PLUMBLINE_COMMIT={commit}");
 }

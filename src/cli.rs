@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::baseline::Baseline;
 use crate::engine::{self, ErrorKind, Options};
@@ -16,10 +16,27 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
+/// The version, with the commit it was built from when built from a git checkout
+/// (`0.1.0 (commit 1a2b3c4d5e6f)`).
+const VERSION: &str = const_format_version();
+
+const fn const_format_version() -> &'static str {
+    if env!("PLUMBLINE_COMMIT").is_empty() {
+        env!("CARGO_PKG_VERSION")
+    } else {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("PLUMBLINE_COMMIT"),
+            ")"
+        )
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "plumbline",
-    version,
+    version = VERSION,
     about = "Checks that a service's Dockerfile, Compose, Helm, Kubernetes, Bicep and Terraform files are pinned, non-root, aligned, secret-free and resource-limited.",
     after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error."
 )]
@@ -54,6 +71,14 @@ pub enum Command {
         /// A rule id such as PIN001, or its name such as base-image-unpinned.
         rule: String,
     },
+    /// Print a shell completion script (e.g. `plumbline completions bash >
+    /// ~/.local/share/bash-completion/completions/plumbline`).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, in roff (e.g. `plumbline man > ~/.local/share/man/man1/plumbline.1`).
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -167,6 +192,15 @@ pub struct CheckArgs {
     /// working directory.
     #[arg(long, value_name = "DIR")]
     pub sarif_root: Option<PathBuf>,
+    /// Read the file to check from standard input (`plumbline check - --stdin-filename
+    /// PATH`), as an editor passes an unsaved buffer: PATH decides the format and the
+    /// project, whose other files are read from disk; it need not exist.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Print one line per rule with its number of findings, instead of the findings (with
+    /// `--format json`, a JSON array).
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -220,6 +254,21 @@ pub fn run(cli: Cli) -> i32 {
         Command::Init { force } => init(force),
         Command::Rules { json } => list_rules(json),
         Command::Explain { rule } => explain(&rule),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "plumbline", &mut out);
+            print_or_pipe(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => print_or_pipe(&String::from_utf8_lossy(&out)),
+                Err(e) => {
+                    usage_error(&e.to_string());
+                    EXIT_ERROR
+                }
+            }
+        }
     }
 }
 
@@ -236,6 +285,7 @@ fn scan(
     args: ScanArgs,
     baseline: Option<Baseline>,
     purpose: Purpose,
+    stdin: Option<(PathBuf, Vec<u8>)>,
 ) -> Result<engine::Report, i32> {
     if let Some(n) = args.threads {
         engine::set_threads(n.max(1));
@@ -257,15 +307,16 @@ fn scan(
         baseline,
         graph_only: false,
         context: !args.no_context,
+        stdin,
     };
     engine::check(&opts).map_err(|message| {
-        eprintln!("plumbline: error: {message}");
+        usage_error(&message);
         EXIT_ERROR
     })
 }
 
 fn baseline(args: BaselineArgs) -> i32 {
-    let report = match scan(args.scan, None, Purpose::Record) {
+    let report = match scan(args.scan, None, Purpose::Record, None) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -315,7 +366,7 @@ fn graph(args: GraphArgs) -> i32 {
     let report = match engine::check(&opts) {
         Ok(r) => r,
         Err(message) => {
-            eprintln!("plumbline: error: {message}");
+            usage_error(&message);
             return EXIT_ERROR;
         }
     };
@@ -368,7 +419,7 @@ fn init(force: bool) -> i32 {
     match crate::source::write::write(path, crate::config::STARTER.as_bytes()) {
         Ok(()) => {
             eprintln!(
-                "Wrote {}: every setting is commented; it changes nothing until you edit it.",
+                "Wrote {}: every setting is commented out; it changes nothing until you uncomment one.",
                 path.display()
             );
             EXIT_OK
@@ -392,11 +443,19 @@ fn check(args: CheckArgs) -> i32 {
     let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
         Ok(b) => b,
         Err(message) => {
-            eprintln!("plumbline: error: {message}");
+            usage_error(&message);
             return EXIT_ERROR;
         }
     };
-    let report = match scan(args.scan, baseline, Purpose::Check) {
+    let mut scan_args = args.scan;
+    let stdin = match read_stdin(&mut scan_args, args.stdin_filename) {
+        Ok(s) => s,
+        Err(message) => {
+            usage_error(&message);
+            return EXIT_ERROR;
+        }
+    };
+    let report = match scan(scan_args, baseline, Purpose::Check, stdin) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -413,14 +472,29 @@ fn check(args: CheckArgs) -> i32 {
         fail_on: threshold,
         sarif_root: args.sarif_root,
     };
-    let written = match &args.output {
-        Some(path) => crate::source::write::write_with(path, |w| {
+    if args.statistics {
+        if !matches!(args.format, OutputFormat::Human | OutputFormat::Json) {
+            usage_error("--statistics prints text, or JSON with --format json");
+            return EXIT_ERROR;
+        }
+        // The files that could not be checked are still said, on standard error.
+        for e in &report.errors {
+            eprintln!("plumbline: {}: {}", e.path, e.message);
+        }
+    }
+    let emit = |w: &mut dyn Write| {
+        if args.statistics {
+            report::statistics::write(&report, args.format == OutputFormat::Json, w)
+        } else {
             report::write(&report, args.format, &ropts, w)
-        }),
+        }
+    };
+    let written = match &args.output {
+        Some(path) => crate::source::write::write_with(path, |w| emit(w)),
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::write(&report, args.format, &ropts, &mut w).and_then(|()| w.flush())
+            emit(&mut w).and_then(|()| w.flush())
         }
     };
     if let Err(e) = written {
@@ -431,6 +505,47 @@ fn check(args: CheckArgs) -> i32 {
         return EXIT_ERROR;
     }
     exit_code(&report, threshold)
+}
+
+/// The buffer to check from standard input, when the paths are `-` or `--stdin-filename`
+/// is given; the paths become the buffer's. At most `--max-file-size` bytes are read.
+fn read_stdin(
+    args: &mut ScanArgs,
+    name: Option<PathBuf>,
+) -> Result<Option<(PathBuf, Vec<u8>)>, String> {
+    use std::io::Read;
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let defaulted = args.paths == [PathBuf::from(".")];
+    let Some(name) = name else {
+        return if dash {
+            Err(
+                "reading standard input (`-`) needs --stdin-filename PATH: the path decides \
+                 the format and the project (e.g. `--stdin-filename charts/api/values.yaml`)"
+                    .to_string(),
+            )
+        } else {
+            Ok(None)
+        };
+    };
+    if !(defaulted || args.paths == [PathBuf::from("-")]) {
+        return Err(
+            "--stdin-filename checks standard input alone: give `-` as the only path".to_string(),
+        );
+    }
+    let mut bytes = Vec::new();
+    let limit = args.max_file_size;
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "standard input is larger than --max-file-size ({limit} bytes)"
+        ));
+    }
+    args.paths = vec![name.clone()];
+    Ok(Some((name, bytes)))
 }
 
 /// 2 when a path could not be read; otherwise 1 when a finding reaches the threshold or a file
@@ -511,5 +626,13 @@ fn print_or_pipe(s: &str) -> i32 {
             eprintln!("plumbline: error: {e}");
             EXIT_ERROR
         }
+    }
+}
+
+/// Says a run-stopping error, each of its lines as one error (a config with several mistakes
+/// says them all).
+fn usage_error(message: &str) {
+    for line in message.lines() {
+        eprintln!("plumbline: error: {line}");
     }
 }

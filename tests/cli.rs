@@ -669,3 +669,238 @@ fn sarif_for_code_scanning() {
         3
     );
 }
+
+/// Runs the binary with `input` on standard input.
+fn plumbline_stdin(args: &[&str], cwd: &Path, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    // A run refused before reading its input closes the pipe: not a failure here.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait_with_output().unwrap()
+}
+
+/// A project where each of three files is checked with others: a Compose service built from
+/// the Dockerfile beside it (ports compared across them), and a chart's production values.
+fn stdin_project(dir: &Path) {
+    write(
+        dir,
+        "compose.yaml",
+        "services:\n  api:\n    build: .\n    ports: [\"8080:9090\"]\n    user: \"10001\"\n",
+    );
+    write(
+        dir,
+        "Dockerfile",
+        "FROM python:3.12-slim\nEXPOSE 8000\nUSER 10001\nCMD [\"python\", \"app.py\"]\n",
+    );
+    write(
+        dir,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+    );
+    write(
+        dir,
+        "chart/values.yaml",
+        "image:\n  repository: registry.example.com/api\n  tag: \"1.2.3\"\n",
+    );
+    write(
+        dir,
+        "chart/values.production.yaml",
+        "image:\n  tag: latest\n",
+    );
+    write(
+        dir,
+        "chart/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+    );
+}
+
+#[test]
+fn standard_input_is_checked_as_the_file_it_names_in_every_output_format() {
+    let dir = tempfile::tempdir().unwrap();
+    stdin_project(dir.path());
+    for file in ["Dockerfile", "compose.yaml", "chart/values.production.yaml"] {
+        let text = std::fs::read(dir.path().join(file)).unwrap();
+        for format in ["human", "json", "sarif", "compact", "github", "junit"] {
+            let on_disk = plumbline(
+                &["check", file, "--format", format, "--color", "never"],
+                dir.path(),
+            );
+            let piped = plumbline_stdin(
+                &[
+                    "check",
+                    "-",
+                    "--stdin-filename",
+                    file,
+                    "--format",
+                    format,
+                    "--color",
+                    "never",
+                ],
+                dir.path(),
+                &text,
+            );
+            assert_eq!(stdout(&piped), stdout(&on_disk), "{file} as {format}");
+            assert_eq!(
+                piped.status.code(),
+                on_disk.status.code(),
+                "{file} as {format}"
+            );
+        }
+        // Each file has findings in its context, so the comparison says something.
+        let found = json(&plumbline(&["check", file, "--format", "json"], dir.path()));
+        assert!(
+            !found["findings"].as_array().unwrap().is_empty(),
+            "{file}: no finding to compare"
+        );
+    }
+    // The buffer, not the file on disk, is what is checked: an unsaved fix clears the
+    // finding, and a path that does not exist yet is checked in its project.
+    let fixed = plumbline_stdin(
+        &[
+            "check",
+            "-",
+            "--stdin-filename",
+            "chart/values.production.yaml",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+        b"image:\n  tag: \"1.2.4\"\n",
+    );
+    assert!(!stdout(&fixed).contains("latest"), "{}", stdout(&fixed));
+    let new = plumbline_stdin(
+        &[
+            "check",
+            "-",
+            "--stdin-filename",
+            "worker/Dockerfile",
+            "--format",
+            "compact",
+        ],
+        dir.path(),
+        b"FROM node:latest\n",
+    );
+    assert!(
+        stdout(&new).starts_with("worker/Dockerfile:1:6:"),
+        "{}",
+        stdout(&new)
+    );
+    // `-` without a name cannot say what it is.
+    let nameless = plumbline_stdin(&["check", "-"], dir.path(), b"FROM x\n");
+    assert_eq!(nameless.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nameless.stderr).contains("--stdin-filename"));
+}
+
+#[test]
+fn completions_man_page_and_version_with_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef plumbline"),
+        ("fish", "complete -c plumbline"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = plumbline(&["completions", shell], dir.path());
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("stdin-filename"),
+            "{shell} completes check's options"
+        );
+    }
+    let man = plumbline(&["man"], dir.path());
+    assert_eq!(man.status.code(), Some(0));
+    let page = stdout(&man);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH plumbline 1"),
+        "{page}"
+    );
+    assert!(page.contains(".SH SUBCOMMANDS") || page.contains("check"));
+    // Built from a checkout, the version names the commit (CI builds from a clone).
+    let version = stdout(&plumbline(&["--version"], dir.path()));
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(h) => assert_eq!(
+            version.trim(),
+            format!("plumbline {} (commit {h})", env!("CARGO_PKG_VERSION"))
+        ),
+        None => eprintln!("not a git checkout: the version has no commit to show ({version})"),
+    }
+}
+
+#[test]
+fn init_writes_a_config_that_changes_nothing_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Dockerfile", FLOATING);
+    let before = stdout(&plumbline(&["check", "--format", "json"], dir.path()));
+    assert_eq!(plumbline(&["init"], dir.path()).status.code(), Some(0));
+    let after = stdout(&plumbline(&["check", "--format", "json"], dir.path()));
+    assert_eq!(before, after);
+    assert_eq!(plumbline(&["init"], dir.path()).status.code(), Some(2));
+    assert_eq!(
+        plumbline(&["init", "--force"], dir.path()).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn statistics_count_each_rules_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/Dockerfile", FLOATING);
+    write(dir.path(), "b/Dockerfile", FLOATING);
+    write(dir.path(), "c/Dockerfile", "FROM alpine:3.19\nUSER root\n");
+    let full = json(&plumbline(&["check", "--format", "json"], dir.path()));
+    let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
+    for f in full["findings"].as_array().unwrap() {
+        *expected
+            .entry(f["rule"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(expected["PIN001"], 2, "{full}");
+    // The JSON summary counts by rule too.
+    let by_rule: std::collections::BTreeMap<String, u64> =
+        serde_json::from_value(full["summary"]["by_rule"].clone()).unwrap();
+    assert_eq!(by_rule, expected);
+    let stats = plumbline(&["check", "--statistics", "--format", "json"], dir.path());
+    assert_eq!(stats.status.code(), Some(1), "the exit code is the check's");
+    let counted: std::collections::BTreeMap<String, u64> = json(&stats)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(counted, expected);
+    let text = stdout(&plumbline(&["check", "--statistics"], dir.path()));
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("2  PIN001  base-image-unpinned") && first.ends_with("error"),
+        "most findings first: {text}"
+    );
+    assert_eq!(text.lines().count(), expected.len());
+    assert_eq!(
+        plumbline(&["check", "--statistics", "--format", "sarif"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -45,6 +45,7 @@ fn corpus_dockerfiles_are_found_parsed_and_located() {
         limits: Default::default(),
         graph_only: false,
         context: false,
+        stdin: None,
     };
     let report = engine::check(&opts).unwrap();
     let errors: Vec<String> = report

@@ -137,6 +137,7 @@ fn snapshot(rule: &str, dir: &Path) -> String {
         limits: Default::default(),
         graph_only: false,
         context: false,
+        stdin: None,
     };
     let report = engine::check(&opts).expect("check runs");
     let mut out = String::new();

@@ -66,7 +66,11 @@ pub(super) fn gather(
         Input::Disk => {
             // A changed-files run reads the projects of the files it names (see `Options`).
             let extra = if opts.context {
-                project::context_roots(&opts.paths, &opts.cwd)
+                project::context_roots(
+                    &opts.paths,
+                    &opts.cwd,
+                    opts.stdin.as_ref().map(|(p, _)| p.as_path()),
+                )
             } else {
                 Vec::new()
             };
@@ -74,7 +78,18 @@ pub(super) fn gather(
                 named = Some((opts.paths.iter().map(|p| key(p)).collect(), extra.clone()));
             }
             let walk: Vec<PathBuf> = opts.paths.iter().cloned().chain(extra).collect();
-            let (candidates, walk_errors) = discover::discover(&walk, &opts.excludes);
+            let (mut candidates, mut walk_errors) = discover::discover(&walk, &opts.excludes);
+            // The buffer given on standard input is checked whether or not its path exists.
+            let buffer = opts.stdin.as_ref().map(|(p, bytes)| (key(p), p, bytes));
+            if let Some((at, path, _)) = &buffer {
+                walk_errors.retain(|e| key(&e.path) != *at);
+                if !candidates.iter().any(|c| key(&c.path) == *at) {
+                    candidates.push(discover::Candidate {
+                        path: (*path).clone(),
+                        format: detect::by_name(path),
+                    });
+                }
+            }
             let mut kept = Vec::with_capacity(candidates.len());
             for c in candidates {
                 let config = configs.for_file(&c.path)?;
@@ -102,7 +117,13 @@ pub(super) fn gather(
                 paths
                     .par_iter()
                     .map(|(p, f)| {
-                        let file = read::read(p, *f, &opts.cwd, opts.limits.file_bytes)?;
+                        let file = match &buffer {
+                            Some((at, _, bytes)) if key(p) == *at => {
+                                let display = discover::display_path(p, &opts.cwd);
+                                read::from_bytes(p, display, bytes, *f)?
+                            }
+                            _ => read::read(p, *f, &opts.cwd, opts.limits.file_bytes)?,
+                        };
                         parse_early(file)
                     })
                     .collect()

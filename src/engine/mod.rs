@@ -59,6 +59,10 @@ pub struct Options {
     /// are those of a whole-project run, and the report keeps the findings whose location or
     /// related location is a named file.
     pub context: bool,
+    /// A file's text given instead of read from disk (`check - --stdin-filename PATH`, an
+    /// editor's unsaved buffer): the path, which decides the format and the unit and need
+    /// not exist, and the bytes. The rest of its unit and project is read from disk.
+    pub stdin: Option<(PathBuf, Vec<u8>)>,
 }
 
 /// The ids of the opt-in rules turned on from the command line, or the name that matched no

@@ -76,6 +76,8 @@ struct Summary {
     errors: usize,
     by_severity: BySeverity,
     by_family: ByFamily,
+    /// Rule id → number of findings, for the rules that have any.
+    by_rule: std::collections::BTreeMap<&'static str, usize>,
 }
 
 #[derive(Serialize)]
@@ -178,6 +180,10 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
                 info: counts.info,
             },
             by_family: ByFamily(counts),
+            by_rule: super::statistics::by_rule(report)
+                .into_iter()
+                .map(|c| (c.rule.id.as_str(), c.count))
+                .collect(),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;

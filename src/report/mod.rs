@@ -9,7 +9,8 @@
 //! - [`OutputFormat::Github`] (`github.rs`): GitHub Actions workflow commands (annotations);
 //! - [`OutputFormat::Junit`] (`junit.rs`): JUnit XML for CI test reports;
 //! - [`OutputFormat::Compact`] (`compact.rs`): `path:line:col: severity [RULE] message`;
-//! - [`graph`]: `plumbline graph` as text, JSON or Graphviz DOT.
+//! - [`graph`]: `plumbline graph` as text, JSON or Graphviz DOT;
+//! - [`statistics`]: `check --statistics`, the number of findings per rule.
 //!
 //! Every format is deterministic for a given report (the engine sorts findings and errors;
 //! the emitters never iterate hash maps) and none prints a secret in full: rule messages are
@@ -23,6 +24,7 @@ mod human;
 mod json;
 mod junit;
 mod sarif;
+pub mod statistics;
 
 use std::fmt;
 use std::io;

@@ -88,11 +88,12 @@ pub fn repository_root(dir: &Path) -> Option<PathBuf> {
 /// context: for each named file (not directory) below a project marker (`.git`,
 /// `.plumbline.toml`, `azure.yaml`, or a Compose file above it), that project's directory,
 /// searched no higher than `ceiling` (the working directory, when the file is below it). A
-/// file with no marker above it has no project to read.
-pub fn context_roots(paths: &[PathBuf], ceiling: &Path) -> Vec<PathBuf> {
+/// file with no marker above it has no project to read. `buffer` is a file named whose text
+/// was given (standard input), which need not exist on disk.
+pub fn context_roots(paths: &[PathBuf], ceiling: &Path, buffer: Option<&Path>) -> Vec<PathBuf> {
     let files: Vec<&Path> = paths
         .iter()
-        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+        .filter(|p| buffer == Some(p.as_path()) || std::fs::metadata(p).is_ok_and(|m| m.is_file()))
         .map(PathBuf::as_path)
         .collect();
     if files.is_empty() {
