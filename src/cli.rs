@@ -164,12 +164,7 @@ pub struct CheckArgs {
     pub sarif_root: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum GraphFormat {
-    Text,
-    Json,
-    Dot,
-}
+pub use crate::report::graph::GraphFormat;
 
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
@@ -259,8 +254,8 @@ fn baseline(args: BaselineArgs) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let b = Baseline::of(&report.findings);
-    if let Err(e) = crate::source::write::write(&args.output, b.to_json().as_bytes()) {
+    let (b, json) = report::baseline_json(&report);
+    if let Err(e) = crate::source::write::write(&args.output, json.as_bytes()) {
         eprintln!(
             "plumbline: error: cannot write {}: {e}",
             args.output.display()
@@ -309,18 +304,11 @@ fn graph(args: GraphArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    for e in &report.errors {
-        eprintln!("plumbline: {}: {}", e.path, e.message);
-    }
-    let g = report.graph.unwrap_or_default();
+    let _ = report::write_error_lines(&report, &mut std::io::stderr().lock());
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
-    let written = match args.format {
-        GraphFormat::Text => crate::report::graph::text(&g, &mut w),
-        GraphFormat::Json => crate::report::graph::json(&g, &mut w),
-        GraphFormat::Dot => crate::report::graph::dot(&g, &mut w),
-    }
-    .and_then(|()| w.flush());
+    let written =
+        crate::report::graph::write(&report, args.format, &mut w).and_then(|()| w.flush());
     match written {
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,

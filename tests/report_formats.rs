@@ -160,6 +160,7 @@ fn sample() -> Report {
         checked: Vec::new(),
         rules: vec![info_rule(), pin(), sec()],
         graph: None,
+        secret_spans: Vec::new(),
     }
 }
 
@@ -696,6 +697,7 @@ fn no_panics_on_odd_spans_and_text() {
             checked: Vec::new(),
             rules: vec![pin()],
             graph: None,
+            secret_spans: Vec::new(),
         };
         for format in [OutputFormat::Human, OutputFormat::Json, OutputFormat::Sarif] {
             let out = render(&report, format, false);

@@ -4,6 +4,7 @@
 
 use std::io;
 
+use super::escape::inline;
 use crate::engine::Report;
 
 pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
@@ -15,7 +16,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         writeln!(
             out,
             "{}:{line}:{col}: error [{}] {}",
-            e.path,
+            inline(&e.path),
             super::error_kind(&e.kind),
             one_line(&e.message)
         )?;
@@ -25,7 +26,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
-            f.location.file.display_path,
+            inline(&f.location.file.display_path),
             s.line,
             s.column,
             f.severity.as_str(),
@@ -36,7 +37,8 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
     Ok(())
 }
 
-/// Messages are single sentences, but a file error may quote a multi-line reason.
+/// Messages are single sentences, but a file error may quote a multi-line reason; whatever
+/// else a message quotes from a file is made safe to print.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    inline(&s.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
 }

@@ -2,7 +2,9 @@
 //! (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`), which the Actions
 //! runner turns into annotations on the pull request's diff. Severities map to `error`,
 //! `warning` and `notice`. Values are escaped as the runner requires: `%`, CR and LF
-//! everywhere, and `:` and `,` in properties.
+//! everywhere, and `:` and `,` in properties; every other control character (ESC, C1, bidi
+//! controls, line separators) is replaced, so nothing from a file can start a line of its
+//! own (a workflow command) or drive the log viewer.
 
 use std::io;
 
@@ -44,9 +46,11 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
 }
 
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    let escaped = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::escape::inline(&escaped).into_owned()
 }
 
 fn property(s: &str) -> String {
@@ -61,5 +65,9 @@ mod tests {
     fn escapes_as_the_runner_expects() {
         assert_eq!(data("50% a\nb"), "50%25 a%0Ab");
         assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(
+            data("a\u{1b}]0;x\u{7}\u{2028}::"),
+            "a\u{FFFD}]0;x\u{FFFD}\u{FFFD}::"
+        );
     }
 }

@@ -180,6 +180,5 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             by_family: ByFamily(counts),
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    super::escape::write_json(&doc, out)
 }

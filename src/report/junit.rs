@@ -121,8 +121,9 @@ fn cases<'a>(
         .collect()
 }
 
-/// Escapes text for XML attributes and content; control characters XML 1.0 cannot hold
-/// become spaces.
+/// Escapes text for XML attributes and content. Characters XML 1.0 cannot hold (C0 controls,
+/// U+FFFE, U+FFFF) and those that must not reach a terminal raw (C1, bidi controls: see
+/// [`super::escape::is_unsafe`]) become U+FFFD.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -134,7 +135,7 @@ fn xml(s: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' => out.push_str("&#10;"),
             '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 => out.push(' '),
+            c if super::escape::is_unsafe(c) => out.push(super::escape::REPLACEMENT),
             c => out.push(c),
         }
     }
@@ -147,6 +148,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot; ");
+        assert_eq!(
+            xml("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;\u{FFFD}"
+        );
+        assert_eq!(xml("\u{FFFE}\u{FFFF}\u{9b}"), "\u{FFFD}\u{FFFD}\u{FFFD}");
     }
 }

@@ -12,16 +12,19 @@
 //! - [`graph`]: `plumbline graph` as text, JSON or Graphviz DOT.
 //!
 //! Every format is deterministic for a given report (the engine sorts findings and errors;
-//! the emitters never iterate hash maps) and none prints a secret in full: rule messages are
-//! masked when they are made, and the only format that shows source text (human) redacts the
-//! spans in [`Finding::secrets`](crate::finding::Finding::secrets) first.
+//! the emitters never iterate hash maps). Two passes stand between a report and every output
+//! (the six formats, the baseline file, the graph): [`redact`] masks every secret the run
+//! knows of or the detectors find, in messages and in source lines, and [`escape`] keeps what
+//! came from a file from acting on a terminal, a CI runner or a parser.
 
 mod compact;
+pub mod escape;
 mod github;
 pub mod graph;
 mod human;
 mod json;
 mod junit;
+pub mod redact;
 mod sarif;
 
 use std::fmt;
@@ -102,20 +105,87 @@ pub struct ReportOptions {
     pub sarif_root: Option<std::path::PathBuf>,
 }
 
-/// Writes `report` to `out` in `format`.
+/// Writes `report` to `out` in `format`, through the redaction pass.
 pub fn write(
     report: &Report,
     format: OutputFormat,
     opts: &ReportOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
+    let redactor = redact::Redactor::of(report);
+    let report = &redacted(report, &redactor);
     match format {
-        OutputFormat::Human => human::write(report, opts, out),
+        OutputFormat::Human => human::write(report, &redactor, opts, out),
         OutputFormat::Json => json::write(report, out),
         OutputFormat::Sarif => sarif::write(report, opts.sarif_root.as_deref(), out),
         OutputFormat::Github => github::write(report, out),
         OutputFormat::Junit => junit::write(report, out),
         OutputFormat::Compact => compact::write(report, out),
+    }
+}
+
+/// `plumbline: path: message` for each error of `report` (what `plumbline graph` prints on
+/// standard error), redacted and escaped like every output.
+pub fn write_error_lines(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    let r = redact::Redactor::of(report);
+    for e in &report.errors {
+        writeln!(
+            out,
+            "plumbline: {}: {}",
+            escape::inline(&e.path),
+            escape::inline(&r.text(&e.message))
+        )?;
+    }
+    Ok(())
+}
+
+/// The baseline file of `report` (`plumbline baseline`), its messages through the redaction
+/// pass.
+pub fn baseline_json(report: &Report) -> (crate::baseline::Baseline, String) {
+    let redactor = redact::Redactor::of(report);
+    let mut b = crate::baseline::Baseline::of(&report.findings);
+    for e in &mut b.entries {
+        e.message = redactor.string(&e.message);
+    }
+    let mut out = Vec::new();
+    let _ = escape::write_json(&b, &mut out);
+    (b, String::from_utf8(out).unwrap_or_default())
+}
+
+/// A copy of `report` whose messages (findings, related locations, errors) are redacted; the
+/// formats read only this copy. Paths are left as they are: they locate files.
+fn redacted(report: &Report, r: &redact::Redactor) -> Report {
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f.message = r.string(&f.message);
+            for rel in &mut f.related {
+                rel.message = r.string(&rel.message);
+            }
+            f
+        })
+        .collect();
+    let errors = report
+        .errors
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e.message = r.string(&e.message);
+            e
+        })
+        .collect();
+    Report {
+        findings,
+        errors,
+        files_checked: report.files_checked,
+        suppressed: report.suppressed,
+        baseline: report.baseline,
+        checked: report.checked.clone(),
+        rules: report.rules.clone(),
+        graph: None,
+        secret_spans: report.secret_spans.clone(),
     }
 }
 

@@ -493,8 +493,7 @@ pub(super) fn write(
                 .collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    super::escape::write_json(&log, out)
 }
 
 #[cfg(test)]
