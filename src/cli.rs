@@ -371,11 +371,27 @@ fn check(args: CheckArgs) -> i32 {
         Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let threshold = args.fail_on.threshold();
+    // GitHub shows 10 annotations per level on the diff; the job summary can show them all.
+    let step_summary = (args.format == OutputFormat::Github)
+        .then(|| std::env::var_os("GITHUB_STEP_SUMMARY"))
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
     let ropts = ReportOptions {
         color,
         fail_on: threshold,
         sarif_root: args.sarif_root,
+        github_step_summary: step_summary.is_some(),
     };
+    if let Some(path) = &step_summary {
+        let table = report::github_step_summary(&report);
+        if let Err(e) = crate::source::write::append(path, table.as_bytes()) {
+            eprintln!(
+                "plumbline: warning: cannot write the step summary {}: {e}",
+                path.display()
+            );
+        }
+    }
     let written = match &args.output {
         Some(path) => crate::source::write::write_with(path, |w| {
             report::write(&report, args.format, &ropts, w)

@@ -1,6 +1,7 @@
 //! `--format compact`: one line per finding or error,
 //! `path:line:col: severity [RULE] message`, the shape editors' problem matchers and `grep`
-//! expect. Nothing else is printed: an empty run prints nothing.
+//! expect. Nothing else is printed: a run with nothing to report prints nothing, but a run
+//! that checked no file says so (`plumbline: warning: No file was checked…`).
 
 use std::io;
 
@@ -8,6 +9,9 @@ use super::escape::inline;
 use crate::engine::Report;
 
 pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    if report.files_checked == 0 {
+        writeln!(out, "plumbline: warning: {}", super::NO_FILES)?;
+    }
     for e in &report.errors {
         let (line, col) = e.location.as_ref().map_or((1, 1), |(f, s)| {
             let lc = f.line_col(s.start);

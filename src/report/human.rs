@@ -169,7 +169,9 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
         plural(report.files_checked, "file", "files"),
         plural(report.rules.len(), "rule", "rules")
     );
-    let mut s = if report.findings.is_empty() {
+    let mut s = if report.files_checked == 0 {
+        format!("{}.", super::NO_FILES)
+    } else if report.findings.is_empty() {
         format!("No findings {scope}.")
     } else {
         let mut parts = Vec::new();

@@ -92,6 +92,14 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         }
         body.push_str("  </testsuite>\n");
     }
+    if report.files_checked == 0 {
+        // A report with no test at all reads as a pass: say that nothing was checked.
+        total += 1;
+        body.push_str(&format!(
+            "  <testsuite name=\"plumbline\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\">\n    <testcase name=\"files checked\" classname=\"plumbline\">\n      <skipped message=\"{}\"/>\n    </testcase>\n  </testsuite>\n",
+            xml(super::NO_FILES)
+        ));
+    }
     write!(
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"plumbline\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\">\n{body}</testsuites>\n"

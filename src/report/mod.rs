@@ -103,6 +103,9 @@ pub struct ReportOptions {
     pub fail_on: Option<Severity>,
     /// SARIF: the directory `%SRCROOT%` stands for, when not the working directory.
     pub sarif_root: Option<std::path::PathBuf>,
+    /// GitHub: the caller writes [`github_step_summary`] to `$GITHUB_STEP_SUMMARY` (the
+    /// summary line then points there).
+    pub github_step_summary: bool,
 }
 
 /// Writes `report` to `out` in `format`, through the redaction pass.
@@ -118,7 +121,7 @@ pub fn write(
         OutputFormat::Human => human::write(report, &redactor, opts, out),
         OutputFormat::Json => json::write(report, out),
         OutputFormat::Sarif => sarif::write(report, opts.sarif_root.as_deref(), out),
-        OutputFormat::Github => github::write(report, out),
+        OutputFormat::Github => github::write(report, opts, out),
         OutputFormat::Junit => junit::write(report, out),
         OutputFormat::Compact => compact::write(report, out),
     }
@@ -137,6 +140,13 @@ pub fn write_error_lines(report: &Report, out: &mut dyn io::Write) -> io::Result
         )?;
     }
     Ok(())
+}
+
+/// The job summary for `$GITHUB_STEP_SUMMARY`: every finding and file error of `report` as a
+/// Markdown table, through the redaction pass.
+pub fn github_step_summary(report: &Report) -> String {
+    let redactor = redact::Redactor::of(report);
+    github::step_summary(&redacted(report, &redactor))
 }
 
 /// The baseline file of `report` (`plumbline baseline`), its messages through the redaction
@@ -188,6 +198,10 @@ fn redacted(report: &Report, r: &redact::Redactor) -> Report {
         secret_spans: report.secret_spans.clone(),
     }
 }
+
+/// What every format says when a run checked no file (every path excluded, or no file of a
+/// format plumbline reads): a gate that passes on nothing must say so.
+pub const NO_FILES: &str = "No file was checked: every path given was excluded or holds no file plumbline reads (Dockerfile, Compose, Kubernetes, Helm, Bicep, Terraform)";
 
 /// The stable name of an error kind, as the JSON format's `kind` shows it.
 fn error_kind(kind: &ErrorKind) -> &'static str {

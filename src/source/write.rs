@@ -49,6 +49,16 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_with(path, |w| w.write_all(bytes))
 }
 
+/// Appends `bytes` to `path`, creating it: for files a CI runner hands plumbline to add to
+/// (`$GITHUB_STEP_SUMMARY`), never for reports.
+pub fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
 /// Whether anything (a file, a directory, a link) is at `path`.
 pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
