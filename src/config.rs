@@ -2,7 +2,8 @@
 //! which Helm environments are production, and explicit service links for the graph.
 //!
 //! A file is governed by the nearest `.plumbline.toml` found by walking up from its
-//! directory, or by the one file given with `--config`. Mistakes in a config are errors with
+//! directory to the repository root (the nearest directory with `.git`; without one, the
+//! file-system boundary), or by the one file given with `--config`. Mistakes in a config are errors with
 //! the file, line and column — an unknown key or a misspelt rule id silently ignored would
 //! leave a team believing a rule is off (or on) when it is not.
 
@@ -355,6 +356,8 @@ impl Resolver {
                     c
                 }
             }
+        } else if crate::source::project::config_search_ends_at(dir) {
+            Arc::clone(&self.default)
         } else {
             match dir.parent() {
                 Some(parent) => self.for_dir(parent)?,

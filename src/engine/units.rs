@@ -469,10 +469,10 @@ fn chart_root(file: &SourceFile) -> Option<PathBuf> {
 /// The key that groups a Compose file with its base or override (the path without
 /// `.override` and the extension) and whether it is an override.
 fn compose_key(path: &Path) -> (PathBuf, bool) {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    // A name that is not UTF-8 pairs with nothing (its key is itself).
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return (path.to_path_buf(), false);
+    };
     let stem = name
         .strip_suffix(".yaml")
         .or_else(|| name.strip_suffix(".yml"))
