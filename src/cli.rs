@@ -254,6 +254,9 @@ fn baseline(args: BaselineArgs) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if refuse_checked_input(&args.output, &report) {
+        return EXIT_ERROR;
+    }
     let (b, json) = report::baseline_json(&report);
     if let Err(e) = crate::source::write::write(&args.output, json.as_bytes()) {
         eprintln!(
@@ -343,6 +346,21 @@ fn init(force: bool) -> i32 {
     }
 }
 
+/// Says so and returns true when `output` is one of the files the run checked: plumbline
+/// never writes to the files it checks.
+fn refuse_checked_input(output: &std::path::Path, report: &engine::Report) -> bool {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let checked: Vec<String> = report.checked.iter().map(|(p, _)| p.clone()).collect();
+    let refused = crate::source::write::is_checked_input(output, &checked, &cwd);
+    if refused {
+        eprintln!(
+            "plumbline: error: refusing to write to {}: it is one of the files this run checked",
+            output.display()
+        );
+    }
+    refused
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
@@ -364,6 +382,11 @@ fn check(args: CheckArgs) -> i32 {
         Err(code) => return code,
     };
 
+    if let Some(out) = &args.output
+        && refuse_checked_input(out, &report)
+    {
+        return EXIT_ERROR;
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         Color::Always => true,
