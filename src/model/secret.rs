@@ -125,7 +125,25 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 /// alone. The report's redaction pass runs this over every line and message it prints, so a
 /// secret no rule reported (its rule off, its file unparsable) is still not printed.
 pub fn find_in_text(text: &str) -> Vec<Span> {
-    let mut out = find_tokens_any_case(text);
+    // Most text holds nothing a detector could match: one pass over it for the words every
+    // match needs spares running the regexes (the report runs this on every message and
+    // every line it shows).
+    let (mut tokens, mut url, mut named) = (false, false, false);
+    for m in HINTS.find_iter(text) {
+        match HINT_WORDS[m.pattern().as_usize()].1 {
+            Hint::Token => tokens = true,
+            Hint::Url => url = true,
+            Hint::Name => named = true,
+        }
+    }
+    let mut out = if tokens {
+        find_tokens_any_case(text)
+    } else {
+        Vec::new()
+    };
+    if !url {
+        return find_named(text, named, out);
+    }
     for c in URL_USERINFO.captures_iter(text) {
         if let Some(m) = c.get(1)
             && !is_placeholder(m.as_str())
@@ -133,6 +151,56 @@ pub fn find_in_text(text: &str) -> Vec<Span> {
         {
             out.push(Span::new(m.start(), m.end()));
         }
+    }
+    find_named(text, named, out)
+}
+
+/// What a hint word says may be in a text.
+#[derive(Clone, Copy)]
+enum Hint {
+    Token,
+    Url,
+    Name,
+}
+
+/// Words one of which every detector's match holds (in any case): token prefixes, a URL's
+/// `://`, and the words of every secret name [`is_secret_name`] accepts.
+const HINT_WORDS: &[(&str, Hint)] = &[
+    ("akia", Hint::Token),
+    ("asia", Hint::Token),
+    ("abia", Hint::Token),
+    ("acca", Hint::Token),
+    ("gh", Hint::Token),
+    ("github_pat", Hint::Token),
+    ("npm_", Hint::Token),
+    ("xox", Hint::Token),
+    ("accountkey=", Hint::Token),
+    ("aiza", Hint::Token),
+    ("_live_", Hint::Token),
+    ("-----begin", Hint::Token),
+    ("://", Hint::Url),
+    ("pass", Hint::Name),
+    ("secret", Hint::Name),
+    ("token", Hint::Name),
+    ("key", Hint::Name),
+    ("credential", Hint::Name),
+    ("pwd", Hint::Name),
+    ("conn", Hint::Name),
+];
+
+static HINTS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(HINT_WORDS.iter().map(|(w, _)| w))
+        .expect("hint words compile")
+});
+
+/// [`find_in_text`]'s secret-named assignments, added to `out` (sorted, without duplicates).
+fn find_named(text: &str, named: bool, mut out: Vec<Span>) -> Vec<Span> {
+    if !named {
+        out.sort();
+        out.dedup();
+        return out;
     }
     for c in ASSIGNMENT.captures_iter(text) {
         let (Some(name), Some(value)) = (
@@ -388,6 +456,48 @@ mod tests {
             "task_exec_secret_arns",
         ] {
             assert!(!is_secret_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn text_detectors_find_every_kind_in_any_case() {
+        let pat = format!("github_pat_{}", "a1B2".repeat(20) + "xy");
+        for (text, secret) in [
+            (
+                format!("unknown instruction `{}`", pat.to_uppercase()),
+                pat.to_uppercase(),
+            ),
+            (
+                "x AKIAZ7Q2X4M9P3L8K6J5 y".to_string(),
+                "AKIAZ7Q2X4M9P3L8K6J5".into(),
+            ),
+            ("ADD https://u:s3cr3tPass@h/x".into(), "s3cr3tPass".into()),
+            ("ENV DB_PASSWORD=Qw3rtyUi0p".into(), "Qw3rtyUi0p".into()),
+            ("  password: \"Qw3rty'Ui0p\"".into(), "Qw3rty'Ui0p".into()),
+            (
+                "param adminPassword string = 'S3cret!'".into(),
+                "S3cret!".into(),
+            ),
+        ] {
+            let found = find_in_text(&text);
+            assert!(
+                found.iter().any(|s| &text[s.start..s.end] == secret),
+                "{text}: {found:?}"
+            );
+        }
+        for clean in [
+            "file.secret.yaml:7:5",
+            "token = data.google_client_config.provider.access_token",
+            "output key string = account.listKeys().keys[0].value",
+            "existingSecret: my-secret",
+            "password: ${DB_PASSWORD}",
+            "`ENV PASSWORD=hunt****`",
+        ] {
+            assert!(
+                find_in_text(clean).is_empty(),
+                "{clean}: {:?}",
+                find_in_text(clean)
+            );
         }
     }
 

@@ -1,0 +1,547 @@
+//! Hostile repositories, end to end through the built binary: plumbline runs in CI on pull
+//! requests from strangers, so every file name, key and value below is the attacker's.
+//!
+//! One generated repository holds:
+//! - directories named with every C0 and C1 control, DEL, the bidi controls, the line and
+//!   paragraph separators, U+FFFE/U+FFFF, ESC/OSC sequences (a window title, an OSC 8 link,
+//!   a screen clear), `\n::error …::` and `\r\n::add-mask::` workflow commands, a drive-like
+//!   `C:`, a backslash name and non-UTF-8 bytes — each with a file that yields a finding, so
+//!   the name reaches every output;
+//! - Compose service keys and Kubernetes names holding the same (YAML escapes, lone surrogates
+//!   included), so they reach messages and the service graph;
+//! - a secret of every detector in every position: quoted by a message, alone on a line (a
+//!   parse error echoes it), as the context line of another finding's frame, under an ignore
+//!   comment, only in the baseline, and cut by the per-file limit; and the same with every
+//!   secret rule turned off, so the detectors alone must mask them.
+//!
+//! Every format, the baseline and the graph (all formats) are run on it, and the test asserts:
+//! no output line begins a workflow command but the github format's own annotations; no raw
+//! control character; XML and JSON parse; SARIF validates and every URI is relative with a
+//! `uriBaseId`; no secret's full text appears anywhere, in any letter case.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn plumbline(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("CI")
+        .output()
+        .expect("binary runs")
+}
+
+fn write(dir: &Path, rel: impl AsRef<Path>, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A secret, and whether the detectors alone (no secret rule running) must find it.
+struct Secret {
+    text: String,
+    detectable: bool,
+}
+
+/// Deterministic filler for token bodies: not a real credential, but each token's own.
+fn body(seed: u32, len: usize, alphabet: &[u8]) -> String {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(12345);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            char::from(alphabet[(x as usize) % alphabet.len()])
+        })
+        .collect()
+}
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const UPPER_NUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// One token of every format the detectors know, seeded so each position gets its own.
+fn tokens(seed: u32) -> Vec<String> {
+    vec![
+        format!("AKIA{}", body(seed, 16, UPPER_NUM)),
+        format!("ghp_{}", body(seed + 1, 36, ALNUM)),
+        format!("github_pat_{}", body(seed + 2, 82, ALNUM)),
+        format!("npm_{}", body(seed + 3, 36, ALNUM)),
+        format!("xoxb-{}", body(seed + 4, 24, ALNUM)),
+        format!("AccountKey={}==", body(seed + 5, 86, B64)),
+        format!("AIza{}", body(seed + 6, 35, ALNUM)),
+        format!("sk_live_{}", body(seed + 7, 28, ALNUM)),
+    ]
+}
+
+/// The names hostile to some reader: every control character, bidi controls, separators,
+/// noncharacters, escape sequences and workflow commands. (`/` and NUL cannot be in a name.)
+fn hostile_fragments() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in (1u32..0x20).chain([0x7f]).chain(0x80..0xa0) {
+        out.push(char::from_u32(c).unwrap().to_string());
+    }
+    for c in [
+        '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+        '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{2028}', '\u{2029}',
+        '\u{FFFE}', '\u{FFFF}',
+    ] {
+        out.push(c.to_string());
+    }
+    out.extend(
+        [
+            "\n::error title=pwned::injected",
+            "\r\n::add-mask::x",
+            "\n::stop-commands::token",
+            "\u{1b}]0;title\u{7}",
+            "\u{1b}[2J",
+            "\u{1b}]8;;https://evil.example/\u{1b}\\link\u{1b}]8;;\u{1b}\\",
+            "\u{9b}31m",
+        ]
+        .map(String::from),
+    );
+    out
+}
+
+/// The hostile repository; returns its secrets.
+fn build(root: &Path) -> Vec<Secret> {
+    let mut secrets: Vec<Secret> = Vec::new();
+    std::fs::create_dir(root.join(".git")).unwrap();
+
+    // Hostile directory names, each with a finding.
+    for (i, frag) in hostile_fragments().iter().enumerate() {
+        write(
+            root,
+            format!("names/d{i}{frag}x/Dockerfile"),
+            "FROM nginx:latest\n",
+        );
+    }
+    write(root, "names/C:/Dockerfile", "FROM nginx:latest\n");
+    write(root, "names/\\x.dockerfile", "FROM nginx:latest\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        for b in [0xffu8, 0xfe, 0x80] {
+            let dir = root
+                .join("names")
+                .join(OsString::from_vec(vec![b'n', b, b'x']));
+            write(&dir, "Dockerfile", "FROM nginx:latest\n");
+            write(
+                &dir,
+                OsString::from_vec(vec![b'm', b'a', b, b'i', b'n', b'.', b't', b'f']),
+                "resource \"docker_container\" \"c\" {\n  name  = \"c\"\n  image = \"nginx:latest\"\n}\n",
+            );
+        }
+    }
+
+    // Hostile keys and values in files: Compose services and Kubernetes names (YAML escapes,
+    // a lone surrogate among them), reaching messages and the graph.
+    let yaml_escapes = [
+        r"web\n::error title=pwned::x",
+        r"w\r\n::add-mask::x",
+        r"w\e]0;title\ax",
+        r"w\e[2Jx",
+        r"w\u202Ex",
+        r"w\u2028x",
+        r"w\uFFFEx",
+        r"w\uFFFFx",
+        r"w\ud800x",
+        r"w\x9b31mx",
+        r"w\x85x",
+    ];
+    let mut compose = String::from("services:\n");
+    let mut k8s = String::new();
+    for (i, e) in yaml_escapes.iter().enumerate() {
+        compose.push_str(&format!(
+            "  \"{e}{i}\":\n    image: \"shop/{i}:latest\"\n    build: ./svc{i}\n"
+        ));
+        k8s.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"{e}\"\nspec:\n  template:\n    spec:\n      containers:\n        - name: \"{e}{i}\"\n          image: \"shop/{i}:latest\"\n"
+        ));
+        write(
+            root,
+            format!("hostile/svc{i}/Dockerfile"),
+            "FROM node:20\nEXPOSE 3000\n",
+        );
+    }
+    write(root, "hostile/compose.yaml", &compose);
+    write(root, "hostile/k8s.yaml", &k8s);
+
+    // Secrets of every detector, in every position.
+    let mut docker = String::from("FROM alpine:3.19\n");
+    // Context lines of the ROOT001 frame above, and each its own finding.
+    let url_pw = body(90, 14, ALNUM);
+    docker.push_str(&format!(
+        "ADD https://deploy:{url_pw}@files.example.net/app.tgz /app.tgz\n"
+    ));
+    secrets.push(Secret {
+        text: url_pw,
+        detectable: true,
+    });
+    let env_pw = format!("Pw{}", body(91, 14, ALNUM));
+    docker.push_str(&format!("ENV DB_PASSWORD={env_pw}\n"));
+    secrets.push(Secret {
+        text: env_pw,
+        detectable: true,
+    });
+    // Alone on a line: an unknown instruction, echoed upper-cased by the parse error.
+    for t in tokens(100) {
+        docker.push_str(&format!("{t}\n"));
+        secrets.push(Secret {
+            text: t,
+            detectable: true,
+        });
+    }
+    // Suppressed.
+    for t in tokens(200) {
+        docker.push_str(&format!(
+            "# plumbline: ignore[SEC001,SEC004] throwaway test value\nENV API_TOKEN={t}\n"
+        ));
+        secrets.push(Secret {
+            text: t,
+            detectable: true,
+        });
+    }
+    docker.push_str("USER 10001\n");
+    write(root, "secrets/Dockerfile", &docker);
+
+    // A private key block in a Kubernetes Secret.
+    let key_body = body(300, 64, B64);
+    write(
+        root,
+        "secrets/key.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\nstringData:\n  tls.key: |\n    -----BEGIN RSA PRIVATE KEY-----\n    {key_body}\n    -----END RSA PRIVATE KEY-----\n  password: Kx{}\n",
+            body(301, 14, ALNUM)
+        ),
+    );
+    secrets.push(Secret {
+        text: key_body,
+        detectable: true,
+    });
+
+    // Compose and Kubernetes literals, Helm values, Bicep and Terraform defaults.
+    let compose_pw = format!("Cp{}", body(400, 14, ALNUM));
+    write(
+        root,
+        "secrets/compose.yaml",
+        &format!(
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: {compose_pw}\n      DATABASE_URL: postgresql://app:{compose_pw}x@db/app\n"
+        ),
+    );
+    secrets.push(Secret {
+        text: compose_pw,
+        detectable: true,
+    });
+    let k8s_pw = format!("Kp{}", body(401, 14, ALNUM));
+    write(
+        root,
+        "secrets/deploy.yaml",
+        &format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: shop/api:1.0\n          env:\n            - name: DB_PASSWORD\n              value: {k8s_pw}\n"
+        ),
+    );
+    // `value:` alone says nothing: only the rule knows this one.
+    secrets.push(Secret {
+        text: k8s_pw,
+        detectable: false,
+    });
+    let helm_pw = format!("Hp{}", body(402, 14, ALNUM));
+    write(
+        root,
+        "secrets/chart/Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+    );
+    write(
+        root,
+        "secrets/chart/values.yaml",
+        &format!(
+            "image:\n  repository: shop/app\n  tag: latest\nauth:\n  adminPassword: {helm_pw}\n"
+        ),
+    );
+    write(
+        root,
+        "secrets/chart/templates/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+    );
+    secrets.push(Secret {
+        text: helm_pw,
+        detectable: true,
+    });
+    let bicep_pw = format!("Bp{}!", body(403, 14, ALNUM));
+    write(
+        root,
+        "secrets/main.bicep",
+        &format!("param adminPassword string = '{bicep_pw}'\noutput x string = 'y'\n"),
+    );
+    secrets.push(Secret {
+        text: bicep_pw,
+        detectable: true,
+    });
+    let tf_pw = format!("Tp{}", body(404, 14, ALNUM));
+    write(
+        root,
+        "secrets/tf/main.tf",
+        &format!(
+            "variable \"db_password\" {{\n  type    = string\n  default = \"{tf_pw}\"\n}}\nresource \"docker_container\" \"c\" {{\n  name  = \"c\"\n  image = \"nginx:latest\"\n}}\n"
+        ),
+    );
+    // `default = …` alone says nothing: only SEC051 knows this one.
+    secrets.push(Secret {
+        text: tf_pw,
+        detectable: false,
+    });
+    secrets
+}
+
+/// One thing plumbline printed or wrote, and how to judge it.
+struct Produced {
+    what: String,
+    text: String,
+    /// `Some(format)` for report outputs.
+    format: Option<&'static str>,
+}
+
+fn is_raw_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
+        )
+}
+
+fn check_produced(
+    p: &Produced,
+    secrets: &[Secret],
+    rules_on: bool,
+    sarif: Option<&jsonschema::Validator>,
+) {
+    let what = &p.what;
+    // No workflow command but the github format's own annotations.
+    for line in p.text.lines() {
+        if !line.starts_with("::") {
+            continue;
+        }
+        assert_eq!(
+            p.format,
+            Some("github"),
+            "{what}: a line starts a workflow command: {line:?}"
+        );
+        let ok = ["::error ", "::warning ", "::notice "]
+            .iter()
+            .any(|c| line.starts_with(c));
+        assert!(ok, "{what}: not one of plumbline's annotations: {line:?}");
+        // Properties end at the first `::`; nothing inside them may close them early.
+        let props = &line[2..line[2..].find("::").map_or(line.len(), |i| i + 2)];
+        assert!(!props.contains('\r'), "{what}: {line:?}");
+    }
+    // No raw control character.
+    if let Some((i, c)) = p.text.char_indices().find(|(_, c)| is_raw_control(*c)) {
+        let from = p.text[..i].char_indices().rev().nth(60).map_or(0, |x| x.0);
+        panic!(
+            "{what}: raw control character U+{:04X} in {:?}",
+            c as u32,
+            &p.text[from..(i + 1).min(p.text.len())]
+        );
+    }
+    // No secret, in any letter case.
+    let lower = p.text.to_lowercase();
+    for s in secrets.iter().filter(|s| rules_on || s.detectable) {
+        assert!(
+            !lower.contains(&s.text.to_lowercase()),
+            "{what}: secret `{}` printed in full",
+            s.text
+        );
+    }
+    match p.format {
+        Some("json" | "graph-json" | "baseline") => {
+            serde_json::from_str::<serde_json::Value>(&p.text)
+                .unwrap_or_else(|e| panic!("{what}: not JSON: {e}"));
+        }
+        Some("junit") => {
+            roxmltree::Document::parse(&p.text).unwrap_or_else(|e| panic!("{what}: not XML: {e}"));
+        }
+        Some("sarif") => {
+            let v: serde_json::Value =
+                serde_json::from_str(&p.text).unwrap_or_else(|e| panic!("{what}: not JSON: {e}"));
+            if let Some(validator) = sarif {
+                let errors: Vec<String> = validator
+                    .iter_errors(&v)
+                    .map(|e| format!("{e} at {}", e.instance_path()))
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{what}: invalid SARIF:\n{}",
+                    errors.join("\n")
+                );
+            }
+            let mut uris = Vec::new();
+            collect_artifacts(&v, &mut uris);
+            assert!(!uris.is_empty(), "{what}: no artifact locations");
+            for (uri, base) in uris {
+                assert_eq!(
+                    base.as_deref(),
+                    Some("%SRCROOT%"),
+                    "{what}: {uri} has no uriBaseId"
+                );
+                assert!(
+                    !uri.contains(':') && !uri.starts_with('/'),
+                    "{what}: {uri} is not a relative reference"
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every `artifactLocation` (uri, uriBaseId) in a SARIF document.
+fn collect_artifacts(v: &serde_json::Value, out: &mut Vec<(String, Option<String>)>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if let Some(a) = o.get("artifactLocation") {
+                out.push((
+                    a["uri"].as_str().unwrap_or_default().to_string(),
+                    a["uriBaseId"].as_str().map(String::from),
+                ));
+            }
+            o.values().for_each(|x| collect_artifacts(x, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_artifacts(x, out)),
+        _ => {}
+    }
+}
+
+fn sarif_validator() -> Option<jsonschema::Validator> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    Some(
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the SARIF schema compiles"),
+    )
+}
+
+const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "junit", "compact"];
+
+/// Runs every format (with `extra` arguments), the baseline and the graph in `dir`.
+fn run_all(dir: &Path, extra: &[&str], label: &str) -> Vec<Produced> {
+    let mut out = Vec::new();
+    let mut push = |what: String, o: &Output, format: Option<&'static str>| {
+        let code = o.status.code();
+        assert!(
+            matches!(code, Some(0..=2)),
+            "{what}: exit {code:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out.push(Produced {
+            what: format!("{what} (stdout)"),
+            text: String::from_utf8(o.stdout.clone())
+                .unwrap_or_else(|e| panic!("{what}: stdout is not UTF-8: {e}")),
+            format,
+        });
+        out.push(Produced {
+            what: format!("{what} (stderr)"),
+            text: String::from_utf8_lossy(&o.stderr).into_owned(),
+            format: None,
+        });
+    };
+    for format in FORMATS {
+        let mut args = vec!["check", ".", "--format", format, "--color", "never"];
+        args.extend_from_slice(extra);
+        let o = plumbline(&args, dir);
+        push(format!("{label} check --format {format}"), &o, Some(format));
+    }
+    for (format, name) in [
+        ("text", "graph-text"),
+        ("json", "graph-json"),
+        ("dot", "graph-dot"),
+    ] {
+        let o = plumbline(&["graph", ".", "--format", format], dir);
+        push(format!("{label} graph --format {format}"), &o, Some(name));
+    }
+    out
+}
+
+#[test]
+fn hostile_names_and_secrets_reach_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let secrets = build(root);
+    let validator = sarif_validator();
+
+    // The baseline: written by plumbline (its messages must be masked too), then cut to the
+    // secret findings only, so their secrets are "baselined" while other findings around them
+    // still show frames.
+    let base_out = root.join("base.json");
+    let o = plumbline(&["baseline", ".", "-o", base_out.to_str().unwrap()], root);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let base_text = std::fs::read_to_string(&base_out).unwrap();
+    let baseline_file = Produced {
+        what: "baseline file".into(),
+        text: base_text.clone(),
+        format: Some("baseline"),
+    };
+    check_produced(&baseline_file, &secrets, true, None);
+    let mut b: serde_json::Value = serde_json::from_str(&base_text).unwrap();
+    b["entries"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| e["rule"].as_str().unwrap_or_default().starts_with("SEC"));
+    let secret_only = PathBuf::from("secrets-baseline.json");
+    std::fs::write(root.join(&secret_only), b.to_string()).unwrap();
+    std::fs::write(
+        root.join("no-secret-rules.toml"),
+        "ignore = [\"secrets\"]\n",
+    )
+    .unwrap();
+
+    let runs: [(&str, Vec<&str>, bool); 4] = [
+        ("plain", vec![], true),
+        (
+            "baselined",
+            vec!["--baseline", "secrets-baseline.json"],
+            true,
+        ),
+        ("capped", vec!["--max-findings-per-file", "1"], true),
+        (
+            "no secret rules",
+            vec!["--config", "no-secret-rules.toml"],
+            false,
+        ),
+    ];
+    let mut produced = 0;
+    for (label, extra, rules_on) in runs {
+        for p in run_all(root, &extra, label) {
+            check_produced(&p, &secrets, rules_on, validator.as_ref());
+            produced += 1;
+        }
+    }
+    assert!(produced >= 4 * 18);
+
+    // The hostile names did reach the outputs (escaped), so the assertions above saw them.
+    let compact =
+        String::from_utf8(plumbline(&["check", ".", "--format", "compact"], root).stdout).unwrap();
+    assert!(
+        compact.contains("names/d0\u{FFFD}x/Dockerfile"),
+        "{compact}"
+    );
+    assert!(compact.contains("names/n\\xFFx/ma\\xFFin.tf"), "{compact}");
+    assert!(
+        compact.contains("names/n\\xFFx/Dockerfile")
+            && compact.contains("names/n\\xFEx/Dockerfile")
+    );
+    assert!(compact.contains("names/C:/Dockerfile"), "{compact}");
+}
