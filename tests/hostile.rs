@@ -545,3 +545,256 @@ fn hostile_names_and_secrets_reach_no_output() {
     );
     assert!(compact.contains("names/C:/Dockerfile"), "{compact}");
 }
+
+/// Runs plumbline, failing (instead of hanging) if it has not finished within `secs`.
+fn plumbline_within(args: &[&str], cwd: &Path, secs: u64) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(out) => out.expect("binary runs"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+            panic!("plumbline {args:?} did not finish within {secs} s");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn config_and_baseline_reads_are_bounded_and_regular_files_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Dockerfile", "FROM alpine:3.19\nUSER 10001\n");
+    // /dev/zero would be read without end; a FIFO would block; a sparse file past the limit
+    // would be read whole: each is refused at once with exit 2.
+    assert!(
+        Command::new("mkfifo")
+            .arg(root.join("fifo"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let big = std::fs::File::create(root.join("big")).unwrap();
+    big.set_len(300 << 20).unwrap();
+    for flag in ["--config", "--baseline"] {
+        for (path, says) in [
+            ("/dev/zero", "not a regular file"),
+            ("fifo", "not a regular file"),
+            ("big", "larger than"),
+        ] {
+            let o = plumbline_within(&["check", ".", flag, path], root, 20);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{flag} {path}: {err}");
+            assert!(err.contains(says), "{flag} {path}: {err}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_planted_link_is_replaced_and_a_checked_file_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, "precious").unwrap();
+    let repo = dir.path().join("repo");
+    write(&repo, "Dockerfile", "FROM alpine\n");
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    for (link, args) in [
+        (
+            "results.sarif",
+            vec![
+                "check",
+                ".",
+                "--format",
+                "sarif",
+                "--output",
+                "results.sarif",
+            ],
+        ),
+        (".plumbline-baseline.json", vec!["baseline", "."]),
+    ] {
+        std::os::unix::fs::symlink(&outside, repo.join(link)).unwrap();
+        let o = plumbline(&args, &repo);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious");
+        let meta = std::fs::symlink_metadata(repo.join(link)).unwrap();
+        assert!(meta.is_file(), "{link} is still a link");
+        assert!(!std::fs::read_to_string(repo.join(link)).unwrap().is_empty());
+    }
+    // --output onto a file the run checks (by name, another spelling, a hard link) is refused.
+    std::fs::hard_link(repo.join("Dockerfile"), repo.join("same.txt")).unwrap();
+    for out in ["Dockerfile", "./Dockerfile", "same.txt"] {
+        for args in [
+            vec!["check", ".", "--output", out],
+            vec!["baseline", ".", "-o", out],
+        ] {
+            let o = plumbline(&args, &repo);
+            assert_eq!(o.status.code(), Some(2), "{args:?}");
+            assert!(
+                String::from_utf8_lossy(&o.stderr).contains("one of the files this run checked")
+            );
+            assert_eq!(
+                std::fs::read_to_string(repo.join("Dockerfile")).unwrap(),
+                "FROM alpine\n"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_config_above_the_repository_does_not_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".plumbline.toml"), "exclude = [\"**\"]\n").unwrap();
+    let repo = dir.path().join("repo");
+    write(&repo, "Dockerfile", "FROM alpine\n");
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    let o = plumbline(&["check", ".", "--format", "compact"], &repo);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("[PIN001]"));
+    // A worktree's `.git` is a file: the search stops there too.
+    std::fs::remove_dir(repo.join(".git")).unwrap();
+    std::fs::write(repo.join(".git"), "gitdir: /elsewhere\n").unwrap();
+    let o = plumbline(&["check", ".", "--format", "compact"], &repo);
+    assert_eq!(o.status.code(), Some(1));
+    // The repository's own config still applies, and a run of no file says so.
+    write(&repo, ".plumbline.toml", "exclude = [\"**\"]\n");
+    let o = plumbline(&["check", ".", "--format", "compact"], &repo);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("No file was checked"));
+}
+
+#[test]
+fn excluded_files_stay_out_of_their_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+    );
+    write(
+        root,
+        "chart/values.yaml",
+        "image:\n  repository: nginx\n  tag: latest\n",
+    );
+    write(
+        root,
+        "chart/templates/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+    );
+    let all =
+        String::from_utf8(plumbline(&["check", ".", "--format", "compact"], root).stdout).unwrap();
+    assert!(all.contains("chart/values.yaml:3:8"), "{all}");
+    for exclude in ["chart/values.yaml", "values.yaml", "chart/values.*"] {
+        let o = plumbline(
+            &["check", ".", "--format", "compact", "--exclude", exclude],
+            root,
+        );
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            !out.contains("chart/values.yaml"),
+            "--exclude {exclude}: {out}"
+        );
+        assert!(
+            out.contains("chart/templates/d.yaml"),
+            "--exclude {exclude}: {out}"
+        );
+    }
+    // A config's exclude holds the same way.
+    write(
+        root,
+        ".plumbline.toml",
+        "exclude = [\"chart/values.yaml\"]\n",
+    );
+    let out =
+        String::from_utf8(plumbline(&["check", ".", "--format", "compact"], root).stdout).unwrap();
+    assert!(!out.contains("chart/values.yaml"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn files_with_non_utf8_names_are_checked_and_kept_apart() {
+    use std::os::unix::ffi::OsStringExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        OsString::from_vec(b"ma\xffin.tf".to_vec()),
+        "resource \"docker_container\" \"c\" {\n  name  = \"c\"\n  image = \"nginx:latest\"\n}\n",
+    );
+    for b in [0xffu8, 0xfe] {
+        write(
+            &root.join(OsString::from_vec(vec![b'a', b])),
+            "Dockerfile",
+            "FROM alpine\nUSER 10001\n",
+        );
+    }
+    let o = plumbline(&["check", ".", "--format", "json"], root);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: std::collections::BTreeSet<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths.into_iter().collect::<Vec<_>>(),
+        ["a\\xFE/Dockerfile", "a\\xFF/Dockerfile", "ma\\xFFin.tf"]
+    );
+    assert_eq!(v["summary"]["files_checked"], 3);
+}
+
+#[test]
+fn github_says_what_the_diff_cannot_show_and_fills_the_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for i in 0..12 {
+        write(
+            root,
+            format!("s{i}|<b>\n::x/Dockerfile"),
+            "FROM alpine\nUSER 10001\n",
+        );
+    }
+    let summary = root.join("summary.md");
+    let o = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["check", ".", "--format", "github"])
+        .current_dir(root)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("plumbline: 12 error annotations, 0 warnings, 0 notices in 12 files.")
+            && last.contains("2 errors are not shown on the diff")
+            && last.contains("step summary"),
+        "{last}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert_eq!(md.matches("| error | PIN001 |").count(), 12, "{md}");
+    // File names cannot add cells, tags or lines to the table.
+    assert!(!md.contains("<b>") && !md.contains("\n::"), "{md}");
+    assert!(
+        md.contains("s0&#124;&#60;b&#62;\u{FFFD}&#58;&#58;x/Dockerfile"),
+        "{md}"
+    );
+}

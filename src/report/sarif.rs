@@ -623,6 +623,52 @@ mod tests {
     }
 
     #[test]
+    fn results_past_the_cap_are_left_out_most_severe_kept_and_said() {
+        use crate::source::{Format, SourceFile, Span};
+        let file = Arc::new(SourceFile::in_memory(
+            "Dockerfile",
+            Format::Dockerfile,
+            "FROM a\n",
+        ));
+        let meta = |id: &str| crate::catalogue::meta(id).unwrap();
+        let mut findings = Vec::new();
+        for (i, id) in ["ROOT001", "PIN001", "ROOT001", "PIN001"]
+            .iter()
+            .enumerate()
+        {
+            let mut f = Finding::new(
+                meta(id),
+                Location::new(&file, Span::new(i, i + 1)),
+                format!("f{i}"),
+            );
+            f.severity = if *id == "PIN001" {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            findings.push(f);
+        }
+        let (kept, note) = cap(&findings, 3);
+        let kept: Vec<&str> = kept.iter().map(|f| f.message.as_str()).collect();
+        // Both errors and the first warning, in report order.
+        assert_eq!(kept, ["f0", "f1", "f3"]);
+        let Some(Notification {
+            message: Message::Owned { text },
+            ..
+        }) = note
+        else {
+            panic!("no notification");
+        };
+        assert!(text.starts_with("1 of 4 results were left out"), "{text}");
+        assert!(
+            text.contains("left out 1 warning (by rule: ROOT001 1)"),
+            "{text}"
+        );
+        let (all, none) = cap(&findings, 4);
+        assert_eq!((all.len(), none.is_none()), (4, true));
+    }
+
+    #[test]
     fn security_severity_is_a_one_decimal_string() {
         assert_eq!(security_severity(7.5), "7.5");
         assert_eq!(security_severity(9.0), "9.0");
