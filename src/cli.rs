@@ -244,7 +244,7 @@ fn scan(
         graph_only: false,
     };
     engine::check(&opts).map_err(|message| {
-        eprintln!("plumbline: error: {message}");
+        eprintln!("plumbline: error: {}", report::safe_text(&message));
         EXIT_ERROR
     })
 }
@@ -303,7 +303,7 @@ fn graph(args: GraphArgs) -> i32 {
     let report = match engine::check(&opts) {
         Ok(r) => r,
         Err(message) => {
-            eprintln!("plumbline: error: {message}");
+            eprintln!("plumbline: error: {}", report::safe_text(&message));
             return EXIT_ERROR;
         }
     };
@@ -373,7 +373,7 @@ fn check(args: CheckArgs) -> i32 {
     let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
         Ok(b) => b,
         Err(message) => {
-            eprintln!("plumbline: error: {message}");
+            eprintln!("plumbline: error: {}", report::safe_text(&message));
             return EXIT_ERROR;
         }
     };

@@ -328,6 +328,23 @@ fn check_produced(
     sarif: Option<&jsonschema::Validator>,
 ) {
     let what = &p.what;
+    // What the fuzzer asserts on every output, then more that needs the test's tools.
+    let lower_secrets: Vec<String> = secrets
+        .iter()
+        .filter(|s| rules_on || s.detectable)
+        .map(|s| s.text.to_lowercase())
+        .collect();
+    let result = std::panic::catch_unwind(|| {
+        plumbline::fuzz::assert_output_invariants(
+            p.format.unwrap_or("stderr"),
+            &p.text,
+            &lower_secrets,
+        )
+    });
+    assert!(
+        result.is_ok(),
+        "{what}: output invariants broken (see the panic above)"
+    );
     // No workflow command but the github format's own annotations.
     for line in p.text.lines() {
         if !line.starts_with("::") {
@@ -797,4 +814,28 @@ fn github_says_what_the_diff_cannot_show_and_fills_the_step_summary() {
         md.contains("s0&#124;&#60;b&#62;\u{FFFD}&#58;&#58;x/Dockerfile"),
         "{md}"
     );
+}
+
+#[test]
+fn a_strangers_config_error_cannot_inject_either() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Dockerfile", "FROM alpine\n");
+    let token = format!("ghp_{}", body(7, 36, ALNUM));
+    write(
+        root,
+        ".plumbline.toml",
+        &format!("\"x\\n::error title=pwned::{token}\\u001b]0;t\\u0007\" = 1\n"),
+    );
+    for args in [
+        vec!["check", "."],
+        vec!["graph", "."],
+        vec!["baseline", "."],
+    ] {
+        let o = plumbline(&args, root);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert!(err.contains("unknown field"), "{err}");
+        plumbline::fuzz::assert_output_invariants("stderr", &err, &[token.to_lowercase()]);
+    }
 }

@@ -127,6 +127,13 @@ pub fn write(
     }
 }
 
+/// Text for standard error that may quote files (a config's or a baseline's parse error
+/// names its keys and values, and the config may be a stranger's): secrets the detectors
+/// find masked, control characters replaced, so it cannot start a workflow command line.
+pub fn safe_text(s: &str) -> String {
+    escape::inline(&redact::Redactor::detectors_only().text(s)).into_owned()
+}
+
 /// `plumbline: path: message` for each error of `report` (what `plumbline graph` prints on
 /// standard error), redacted and escaped like every output.
 pub fn write_error_lines(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
