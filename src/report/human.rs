@@ -511,6 +511,10 @@ struct Window {
     file: Arc<SourceFile>,
     text: String,
     lines: Vec<WindowLine>,
+    /// `(window offset, file offset)` of each mark's start: a mark that starts inside a
+    /// masked secret is shown at the mask, but the frame's header still names its own line
+    /// and column.
+    anchors: Vec<(usize, usize)>,
 }
 
 #[derive(Debug)]
@@ -592,11 +596,20 @@ impl Window {
                 map,
             });
         }
-        Window {
+        let mut window = Window {
             file: Arc::clone(file),
             text,
             lines,
-        }
+            anchors: Vec::new(),
+        };
+        window.anchors = marks
+            .iter()
+            .map(|m| {
+                let src = file.clamp(m.span.start);
+                (window.to_window(src), src)
+            })
+            .collect();
+        window
     }
 
     /// The window offset showing file offset `src` (clamped to the shown text).
@@ -662,7 +675,13 @@ impl SourceCode for Window {
             self.text
                 .as_str()
                 .read_span(span, context_lines_before, context_lines_after)?;
-        let at = self.file.line_col(self.to_source(inner.span().offset()));
+        let offset = inner.span().offset();
+        let src = self
+            .anchors
+            .iter()
+            .find(|(w, _)| *w == offset)
+            .map_or_else(|| self.to_source(offset), |(_, s)| *s);
+        let at = self.file.line_col(src);
         let column = if context_lines_before == 0 {
             at.column.saturating_sub(1)
         } else {
