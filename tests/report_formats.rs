@@ -450,7 +450,13 @@ fn sarif_validates_and_maps_everything() {
 
 #[test]
 fn sarif_of_an_empty_run_validates() {
-    let v = json(&Report::default(), OutputFormat::Sarif);
+    let v = json(
+        &Report {
+            files_checked: 1,
+            ..Report::default()
+        },
+        OutputFormat::Sarif,
+    );
     assert_valid_sarif(&v);
     assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 0);
     assert!(
@@ -458,6 +464,15 @@ fn sarif_of_an_empty_run_validates() {
             .get("toolExecutionNotifications")
             .is_none()
     );
+    // A run that checked no file says so.
+    let v = json(&Report::default(), OutputFormat::Sarif);
+    assert_valid_sarif(&v);
+    let notes = v["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["descriptor"]["id"], "no-files-checked");
+    assert_eq!(notes[0]["level"], "warning");
 }
 
 #[test]
