@@ -481,7 +481,7 @@ mod tests {
         ] {
             let found = find_in_text(&text);
             assert!(
-                found.iter().any(|s| &text[s.start..s.end] == secret),
+                found.iter().any(|s| text[s.start..s.end] == secret),
                 "{text}: {found:?}"
             );
         }

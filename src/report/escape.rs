@@ -76,13 +76,13 @@ impl serde_json::ser::Formatter for JsonFormatter {
         let mut at = 0;
         for (i, c) in fragment.char_indices() {
             if is_unsafe(c) {
-                writer.write_all(fragment[at..i].as_bytes())?;
+                writer.write_all(&fragment.as_bytes()[at..i])?;
                 // Every unsafe character is in the Basic Multilingual Plane.
                 write!(writer, "\\u{:04x}", c as u32)?;
                 at = i + c.len_utf8();
             }
         }
-        writer.write_all(fragment[at..].as_bytes())
+        writer.write_all(&fragment.as_bytes()[at..])
     }
 
     fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {

@@ -64,7 +64,7 @@ pub fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// spelling). Writing a report there would overwrite the input it describes.
 pub fn is_checked_input(output: &Path, checked: &[String], cwd: &Path) -> bool {
     let shown = super::discover::display_path(output, cwd);
-    if checked.iter().any(|c| *c == shown) {
+    if checked.contains(&shown) {
         return true;
     }
     let Ok(out) = std::fs::metadata(output) else {
