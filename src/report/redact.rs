@@ -42,6 +42,9 @@ pub struct Redactor {
     spans: HashMap<String, Vec<Span>>,
     /// The texts of those spans (see [`MIN_KNOWN_CHARS`]), matched in any ASCII case.
     known: Option<AhoCorasick>,
+    /// Known-format tokens of each file a frame shows, found once per file over its whole
+    /// text: a private key block spans lines, and a line of its body alone says nothing.
+    whole_file: std::sync::Mutex<HashMap<String, std::sync::Arc<Vec<Span>>>>,
 }
 
 impl Redactor {
@@ -82,7 +85,11 @@ impl Redactor {
                     .ok()
             })
             .flatten();
-        Redactor { spans, known }
+        Redactor {
+            spans,
+            known,
+            whole_file: Default::default(),
+        }
     }
 
     /// A redactor that knows no secret of its own: the detectors only (for text that comes
@@ -91,6 +98,7 @@ impl Redactor {
         Redactor {
             spans: HashMap::new(),
             known: None,
+            whole_file: Default::default(),
         }
     }
 
@@ -136,6 +144,14 @@ impl Redactor {
                     .collect()
             })
             .unwrap_or_default();
+        let tokens = self.tokens_of(file);
+        let from = tokens.partition_point(|s| s.end <= shown.start);
+        out.extend(
+            tokens[from..]
+                .iter()
+                .take_while(|s| s.start < shown.end)
+                .copied(),
+        );
         let lo = file.clamp(shown.start.saturating_sub(DETECT_MARGIN).max(line.start));
         let hi = file.clamp(shown.end.saturating_add(DETECT_MARGIN).min(line.end));
         let around = &file.text[lo..hi.max(lo)];
@@ -155,6 +171,23 @@ impl Redactor {
             .map(|s| Span::new(s.start.max(shown.start), s.end.min(shown.end)))
             .filter(|s| s.start < s.end)
             .collect()
+    }
+}
+
+impl Redactor {
+    /// The known-format tokens of `file`'s whole text (sorted, merged), computed once.
+    fn tokens_of(&self, file: &SourceFile) -> std::sync::Arc<Vec<Span>> {
+        let mut cache = self.whole_file.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = cache.get(&file.display_path) {
+            return std::sync::Arc::clone(t);
+        }
+        let found = crate::model::secret::find_tokens(&file.text)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let t = std::sync::Arc::new(merge(found));
+        cache.insert(file.display_path.clone(), std::sync::Arc::clone(&t));
+        t
     }
 }
 
@@ -210,6 +243,22 @@ mod tests {
             r.text("Service `web` has no limit"),
             "Service `web` has no limit"
         );
+    }
+
+    #[test]
+    fn a_key_body_line_is_masked_by_the_whole_file_scan() {
+        let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun";
+        let text = format!(
+            "key: |\n  -----BEGIN RSA PRIVATE KEY-----\n  {body}\n  -----END RSA PRIVATE KEY-----\nimage: x\n"
+        );
+        let file = SourceFile::in_memory("k.yaml", Format::Kubernetes, text);
+        let r = Redactor::detectors_only();
+        let line = file.line_span(3);
+        // The line alone says nothing; the block it is part of does.
+        assert!(find_in_text(file.slice(line)).is_empty());
+        let spans = r.on_line(&file, line, line);
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        assert!(file.slice(spans[0]).contains(body));
     }
 
     #[test]
