@@ -10,7 +10,11 @@
 //!   value, a parse error echoing it upper-cased);
 //! - the detectors of [`crate::model::secret`] (token formats in any case, URL passwords,
 //!   secret-named assignments) run over every message and every source line an output shows,
-//!   so a secret no rule reported — its rule off, its file unparsable — is still not printed.
+//!   so a secret no rule reported — its rule off, its file unparsable — is still not printed;
+//! - the known-format tokens of every file the report draws from (findings, related
+//!   locations, errors, the graph's layers), wherever their text reappears: a Compose service
+//!   named after a token (`xgithub_pat_…`, no word boundary for a detector) must not print it
+//!   in `plumbline graph`, where no rule ran.
 //!
 //! A mask never gives the secret's length away and never swallows what surrounds it (a
 //! closing quote stays): it is [`mask_secret`]'s fixed-width form, the same text rule messages
@@ -74,6 +78,45 @@ impl Redactor {
         for list in spans.values_mut() {
             *list = merge(std::mem::take(list));
         }
+        // Every file the report draws from, once, with its tokens found over its whole text.
+        let mut files: HashMap<String, std::sync::Arc<SourceFile>> = HashMap::new();
+        let mut note = |f: &std::sync::Arc<SourceFile>| {
+            if !files.contains_key(&f.display_path) {
+                files.insert(f.display_path.clone(), std::sync::Arc::clone(f));
+            }
+        };
+        for f in &report.findings {
+            note(&f.location.file);
+            f.related.iter().for_each(|r| note(&r.location.file));
+        }
+        for e in &report.errors {
+            if let Some((f, _)) = &e.location {
+                note(f);
+            }
+        }
+        if let Some(g) = &report.graph {
+            for l in &g.layers {
+                note(&l.at.file);
+                l.env.iter().for_each(|e| note(&e.at.file));
+                if let Some(i) = &l.image {
+                    note(&i.at.file);
+                }
+            }
+        }
+        let mut whole_file: HashMap<String, std::sync::Arc<Vec<Span>>> = HashMap::new();
+        for (path, file) in files {
+            let found: Vec<Span> = crate::model::secret::find_tokens(&file.text)
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect();
+            texts.extend(
+                found
+                    .iter()
+                    .map(|s| file.slice(*s).to_ascii_lowercase())
+                    .filter(|t| t.chars().count() >= MIN_KNOWN_CHARS),
+            );
+            whole_file.insert(path, std::sync::Arc::new(merge(found)));
+        }
         texts.sort();
         texts.dedup();
         let known = (!texts.is_empty())
@@ -88,7 +131,7 @@ impl Redactor {
         Redactor {
             spans,
             known,
-            whole_file: Default::default(),
+            whole_file: std::sync::Mutex::new(whole_file),
         }
     }
 
