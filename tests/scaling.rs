@@ -84,13 +84,21 @@ fn outputs(report: &Report) -> Duration {
     .0
 }
 
-fn assert_ratio(name: &str, n: usize, small: Duration, large: Duration) {
-    let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
-    eprintln!("{name}: n={n} {small:?}, 2n {large:?}, ratio {ratio:.2}");
-    assert!(
-        ratio <= MAX_RATIO,
-        "{name}: doubling the input from {n} multiplied the time by {ratio:.2} ({small:?} → {large:?})"
-    );
+/// Measures size `n` and `2n` with `time` and asserts the ratio. A ratio over the limit is
+/// measured once more (a build on the other core can disturb even CPU time): linear work
+/// passes the second time, quadratic work fails both.
+fn assert_ratio(name: &str, n: usize, time: &dyn Fn(usize) -> Duration) {
+    let mut best = f64::INFINITY;
+    for _ in 0..2 {
+        let (small, large) = (time(n), time(2 * n));
+        let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+        eprintln!("{name}: n={n} {small:?}, 2n {large:?}, ratio {ratio:.2}");
+        best = best.min(ratio);
+        if best <= MAX_RATIO {
+            return;
+        }
+    }
+    panic!("{name}: doubling the input from {n} multiplied the time by {best:.2}");
 }
 
 /// Checks input of size `n` and `2n` (best of three runs each, the least disturbed by other
@@ -104,22 +112,12 @@ fn assert_near_linear(name: &str, n: usize, m: usize, make: &dyn Fn(usize) -> Fi
         let files = make(n);
         (0..3).map(|_| check(&files).0).min().unwrap()
     };
-    assert_ratio(
-        &format!("{name} (check)"),
-        n,
-        best_check(n),
-        best_check(2 * n),
-    );
+    assert_ratio(&format!("{name} (check)"), n, &best_check);
     let best_outputs = |n: usize| {
         let (_, report, _dir) = check(&make(n));
         (0..2).map(|_| outputs(&report)).min().unwrap()
     };
-    assert_ratio(
-        &format!("{name} (outputs)"),
-        m,
-        best_outputs(m),
-        best_outputs(2 * m),
-    );
+    assert_ratio(&format!("{name} (outputs)"), m, &best_outputs);
 }
 
 fn compose_env_and_secret_refs(n: usize) -> Files {
@@ -229,7 +227,7 @@ fn every_stage_grows_near_linearly() {
     assert_near_linear("kubernetes workloads", 1000, 250, &kubernetes_workloads);
     assert_near_linear(
         "compose services and their Dockerfiles (graph)",
-        400,
+        1000,
         100,
         &compose_services_and_dockerfiles,
     );
@@ -240,5 +238,5 @@ fn every_stage_grows_near_linearly() {
         &dockerfile_instructions,
     );
     assert_near_linear("terraform variables", 1500, 300, &terraform_variables);
-    assert_near_linear("bicep params", 4000, 600, &bicep_params);
+    assert_near_linear("bicep params", 10_000, 600, &bicep_params);
 }
