@@ -109,8 +109,38 @@ def main():
         put("pipeline", b"\x00" + docker[i] + b"\0\x02" + compose[i], counts, 2 * args.max_per_target)
     for i in range(min(len(values), len(templates), 200)):
         put("pipeline", b"\x06" + values[i] + b"\0\x08" + templates[i], counts, 2 * args.max_per_target)
+    # Pipeline: hostile names (a name byte past NAMES takes the record's first line as the
+    # name) and secrets of every detector, for the output invariants.
+    for seed in hostile_pipeline_seeds():
+        put("pipeline", seed, counts, 3 * args.max_per_target)
     for t, n in sorted(counts.items()):
         print(f"{t}: {n} seeds")
+
+
+def hostile_pipeline_seeds():
+    names = [
+        "a\n::error title=x::pwn/Dockerfile", "b\r\n::add-mask::x/compose.yaml",
+        "c\x1b]0;t\x07/Dockerfile", "d\u202e/x.tf", "C:/Dockerfile", "\\x.dockerfile",
+        "e\u2028f/k.yaml", "g\x9b2J/Dockerfile", "h\ufffe\uffff/main.bicep",
+    ]
+    tokens = [
+        "AKIAZ7Q2X4M9P3L8K6J5", "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6",
+        "npm_" + "Zq81" * 9, "xoxb-1234567890-abcdefghijkl", "AIza" + "Xy9" * 11 + "Qw",
+        "sk_live_" + "Ab1" * 8, "github_pat_" + "a1B2" * 20 + "xy",
+    ]
+    bodies = [
+        "FROM alpine:3.19\nADD https://u:S3cretPassw0rd@h/x.tgz /x\n{t}\nENV API_TOKEN={t}\n",
+        "services:\n  \"w\\n::error::x{t}\":\n    image: nginx:latest\n    environment:\n      PASSWORD: {t}\n",
+        "variable \"db_password\" {{\n  default = \"{t}\"\n}}\nresource \"docker_container\" \"c\" {{\n  image = \"nginx:latest\"\n}}\n",
+        "param adminPassword string = '{t}'\n",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"p\\e[2J\\u202e\"\nspec:\n  containers:\n    - name: c\n      image: nginx:latest\n      env:\n        - name: TOKEN\n          value: {t}\n",
+    ]
+    for i, name in enumerate(names):
+        t = tokens[i % len(tokens)]
+        body = bodies[i % len(bodies)].format(t=t)
+        yield b"\xff" + name.encode("utf-8", "surrogatepass") + b"\n" + body.encode()
+        # The same body under a chosen name, beside a hostile one.
+        yield bytes([i % 14]) + body.encode() + b"\0\xff" + name.encode() + b"\n" + body.encode()
 
 
 if __name__ == "__main__":

@@ -203,12 +203,7 @@ pub struct CheckArgs {
     pub statistics: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum GraphFormat {
-    Text,
-    Json,
-    Dot,
-}
+pub use crate::report::graph::GraphFormat;
 
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
@@ -320,8 +315,11 @@ fn baseline(args: BaselineArgs) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let b = Baseline::of(&report.findings);
-    if let Err(e) = crate::source::write::write(&args.output, b.to_json().as_bytes()) {
+    if refuse_checked_input(&args.output, &report) {
+        return EXIT_ERROR;
+    }
+    let (b, json) = report::baseline_json(&report);
+    if let Err(e) = crate::source::write::write(&args.output, json.as_bytes()) {
         eprintln!(
             "plumbline: error: cannot write {}: {e}",
             args.output.display()
@@ -363,40 +361,34 @@ fn graph(args: GraphArgs) -> i32 {
         graph_only: true,
         ..Options::default()
     };
-    let report = match engine::check(&opts) {
+    let mut report = match engine::check(&opts) {
         Ok(r) => r,
         Err(message) => {
             usage_error(&message);
             return EXIT_ERROR;
         }
     };
-    for e in &report.errors {
-        eprintln!("plumbline: {}: {}", e.path, e.message);
-    }
-    let mut g = report.graph.unwrap_or_default();
+    let _ = report::write_error_lines(&report, &mut std::io::stderr().lock());
     if let Some(env) = &args.env {
+        let g = report.graph.take().unwrap_or_default();
         let known = g.environments();
         if !known.contains(&env.as_str()) {
-            eprintln!(
-                "plumbline: error: no environment `{env}` here (environments: {})",
+            usage_error(&format!(
+                "no environment `{env}` here (environments: {})",
                 if known.is_empty() {
                     "none".to_string()
                 } else {
                     known.join(", ")
                 }
-            );
+            ));
             return EXIT_ERROR;
         }
-        g = g.in_environment(env);
+        report.graph = Some(g.in_environment(env));
     }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
-    let written = match args.format {
-        GraphFormat::Text => crate::report::graph::text(&g, &mut w),
-        GraphFormat::Json => crate::report::graph::json(&g, &mut w),
-        GraphFormat::Dot => crate::report::graph::dot(&g, &mut w),
-    }
-    .and_then(|()| w.flush());
+    let written =
+        crate::report::graph::write(&report, args.format, &mut w).and_then(|()| w.flush());
     match written {
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
@@ -431,6 +423,21 @@ fn init(force: bool) -> i32 {
     }
 }
 
+/// Says so and returns true when `output` is one of the files the run checked: plumbline
+/// never writes to the files it checks.
+fn refuse_checked_input(output: &std::path::Path, report: &engine::Report) -> bool {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let checked: Vec<String> = report.checked.iter().map(|(p, _)| p.clone()).collect();
+    let refused = crate::source::write::is_checked_input(output, &checked, &cwd);
+    if refused {
+        eprintln!(
+            "plumbline: error: refusing to write to {}: it is one of the files this run checked",
+            output.display()
+        );
+    }
+    refused
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
@@ -460,6 +467,11 @@ fn check(args: CheckArgs) -> i32 {
         Err(code) => return code,
     };
 
+    if let Some(out) = &args.output
+        && refuse_checked_input(out, &report)
+    {
+        return EXIT_ERROR;
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         Color::Always => true,
@@ -467,20 +479,34 @@ fn check(args: CheckArgs) -> i32 {
         Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let threshold = args.fail_on.threshold();
+    // GitHub shows 10 annotations per level on the diff; the job summary can show them all.
+    let step_summary = (args.format == OutputFormat::Github)
+        .then(|| std::env::var_os("GITHUB_STEP_SUMMARY"))
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
     let ropts = ReportOptions {
         color,
         fail_on: threshold,
         sarif_root: args.sarif_root,
+        github_step_summary: step_summary.is_some(),
     };
+    if let Some(path) = &step_summary {
+        let table = report::github_step_summary(&report);
+        if let Err(e) = crate::source::write::append(path, table.as_bytes()) {
+            eprintln!(
+                "plumbline: warning: cannot write the step summary {}: {e}",
+                path.display()
+            );
+        }
+    }
     if args.statistics {
         if !matches!(args.format, OutputFormat::Human | OutputFormat::Json) {
             usage_error("--statistics prints text, or JSON with --format json");
             return EXIT_ERROR;
         }
         // The files that could not be checked are still said, on standard error.
-        for e in &report.errors {
-            eprintln!("plumbline: {}: {}", e.path, e.message);
-        }
+        let _ = report::write_error_lines(&report, &mut std::io::stderr().lock());
     }
     let emit = |w: &mut dyn Write| {
         if args.statistics {
@@ -631,8 +657,11 @@ fn print_or_pipe(s: &str) -> i32 {
 
 /// Says a run-stopping error, each of its lines as one error (a config with several mistakes
 /// says them all).
+/// The message may quote a file (a config's keys and values, a stranger's): each line goes
+/// through [`report::safe_text`], so no secret is printed and nothing starts a workflow
+/// command.
 fn usage_error(message: &str) {
     for line in message.lines() {
-        eprintln!("plumbline: error: {line}");
+        eprintln!("plumbline: error: {}", report::safe_text(line));
     }
 }

@@ -2,7 +2,8 @@
 //! which Helm environments are production, and explicit service links for the graph.
 //!
 //! A file is governed by the nearest `.plumbline.toml` found by walking up from its
-//! directory, or by the one file given with `--config`. Mistakes in a config are errors with
+//! directory to the repository root (the nearest directory with `.git`; without one, the
+//! file-system boundary), or by the one file given with `--config`. Mistakes in a config are errors with
 //! the file, line and column — an unknown key or a misspelt rule id silently ignored would
 //! leave a team believing a rule is off (or on) when it is not.
 
@@ -119,12 +120,29 @@ pub struct ServiceLink {
     pub not: Vec<String>,
 }
 
-/// Errors in the order of their place in the file, each once, one per line.
+/// Errors in the order of their place in the file, each once, one per line: a key or value
+/// quoted from the file cannot break its line ([`one_line`]).
 fn joined(errs: &mut [(usize, String)]) -> String {
     errs.sort();
-    let mut out: Vec<&str> = errs.iter().map(|(_, e)| e.as_str()).collect();
+    let mut out: Vec<String> = errs.iter().map(|(_, e)| one_line(e)).collect();
     out.dedup();
     out.join("\n")
+}
+
+/// `s` with its line breaks, control and format characters (bidi controls among them)
+/// written as escapes (`\n`, `\u{202e}`), so that a message quoting a config stays one line:
+/// the messages of a config are said one per line.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let format = matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}');
+        if c.is_control() || format {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The keys a config may hold, by the path of the table they are in (`*`: any name, as
@@ -516,6 +534,8 @@ impl Resolver {
                     c
                 }
             }
+        } else if crate::source::project::config_search_ends_at(dir) {
+            Arc::clone(&self.default)
         } else {
             match dir.parent() {
                 Some(parent) => self.for_dir(parent)?,

@@ -170,7 +170,9 @@ pub fn shorten_message(message: &str) -> Option<String> {
     (out != message).then_some(out)
 }
 
-/// Shows a secret as its first few characters followed by a mask, never in full.
+/// Shows a secret as its first few characters followed by a fixed mask, never in full nor its
+/// length: four characters of a secret longer than 8 (often a format's prefix: `ghp_`,
+/// `AKIA`), one of a shorter one. Messages and frames use the same mask for the same secret.
 pub fn mask_secret(value: &str) -> String {
     let shown: String = value
         .chars()
@@ -181,6 +183,9 @@ pub fn mask_secret(value: &str) -> String {
 
 /// Replaces the characters of every secret span in `text` (a slice of the file starting at
 /// byte `base`) with `*`, keeping a short prefix and the byte length, so spans stay aligned.
+/// Only fingerprints use it (they hash the result, so it never reaches an output, and changing
+/// it would change every recorded baseline); what outputs show goes through the report's
+/// redaction pass (`crate::report::redact`), whose masks do not give the length away.
 pub fn redact(text: &str, base: usize, secrets: &[Span]) -> String {
     if secrets.is_empty() {
         return text.to_string();

@@ -6,7 +6,8 @@
 //! Each target takes arbitrary bytes. The parser targets decode them as UTF-8 (lossily: the
 //! engine refuses non-UTF-8 files before any parser sees them) and drive one parser and the
 //! builder of its documents; the `pipeline` target runs the whole engine, rules and every
-//! output format on several files with chosen or arbitrary names.
+//! output format (the graph's included) on several files with chosen or arbitrary names, and
+//! asserts what every output promises whatever the input ([`assert_output_invariants`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -216,7 +217,9 @@ pub fn pipeline_target(data: &[u8]) {
             Some(n) => (n.to_string(), rest),
             None => {
                 let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
-                let name = String::from_utf8_lossy(&rest[..end]).replace(['\\', ':'], "_");
+                // Backslashes, colons and control characters are kept: outputs must cope with
+                // `C:`, `\\x` and `a\n::error::` as names on Linux.
+                let name = String::from_utf8_lossy(&rest[..end]).into_owned();
                 let name = name.trim_start_matches('/').replace("..", "_");
                 let name = if name.is_empty() {
                     "unnamed".into()
@@ -232,24 +235,132 @@ pub fn pipeline_target(data: &[u8]) {
         }
         sources.push((path, content.to_vec()));
     }
+    // Secrets a detector recognises in the contents, that no name holds (paths are shown as
+    // they are): none may be printed in full by any output.
+    let names: String = sources
+        .iter()
+        .map(|(p, _)| p.to_string_lossy().to_lowercase())
+        .collect();
+    let mut secrets: Vec<String> = Vec::new();
+    for (_, bytes) in &sources {
+        let text = String::from_utf8_lossy(bytes);
+        for (span, _) in crate::model::secret::find_tokens(&text) {
+            let t = text[span.start..span.end].to_lowercase();
+            if !names.contains(&t) && !secrets.contains(&t) {
+                secrets.push(t);
+            }
+        }
+    }
     let opts = Options {
         paths: vec![PathBuf::from(ROOT)],
         cwd: PathBuf::from(ROOT),
         report_unused_ignores: true,
         ..Options::default()
     };
-    let report = engine::check_sources(&opts, sources).expect("the default options are valid");
+    let report =
+        engine::check_sources(&opts, sources.clone()).expect("the default options are valid");
     assert_report_invariants(&report);
     let ropts = ReportOptions::default();
     for format in OutputFormat::ALL {
         let mut out = Vec::new();
         report::write(&report, format, &ropts, &mut out).expect("writing to memory");
-        if format != OutputFormat::Human {
-            // Machine formats are UTF-8 whatever the input.
+        let text =
+            String::from_utf8(out).unwrap_or_else(|_| panic!("{format} output is not UTF-8"));
+        assert_output_invariants(format.as_str(), &text, &secrets);
+    }
+    let (_, baseline) = report::baseline_json(&report);
+    assert_output_invariants("baseline", &baseline, &secrets);
+    // The graph, as `plumbline graph` builds it.
+    let graph_opts = Options {
+        graph_only: true,
+        ..opts
+    };
+    let graph = engine::check_sources(&graph_opts, sources).expect("the default options are valid");
+    for (format, name) in [
+        (report::graph::GraphFormat::Text, "graph-text"),
+        (report::graph::GraphFormat::Json, "graph-json"),
+        (report::graph::GraphFormat::Dot, "graph-dot"),
+    ] {
+        let mut out = Vec::new();
+        report::graph::write(&graph, format, &mut out).expect("writing to memory");
+        let text = String::from_utf8(out).unwrap_or_else(|_| panic!("{name} output is not UTF-8"));
+        assert_output_invariants(name, &text, &secrets);
+    }
+    let mut errors = Vec::new();
+    report::write_error_lines(&graph, &mut errors).expect("writing to memory");
+    assert_output_invariants("graph-errors", &String::from_utf8_lossy(&errors), &secrets);
+}
+
+/// What every output promises whatever the files held (`format` names the output: a
+/// `--format`, `baseline`, `graph-text`, `graph-json`, `graph-dot`): no line begins a GitHub
+/// workflow command except the github format's own annotations; no raw control, bidi or
+/// separator character, nor a noncharacter XML cannot hold; JSON outputs parse, and SARIF's
+/// every artifact is a relative reference with a `uriBaseId`; none of `secrets` (lower-case)
+/// appears in any letter case. Shared by the `pipeline` target and `tests/hostile.rs`.
+pub fn assert_output_invariants(format: &str, text: &str, secrets: &[String]) {
+    for line in text.lines() {
+        if !line.starts_with("::") {
+            continue;
+        }
+        assert_eq!(
+            format, "github",
+            "a line starts a workflow command: {line:?}"
+        );
+        assert!(
+            ["::error ", "::warning ", "::notice "]
+                .iter()
+                .any(|c| line.starts_with(c)),
+            "{format}: not one of plumbline's annotations: {line:?}"
+        );
+    }
+    if let Some((i, c)) = text
+        .char_indices()
+        .find(|(_, c)| *c != '\n' && *c != '\t' && report::escape::is_unsafe(*c))
+    {
+        let from = text[..i].char_indices().rev().nth(60).map_or(0, |x| x.0);
+        panic!(
+            "{format}: raw U+{:04X} in {:?}",
+            c as u32,
+            &text[from..(i + c.len_utf8()).min(text.len())]
+        );
+    }
+    if !secrets.is_empty() {
+        let lower = text.to_lowercase();
+        for s in secrets {
             assert!(
-                std::str::from_utf8(&out).is_ok(),
-                "{format} output is not UTF-8"
+                !lower.contains(s.as_str()),
+                "{format}: secret `{s}` printed in full"
             );
         }
+    }
+    if matches!(format, "json" | "sarif" | "baseline" | "graph-json") {
+        let v: serde_json::Value = serde_json::from_str(text)
+            .unwrap_or_else(|e| panic!("{format} output is not JSON: {e}"));
+        if format == "sarif" {
+            assert_relative_artifacts(&v);
+        }
+    }
+}
+
+/// Every SARIF `artifactLocation` is a relative reference with a `uriBaseId`.
+fn assert_relative_artifacts(v: &serde_json::Value) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if let Some(a) = o.get("artifactLocation") {
+                let uri = a["uri"].as_str().unwrap_or_default();
+                assert_eq!(
+                    a["uriBaseId"].as_str(),
+                    Some("%SRCROOT%"),
+                    "SARIF artifact {uri} has no uriBaseId"
+                );
+                assert!(
+                    !uri.contains(':') && !uri.starts_with('/'),
+                    "SARIF artifact {uri} is not a relative reference"
+                );
+            }
+            o.values().for_each(assert_relative_artifacts);
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(assert_relative_artifacts),
+        _ => {}
     }
 }

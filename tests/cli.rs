@@ -286,7 +286,11 @@ fn compact_github_and_junit_formats() {
         dir.path(),
     ));
     let lines: Vec<&str> = github.lines().collect();
-    assert_eq!(lines.len(), 2, "{github}");
+    assert_eq!(lines.len(), 3, "{github}");
+    assert_eq!(
+        lines[2],
+        "plumbline: 2 error annotations, 0 warnings, 0 notices in 3 files."
+    );
     assert!(lines[0].starts_with("::error file=k8s/broken.yaml,line=5,col=3,"));
     assert!(
         lines[1].starts_with(

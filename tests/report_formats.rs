@@ -161,6 +161,7 @@ fn sample() -> Report {
         checked: Vec::new(),
         rules: vec![info_rule(), pin(), sec()],
         graph: None,
+        secret_spans: Vec::new(),
     }
 }
 
@@ -450,7 +451,13 @@ fn sarif_validates_and_maps_everything() {
 
 #[test]
 fn sarif_of_an_empty_run_validates() {
-    let v = json(&Report::default(), OutputFormat::Sarif);
+    let v = json(
+        &Report {
+            files_checked: 1,
+            ..Report::default()
+        },
+        OutputFormat::Sarif,
+    );
     assert_valid_sarif(&v);
     assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 0);
     assert!(
@@ -458,6 +465,15 @@ fn sarif_of_an_empty_run_validates() {
             .get("toolExecutionNotifications")
             .is_none()
     );
+    // A run that checked no file says so.
+    let v = json(&Report::default(), OutputFormat::Sarif);
+    assert_valid_sarif(&v);
+    let notes = v["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["descriptor"]["id"], "no-files-checked");
+    assert_eq!(notes[0]["level"], "warning");
 }
 
 #[test]
@@ -697,6 +713,7 @@ fn no_panics_on_odd_spans_and_text() {
             checked: Vec::new(),
             rules: vec![pin()],
             graph: None,
+            secret_spans: Vec::new(),
         };
         for format in [OutputFormat::Human, OutputFormat::Json, OutputFormat::Sarif] {
             let out = render(&report, format, false);

@@ -132,10 +132,17 @@ pub(super) fn gather(
             // from `loaded` too, but is not read again: its error is reported once.
             let tried: HashSet<PathBuf> = kept.iter().map(|(p, _)| absolute(p)).collect();
             push(read(kept), &mut loaded);
-            let siblings: Vec<PathBuf> = units::missing_siblings(&loaded)
-                .into_iter()
-                .filter(|p| !tried.contains(&absolute(p)))
-                .collect();
+            // The rest of a unit, less what `--exclude` or a config's `exclude` leaves out.
+            let excludes = discover::Excludes::new(&opts.paths, &opts.excludes);
+            let mut siblings: Vec<PathBuf> = Vec::new();
+            for p in units::missing_siblings(&loaded) {
+                if tried.contains(&absolute(&p)) || excludes.excludes(&p) {
+                    continue;
+                }
+                if !configs.for_file(&p)?.excludes(&absolute(&p), false) {
+                    siblings.push(p);
+                }
+            }
             if !siblings.is_empty() {
                 let more = siblings
                     .into_iter()

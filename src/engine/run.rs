@@ -196,6 +196,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
             && a.location.file.display_path == b.location.file.display_path
             && a.message == b.message
     });
+    let secret_spans = crate::outcome::secret_spans(&findings);
     let outcome = crate::suppress::apply(findings, &files, &active, opts.report_unused_ignores);
     let suppressed = outcome.suppressed;
     let mut findings = Vec::with_capacity(outcome.kept.len());
@@ -289,6 +290,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         },
         rules: active,
         graph: kept_graph,
+        secret_spans,
     })
 }
 

@@ -157,10 +157,10 @@ impl DeclaredCompose {
                     .collect();
                 for (f, written) in files.iter().zip(&env.compose) {
                     if !crate::source::read::is_regular_file(f) {
-                        missing.push(format!(
+                        missing.push(crate::config::one_line(&format!(
                             "{}: [environments.{name}] names the Compose file {written:?}, which does not exist",
                             config.path.display()
-                        ));
+                        )));
                     }
                 }
                 let Some((base, rest)) = files.split_first() else {
@@ -801,10 +801,10 @@ pub fn defined_environment(file: &SourceFile) -> Option<String> {
 /// The key that groups a Compose file with its base, override and variants (the base's path
 /// without the extension), and what the file is.
 fn compose_key(path: &Path) -> (PathBuf, ComposeRole) {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    // A name that is not UTF-8 pairs with nothing (its key is itself).
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return (path.to_path_buf(), ComposeRole::Base);
+    };
     let stem = name
         .strip_suffix(".yaml")
         .or_else(|| name.strip_suffix(".yml"))

@@ -70,6 +70,189 @@ pub fn find_tokens(text: &str) -> Vec<(Span, &'static str)> {
     out
 }
 
+/// The same token formats in any letter case: for text that is not a file's own (a parse
+/// error upper-cases the word it quotes, `GHP_…`), where a missed secret costs more than a
+/// masked word.
+static PATTERNS_ANY_CASE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    PATTERNS
+        .iter()
+        .map(|p| Regex::new(&format!("(?i){}", p.regex.as_str())).expect("token pattern compiles"))
+        .collect()
+});
+
+/// The byte ranges of known-format tokens in `text`, matched in any letter case (see
+/// [`PATTERNS_ANY_CASE`]).
+pub fn find_tokens_any_case(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    for re in PATTERNS_ANY_CASE.iter() {
+        for m in re.find_iter(text) {
+            if DOCUMENTED_EXAMPLES
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(m.as_str()))
+            {
+                continue;
+            }
+            let end = m.start() + m.as_str().trim_end().len();
+            out.push(Span::new(m.start(), end));
+        }
+    }
+    out
+}
+
+/// `name = value`, `name: value`, `"name": "value"`, Bicep's `param name type = value`: a
+/// name and the literal written after it on the same line.
+static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        concat!(
+            r#"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)["']?"#,
+            // A Bicep param's type.
+            r#"(?:[ \t]+(?:string|object|secureString|secureObject))?"#,
+            // `=` takes any value; `:` a quoted one, or a bare one after a blank (YAML), so
+            // `file.yaml:7:5` is not read as an assignment.
+            r#"(?:[ \t]*=[ \t]*(?:"(?P<dq1>(?:[^"\\\r\n]|\\.)*)"|'(?P<sq1>[^'\r\n]*)'|(?P<bare1>[^\s"'#,;{}\[\]()]+))"#,
+            r#"|[ \t]*:[ \t]*(?:"(?P<dq2>(?:[^"\\\r\n]|\\.)*)"|'(?P<sq2>[^'\r\n]*)')"#,
+            r#"|[ \t]*:[ \t]+(?P<bare2>[^\s"'#,;{}\[\]()]+))"#,
+        ),
+    )
+    .expect("compiles")
+});
+
+/// Every secret the detectors find in one line (or any short text) that is not a file's
+/// parsed structure: known-format tokens in any case, passwords in URLs, and literals
+/// assigned to a name that says it holds a secret (`password: hunter2`,
+/// `DB_PASSWORD="…"`, `param adminPassword string = '…'`). Spans cover the value only, never
+/// its quotes. Values already masked (`hunt****`), placeholders and references are left
+/// alone. The report's redaction pass runs this over every line and message it prints, so a
+/// secret no rule reported (its rule off, its file unparsable) is still not printed.
+pub fn find_in_text(text: &str) -> Vec<Span> {
+    // Most text holds nothing a detector could match: one pass over it for the words every
+    // match needs spares running the regexes (the report runs this on every message and
+    // every line it shows).
+    let (mut tokens, mut url, mut named) = (false, false, false);
+    for m in HINTS.find_iter(text) {
+        match HINT_WORDS[m.pattern().as_usize()].1 {
+            Hint::Token => tokens = true,
+            Hint::Url => url = true,
+            Hint::Name => named = true,
+        }
+    }
+    let mut out = if tokens {
+        find_tokens_any_case(text)
+    } else {
+        Vec::new()
+    };
+    if !url {
+        return find_named(text, named, out);
+    }
+    for c in URL_USERINFO.captures_iter(text) {
+        if let Some(m) = c.get(1)
+            && !is_placeholder(m.as_str())
+            && !m.as_str().contains("****")
+        {
+            out.push(Span::new(m.start(), m.end()));
+        }
+    }
+    find_named(text, named, out)
+}
+
+/// What a hint word says may be in a text.
+#[derive(Clone, Copy)]
+enum Hint {
+    Token,
+    Url,
+    Name,
+}
+
+/// Words one of which every detector's match holds (in any case): token prefixes, a URL's
+/// `://`, and the words of every secret name [`is_secret_name`] accepts.
+const HINT_WORDS: &[(&str, Hint)] = &[
+    ("akia", Hint::Token),
+    ("asia", Hint::Token),
+    ("abia", Hint::Token),
+    ("acca", Hint::Token),
+    ("gh", Hint::Token),
+    ("github_pat", Hint::Token),
+    ("npm_", Hint::Token),
+    ("xox", Hint::Token),
+    ("accountkey=", Hint::Token),
+    ("aiza", Hint::Token),
+    ("_live_", Hint::Token),
+    ("-----begin", Hint::Token),
+    ("://", Hint::Url),
+    ("pass", Hint::Name),
+    ("secret", Hint::Name),
+    ("token", Hint::Name),
+    ("key", Hint::Name),
+    ("credential", Hint::Name),
+    ("pwd", Hint::Name),
+    ("conn", Hint::Name),
+];
+
+static HINTS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(HINT_WORDS.iter().map(|(w, _)| w))
+        .expect("hint words compile")
+});
+
+/// [`find_in_text`]'s secret-named assignments, added to `out` (sorted, without duplicates).
+fn find_named(text: &str, named: bool, mut out: Vec<Span>) -> Vec<Span> {
+    if !named {
+        out.sort();
+        out.dedup();
+        return out;
+    }
+    for c in ASSIGNMENT.captures_iter(text) {
+        let (Some(name), Some(value)) = (
+            c.name("name"),
+            ["dq1", "sq1", "bare1", "dq2", "sq2", "bare2"]
+                .iter()
+                .find_map(|g| c.name(g)),
+        ) else {
+            continue;
+        };
+        let v = value.as_str();
+        let bare = c.name("bare1").or(c.name("bare2")).is_some();
+        // A bare dotted path or call (`data.x.token`, `account.listKeys()`) is a reference in
+        // HCL and Bicep, not a literal.
+        let reference = bare
+            && (text[value.end()..].starts_with(['(', '[', '.'])
+                || v.contains('.')
+                    && v.split('.').all(|w| {
+                        w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                            && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    }));
+        if value.is_empty()
+            || reference
+            || !is_secret_name(name.as_str())
+            || is_reference_name(name.as_str())
+            || is_placeholder(v)
+            || v.contains("****")
+            || v.starts_with("secretKeyRef")
+        {
+            continue;
+        }
+        out.push(Span::new(value.start(), value.end()));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Names of settings that point at a secret kept elsewhere (`existingSecret`,
+/// `passwordSecretKey`, `secretName`, `tokenRef`) rather than hold one.
+fn is_reference_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase().replace(['-', '_', '.'], "");
+    lower.starts_with("existing")
+        || lower.ends_with("ref")
+        || lower.ends_with("secretkey") && lower != "secretkey" && !lower.ends_with("awssecretkey")
+        || lower.ends_with("passwordkey")
+        || lower.ends_with("tokenkey")
+        || lower.ends_with("secretname")
+        || lower.ends_with("secrets")
+        || lower.ends_with("keyname")
+}
+
 /// Whether `text` holds a known-format token (rules that judge by key name leave those to
 /// this rule, so one secret gives one finding).
 pub fn contains_token(text: &str) -> bool {
@@ -273,6 +456,48 @@ mod tests {
             "task_exec_secret_arns",
         ] {
             assert!(!is_secret_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn text_detectors_find_every_kind_in_any_case() {
+        let pat = format!("github_pat_{}", "a1B2".repeat(20) + "xy");
+        for (text, secret) in [
+            (
+                format!("unknown instruction `{}`", pat.to_uppercase()),
+                pat.to_uppercase(),
+            ),
+            (
+                "x AKIAZ7Q2X4M9P3L8K6J5 y".to_string(),
+                "AKIAZ7Q2X4M9P3L8K6J5".into(),
+            ),
+            ("ADD https://u:s3cr3tPass@h/x".into(), "s3cr3tPass".into()),
+            ("ENV DB_PASSWORD=Qw3rtyUi0p".into(), "Qw3rtyUi0p".into()),
+            ("  password: \"Qw3rty'Ui0p\"".into(), "Qw3rty'Ui0p".into()),
+            (
+                "param adminPassword string = 'S3cret!'".into(),
+                "S3cret!".into(),
+            ),
+        ] {
+            let found = find_in_text(&text);
+            assert!(
+                found.iter().any(|s| text[s.start..s.end] == secret),
+                "{text}: {found:?}"
+            );
+        }
+        for clean in [
+            "file.secret.yaml:7:5",
+            "token = data.google_client_config.provider.access_token",
+            "output key string = account.listKeys().keys[0].value",
+            "existingSecret: my-secret",
+            "password: ${DB_PASSWORD}",
+            "`ENV PASSWORD=hunt****`",
+        ] {
+            assert!(
+                find_in_text(clean).is_empty(),
+                "{clean}: {:?}",
+                find_in_text(clean)
+            );
         }
     }
 

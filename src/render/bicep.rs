@@ -30,6 +30,16 @@ pub struct Document {
     pub file: Option<Arc<SourceFile>>,
     pub statements: Vec<Statement>,
     pub param_files: Vec<ParamFile>,
+    /// The first `param` and the first `var` statement of each name, built on first use:
+    /// rules look names up for every reference, and a linear search per reference made a
+    /// template of n params and n outputs cost n².
+    names: std::sync::OnceLock<Names>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Names {
+    params: std::collections::HashMap<String, usize>,
+    vars: std::collections::HashMap<String, usize>,
 }
 
 /// A `.bicepparam` file's values for the template's params.
@@ -67,6 +77,7 @@ pub fn build(
         file: Some(Arc::clone(main.0)),
         statements: main.1.statements.clone(),
         param_files,
+        names: std::sync::OnceLock::new(),
     }
 }
 
@@ -122,15 +133,44 @@ impl Document {
         })
     }
 
-    pub fn param(&self, name: &str) -> Option<Param<'_>> {
-        self.params().find(|p| p.name.name == name)
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut names = Names::default();
+            for (i, s) in self.statements.iter().enumerate() {
+                match &s.kind {
+                    StmtKind::Param { name, .. } => {
+                        names.params.entry(name.name.clone()).or_insert(i);
+                    }
+                    StmtKind::Var { name, .. } => {
+                        names.vars.entry(name.name.clone()).or_insert(i);
+                    }
+                    _ => {}
+                }
+            }
+            names
+        })
     }
 
-    fn var(&self, name: &str) -> Option<(&Ident, &Expr)> {
-        self.statements.iter().find_map(|s| match &s.kind {
-            StmtKind::Var { name: n, value } if n.name == name => Some((n, value)),
+    pub fn param(&self, name: &str) -> Option<Param<'_>> {
+        let s = self.statements.get(*self.names().params.get(name)?)?;
+        match &s.kind {
+            StmtKind::Param { name, ty, value } => Some(Param {
+                stmt: s,
+                name,
+                ty: ty.as_ref(),
+                default: value.as_ref(),
+            }),
             _ => None,
-        })
+        }
+    }
+
+    /// The first `var` of this name and its value.
+    pub fn var(&self, name: &str) -> Option<(&Ident, &Expr)> {
+        let s = self.statements.get(*self.names().vars.get(name)?)?;
+        match &s.kind {
+            StmtKind::Var { name: n, value } => Some((n, value)),
+            _ => None,
+        }
     }
 
     /// Resources declared in the template (not `existing` ones unless asked).

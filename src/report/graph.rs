@@ -1,14 +1,46 @@
 //! `plumbline graph`: the services, where each fact comes from, and why layers were linked,
 //! as text for people, JSON for scripts, or Graphviz DOT for a picture (`dot -Tsvg`).
+//!
+//! Every string here comes from files (names, images, paths, reasons quoting them), so each
+//! goes through the report's redaction pass, and through its escaping: one field per line in
+//! text and DOT, `\uXXXX` escapes in JSON.
 
 use std::fmt::Write as _;
 use std::io;
 
 use serde_json::json;
 
+use super::escape::{inline, write_json};
+use super::redact::Redactor;
+use crate::engine::Report;
 use crate::graph::Graph;
 use crate::model::layer::{Layer, port_list};
 use crate::source::Origin;
+
+/// The formats of `plumbline graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Text,
+    Json,
+    Dot,
+}
+
+/// Writes the graph of `report` (empty when it has none) in `format`, redacted and escaped.
+pub fn write(report: &Report, format: GraphFormat, out: &mut dyn io::Write) -> io::Result<()> {
+    let redactor = Redactor::of(report);
+    let empty = Graph::default();
+    let g = report.graph.as_ref().unwrap_or(&empty);
+    match format {
+        GraphFormat::Text => text(g, &redactor, out),
+        GraphFormat::Json => json(g, &redactor, out),
+        GraphFormat::Dot => dot(g, &redactor, out),
+    }
+}
+
+/// A string from a file, made fit for a line of text output.
+fn clean(r: &Redactor, s: &str) -> String {
+    inline(&r.text(s)).into_owned()
+}
 
 fn at(o: &Origin) -> String {
     let lc = o.start();
@@ -58,19 +90,19 @@ fn facts(l: &Layer) -> Vec<String> {
     out
 }
 
-pub fn text(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
+fn text(g: &Graph, r: &Redactor, out: &mut dyn io::Write) -> io::Result<()> {
     let mut s = String::new();
     for svc in &g.services {
-        let _ = writeln!(s, "service {}", svc.name);
+        let _ = writeln!(s, "service {}", clean(r, &svc.name));
         for (_, l) in g.layers_of(svc) {
-            let _ = writeln!(s, "  {}  ({})", l.title(), at(&l.at));
+            let _ = writeln!(s, "  {}  ({})", clean(r, &l.title()), clean(r, &at(&l.at)));
             let f = facts(l);
             if !f.is_empty() {
-                let _ = writeln!(s, "      {}", f.join("; "));
+                let _ = writeln!(s, "      {}", clean(r, &f.join("; ")));
             }
         }
         for link in g.links.iter().filter(|k| svc.layers.contains(&k.a)) {
-            let _ = writeln!(s, "    linked: {}", link.reason);
+            let _ = writeln!(s, "    linked: {}", clean(r, &link.reason));
         }
         s.push('\n');
     }
@@ -82,9 +114,9 @@ pub fn text(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
             let _ = writeln!(
                 s,
                 "  {}: {} ({}); settle it with [services.<name>] in .plumbline.toml",
-                g.layers[a.layer].title(),
-                a.reason,
-                candidates.join(", ")
+                clean(r, &g.layers[a.layer].title()),
+                clean(r, &a.reason),
+                clean(r, &candidates.join(", "))
             );
         }
     }
@@ -101,7 +133,7 @@ pub fn text(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
     out.write_all(s.as_bytes())
 }
 
-pub fn json(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
+fn json(g: &Graph, r: &Redactor, out: &mut dyn io::Write) -> io::Result<()> {
     let loc = |o: &Origin| {
         let lc = o.start();
         json!({"path": o.file.display_path, "line": lc.line, "column": lc.column})
@@ -132,8 +164,22 @@ pub fn json(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
         })).collect::<Vec<_>>(),
         "ambiguous": g.ambiguous.iter().map(|a| json!({"layer": a.layer, "candidates": a.candidates, "reason": a.reason})).collect::<Vec<_>>(),
     });
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    write_json(&redact_json(doc, r), out)
+}
+
+/// Every string of a JSON value (keys included) through the redaction pass.
+fn redact_json(v: serde_json::Value, r: &Redactor) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(r.string(&s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(|x| redact_json(x, r)).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, x)| (r.string(&k), redact_json(x, r)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn dot_escape(s: &str) -> String {
@@ -142,7 +188,8 @@ fn dot_escape(s: &str) -> String {
 
 /// Graphviz: a box per service holding its layers; solid edges are links (labelled with
 /// their evidence), dashed red edges are links left out as ambiguous.
-pub fn dot(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
+fn dot(g: &Graph, r: &Redactor, out: &mut dyn io::Write) -> io::Result<()> {
+    let dot_escape = |s: &str| dot_escape(&clean(r, s));
     let mut s = String::from(
         "digraph plumbline {\n  rankdir=LR;\n  compound=true;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f7f7f7\", fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=8, color=\"#555555\"];\n",
     );
@@ -176,7 +223,7 @@ pub fn dot(g: &Graph, out: &mut dyn io::Write) -> io::Result<()> {
             "  l{} -> l{} [dir=none, label=\"{}\"];",
             k.a,
             k.b,
-            dot_escape(&short_reason(&k.reason))
+            dot_escape(&short_reason(&r.string(&k.reason)))
         );
     }
     for a in &g.ambiguous {

@@ -8,7 +8,6 @@
 //! column numbers in the frame still come from the real file, so a 10 MB file or a 1 MB
 //! single line costs a few hundred bytes of output.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -19,9 +18,11 @@ use miette::{
 };
 use rayon::prelude::*;
 
+use super::escape::{REPLACEMENT, is_unsafe};
+use super::redact::{Redactor, mask};
 use super::{Counts, ReportOptions, error_kind};
 use crate::engine::{ErrorKind, FileError, Report};
-use crate::finding::{Finding, Severity, redact};
+use crate::finding::{Finding, Severity};
 use crate::source::{SourceFile, Span};
 
 /// Lines of context shown above and below the spans.
@@ -47,6 +48,7 @@ const ELLIPSIS: &str = "…";
 
 pub(super) fn write(
     report: &Report,
+    redactor: &Redactor,
     opts: &ReportOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
@@ -61,28 +63,15 @@ pub(super) fn write(
         .with_context_lines(CONTEXT_LINES)
         .without_syntax_highlighting();
 
-    // Every secret span known in each file: a frame shows context lines, which may hold a
-    // secret another finding flagged.
-    let mut secrets: BTreeMap<&str, Vec<Span>> = BTreeMap::new();
-    for f in &report.findings {
-        secrets
-            .entry(f.location.file.display_path.as_str())
-            .or_default()
-            .extend(f.secrets.iter().copied());
-    }
-    let secrets_in = |file: &SourceFile| {
-        secrets
-            .get(file.display_path.as_str())
-            .map_or(&[][..], Vec::as_slice)
-    };
-
+    // A frame shows context lines, which may hold a secret another finding flagged (reported
+    // or not) or one no rule did: the redactor knows both.
     // Frames are rendered in parallel (on a repository with thousands of findings this was
     // the longest serial step of a run) and written in order.
     let frames: Vec<String> = report
         .findings
         .par_iter()
         .map(|f| {
-            render(&handler, &finding_diagnostic(f, &secrets_in), || {
+            render(&handler, &finding_diagnostic(f, redactor), || {
                 plain_finding(f)
             })
         })
@@ -98,7 +87,7 @@ pub(super) fn write(
                 if after_line {
                     writeln!(out)?;
                 }
-                let diag = error_diagnostic(e, file, *span, secrets_in(file));
+                let diag = error_diagnostic(e, file, *span, redactor);
                 out.write_all(render(&handler, &diag, || plain_error(e)).as_bytes())?;
                 after_line = false;
             }
@@ -180,7 +169,9 @@ fn summary(report: &Report, opts: &ReportOptions) -> String {
         plural(report.files_checked, "file", "files"),
         plural(report.rules.len(), "rule", "rules")
     );
-    let mut s = if report.findings.is_empty() {
+    let mut s = if report.files_checked == 0 {
+        format!("{}.", super::NO_FILES)
+    } else if report.findings.is_empty() {
         format!("No findings {scope}.")
     } else {
         let mut parts = Vec::new();
@@ -310,16 +301,17 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Replaces characters that could drive a terminal (C0/C1 controls but tab and newline, bidi
-/// overrides) in text that comes from files: paths and messages. Text longer than
-/// [`MAX_TEXT_CHARS`] is cut: a message quoting a huge value must not flood the terminal.
+/// Replaces characters that could drive a terminal or start a line of their own (controls
+/// but tab, line breaks, bidi controls: see [`is_unsafe`]) in text that comes from files:
+/// paths and messages. Text longer than [`MAX_TEXT_CHARS`] is cut: a message quoting a huge
+/// value must not flood the terminal.
 fn sanitize(s: &str) -> String {
     let mut out: String = s
         .chars()
         .take(MAX_TEXT_CHARS)
         .map(|c| {
-            if c != '\n' && c != '\t' && is_unsafe(c) {
-                '\u{FFFD}'
+            if c != '\t' && is_unsafe(c) {
+                REPLACEMENT
             } else {
                 c
             }
@@ -329,10 +321,6 @@ fn sanitize(s: &str) -> String {
         out.push_str(ELLIPSIS);
     }
     out
-}
-
-fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// One miette frame: a finding, a related location shown apart, or a file error.
@@ -401,7 +389,7 @@ struct Mark {
     primary: bool,
 }
 
-fn finding_diagnostic<'s>(f: &Finding, secrets_in: &impl Fn(&SourceFile) -> &'s [Span]) -> Frame {
+fn finding_diagnostic(f: &Finding, redactor: &Redactor) -> Frame {
     let file = &f.location.file;
     let primary = Span::new(
         file.clamp(f.location.span.start),
@@ -436,7 +424,6 @@ fn finding_diagnostic<'s>(f: &Finding, secrets_in: &impl Fn(&SourceFile) -> &'s 
                 primary: false,
             });
         } else {
-            let secrets = secrets_in(&r.location.file);
             let (source, labels) = window_for(
                 &r.location.file,
                 &[Mark {
@@ -444,7 +431,7 @@ fn finding_diagnostic<'s>(f: &Finding, secrets_in: &impl Fn(&SourceFile) -> &'s 
                     label: None,
                     primary: true,
                 }],
-                secrets,
+                redactor,
             );
             apart.push(Frame {
                 message: format!("related: {}", sanitize(&r.message)),
@@ -458,7 +445,7 @@ fn finding_diagnostic<'s>(f: &Finding, secrets_in: &impl Fn(&SourceFile) -> &'s 
         }
     }
 
-    let (source, labels) = window_for(file, &marks, secrets_in(file));
+    let (source, labels) = window_for(file, &marks, redactor);
     Frame {
         message: sanitize(&f.message),
         code: Some(format!(
@@ -479,7 +466,12 @@ fn finding_diagnostic<'s>(f: &Finding, secrets_in: &impl Fn(&SourceFile) -> &'s 
     }
 }
 
-fn error_diagnostic(e: &FileError, file: &Arc<SourceFile>, span: Span, secrets: &[Span]) -> Frame {
+fn error_diagnostic(
+    e: &FileError,
+    file: &Arc<SourceFile>,
+    span: Span,
+    redactor: &Redactor,
+) -> Frame {
     let (source, labels) = window_for(
         file,
         &[Mark {
@@ -487,7 +479,7 @@ fn error_diagnostic(e: &FileError, file: &Arc<SourceFile>, span: Span, secrets: 
             label: None,
             primary: true,
         }],
-        secrets,
+        redactor,
     );
     Frame {
         message: sanitize(&e.message),
@@ -512,9 +504,9 @@ fn error_diagnostic(e: &FileError, file: &Arc<SourceFile>, span: Span, secrets: 
 fn window_for(
     file: &Arc<SourceFile>,
     marks: &[Mark],
-    secrets: &[Span],
+    redactor: &Redactor,
 ) -> (NamedSource<Window>, Vec<LabeledSpan>) {
-    let window = Window::new(file, marks, secrets);
+    let window = Window::new(file, marks, redactor);
     let labels = marks
         .iter()
         .map(|m| {
@@ -541,6 +533,10 @@ struct Window {
     file: Arc<SourceFile>,
     text: String,
     lines: Vec<WindowLine>,
+    /// `(window offset, file offset)` of each mark's start: a mark that starts inside a
+    /// masked secret is shown at the mask, but the frame's header still names its own line
+    /// and column.
+    anchors: Vec<(usize, usize)>,
 }
 
 #[derive(Debug)]
@@ -556,7 +552,7 @@ struct WindowLine {
 }
 
 impl Window {
-    fn new(file: &Arc<SourceFile>, marks: &[Mark], secrets: &[Span]) -> Window {
+    fn new(file: &Arc<SourceFile>, marks: &[Mark], redactor: &Redactor) -> Window {
         let total_lines = file.line_col(file.text.len()).line;
         let mut first = usize::MAX;
         let mut last = 0;
@@ -591,16 +587,26 @@ impl Window {
             if keep_start > src_start {
                 text.push_str(ELLIPSIS);
             }
-            let shown = redact(&file.text[keep_start..keep_end], keep_start, secrets);
-            let mut map = Vec::with_capacity(shown.len().min(KEPT_CHARS.max(MAX_LINE_CHARS)) + 1);
-            for (i, c) in shown.char_indices() {
-                map.push((keep_start + i, text.len()));
-                text.push(if c == '\t' || !is_unsafe(c) {
-                    c
-                } else {
-                    '\u{FFFD}'
-                });
+            // Secrets become a fixed-width mask; every file offset inside one maps to the
+            // mask's start.
+            let secrets = redactor.on_line(
+                file,
+                Span::new(src_start, src_end),
+                Span::new(keep_start, keep_end),
+            );
+            let mut map = Vec::with_capacity((keep_end - keep_start).min(MAX_LINE_CHARS) + 1);
+            let mut at = keep_start;
+            for s in secrets {
+                let (start, end) = (file.clamp(s.start).max(at), file.clamp(s.end));
+                if start >= end {
+                    continue;
+                }
+                push_shown(&file.text[at..start], at, &mut text, &mut map);
+                map.push((start, text.len()));
+                text.push_str(&safe(&mask(&file.text[start..end])));
+                at = end;
             }
+            push_shown(&file.text[at..keep_end], at, &mut text, &mut map);
             map.push((keep_end, text.len()));
             if keep_end < src_end {
                 text.push_str(ELLIPSIS);
@@ -612,11 +618,20 @@ impl Window {
                 map,
             });
         }
-        Window {
+        let mut window = Window {
             file: Arc::clone(file),
             text,
             lines,
-        }
+            anchors: Vec::new(),
+        };
+        window.anchors = marks
+            .iter()
+            .map(|m| {
+                let src = file.clamp(m.span.start);
+                (window.to_window(src), src)
+            })
+            .collect();
+        window
     }
 
     /// The window offset showing file offset `src` (clamped to the shown text).
@@ -651,6 +666,26 @@ impl Window {
     }
 }
 
+/// Appends `shown` (file text from offset `base`) to the window, made safe to print, and maps
+/// each of its characters.
+fn push_shown(shown: &str, base: usize, text: &mut String, map: &mut Vec<(usize, usize)>) {
+    for (i, c) in shown.char_indices() {
+        map.push((base + i, text.len()));
+        text.push(if c == '\t' || !is_unsafe(c) {
+            c
+        } else {
+            REPLACEMENT
+        });
+    }
+}
+
+/// Text made safe to print (no length limit).
+fn safe(s: &str) -> String {
+    s.chars()
+        .map(|c| if is_unsafe(c) { REPLACEMENT } else { c })
+        .collect()
+}
+
 impl SourceCode for Window {
     fn read_span<'a>(
         &'a self,
@@ -662,7 +697,13 @@ impl SourceCode for Window {
             self.text
                 .as_str()
                 .read_span(span, context_lines_before, context_lines_after)?;
-        let at = self.file.line_col(self.to_source(inner.span().offset()));
+        let offset = inner.span().offset();
+        let src = self
+            .anchors
+            .iter()
+            .find(|(w, _)| *w == offset)
+            .map_or_else(|| self.to_source(offset), |(_, s)| *s);
+        let at = self.file.line_col(src);
         let column = if context_lines_before == 0 {
             at.column.saturating_sub(1)
         } else {
@@ -741,7 +782,11 @@ mod tests {
         let text = "l1\nl2\nl3\nl4 é x\nl5\nl6\nl7\nl8\n";
         let file = Arc::new(SourceFile::in_memory("f", Format::Dockerfile, text));
         let x = text.find('x').unwrap();
-        let w = Window::new(&file, &marks(&[Span::new(x, x + 1)]), &[]);
+        let w = Window::new(
+            &file,
+            &marks(&[Span::new(x, x + 1)]),
+            &Redactor::detectors_only(),
+        );
         assert_eq!(w.text, "l2\nl3\nl4 é x\nl5\nl6");
         let wx = w.to_window(x);
         assert_eq!(&w.text[wx..wx + 1], "x");
@@ -761,13 +806,21 @@ mod tests {
         text.push_str(&"b".repeat(100_000));
         let file = Arc::new(SourceFile::in_memory("f", Format::Dockerfile, text.clone()));
         let at = text.find("TARGET").unwrap();
-        let w = Window::new(&file, &marks(&[Span::new(at, at + 6)]), &[]);
+        let w = Window::new(
+            &file,
+            &marks(&[Span::new(at, at + 6)]),
+            &Redactor::detectors_only(),
+        );
         assert!(w.text.len() < 300, "{}", w.text.len());
         assert!(w.text.starts_with(ELLIPSIS) && w.text.ends_with(ELLIPSIS));
         let s = w.to_window(at);
         assert_eq!(&w.text[s..s + 6], "TARGET");
         // A span at the very end keeps the budget before it.
-        let w = Window::new(&file, &marks(&[Span::new(text.len(), text.len())]), &[]);
+        let w = Window::new(
+            &file,
+            &marks(&[Span::new(text.len(), text.len())]),
+            &Redactor::detectors_only(),
+        );
         assert!(w.text.starts_with(ELLIPSIS) && !w.text.ends_with(ELLIPSIS));
         assert!(w.text.chars().count() > KEPT_CHARS / 2);
     }
@@ -779,9 +832,13 @@ mod tests {
             Format::Dockerfile,
             "A\x1b[31mB\u{202E}C",
         ));
-        let w = Window::new(&file, &marks(&[Span::new(0, 1)]), &[]);
+        let w = Window::new(
+            &file,
+            &marks(&[Span::new(0, 1)]),
+            &Redactor::detectors_only(),
+        );
         assert!(!w.text.contains('\x1b') && !w.text.contains('\u{202E}'));
-        assert_eq!(sanitize("a\x1bb\nc"), "a\u{FFFD}b\nc");
+        assert_eq!(sanitize("a\x1bb\nc"), "a\u{FFFD}b\u{FFFD}c");
         let long = "é".repeat(10_000);
         assert_eq!(sanitize(&long).chars().count(), MAX_TEXT_CHARS + 1);
         assert_eq!(

@@ -20,6 +20,10 @@ struct Document<'a> {
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    /// Things a reader must know about the run as a whole (it checked no file); absent when
+    /// there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notices: Vec<&'static str>,
     summary: Summary,
 }
 
@@ -168,6 +172,11 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         },
         findings: report.findings.iter().map(finding).collect(),
         errors: report.errors.iter().map(error).collect(),
+        notices: if report.files_checked == 0 {
+            vec![super::NO_FILES]
+        } else {
+            Vec::new()
+        },
         summary: Summary {
             files_checked: report.files_checked,
             findings: report.findings.len(),
@@ -186,6 +195,5 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
                 .collect(),
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    super::escape::write_json(&doc, out)
 }

@@ -93,6 +93,14 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         }
         body.push_str("  </testsuite>\n");
     }
+    if report.files_checked == 0 {
+        // A report with no test at all reads as a pass: say that nothing was checked.
+        total += 1;
+        body.push_str(&format!(
+            "  <testsuite name=\"plumbline\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\">\n    <testcase name=\"files checked\" classname=\"plumbline\">\n      <skipped message=\"{}\"/>\n    </testcase>\n  </testsuite>\n",
+            xml(super::NO_FILES)
+        ));
+    }
     write!(
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"plumbline\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\">\n{body}</testsuites>\n"
@@ -122,8 +130,9 @@ fn cases<'a>(
         .collect()
 }
 
-/// Escapes text for XML attributes and content; control characters XML 1.0 cannot hold
-/// become spaces.
+/// Escapes text for XML attributes and content. Characters XML 1.0 cannot hold (C0 controls,
+/// U+FFFE, U+FFFF) and those that must not reach a terminal raw (C1, bidi controls: see
+/// [`super::escape::is_unsafe`]) become U+FFFD.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -135,7 +144,7 @@ fn xml(s: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' => out.push_str("&#10;"),
             '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 => out.push(' '),
+            c if super::escape::is_unsafe(c) => out.push(super::escape::REPLACEMENT),
             c => out.push(c),
         }
     }
@@ -148,6 +157,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot; ");
+        assert_eq!(
+            xml("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;\u{FFFD}"
+        );
+        assert_eq!(xml("\u{FFFE}\u{FFFF}\u{9b}"), "\u{FFFD}\u{FFFD}\u{FFFD}");
     }
 }

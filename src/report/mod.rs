@@ -13,16 +13,19 @@
 //! - [`statistics`]: `check --statistics`, the number of findings per rule.
 //!
 //! Every format is deterministic for a given report (the engine sorts findings and errors;
-//! the emitters never iterate hash maps) and none prints a secret in full: rule messages are
-//! masked when they are made, and the only format that shows source text (human) redacts the
-//! spans in [`Finding::secrets`](crate::finding::Finding::secrets) first.
+//! the emitters never iterate hash maps). Two passes stand between a report and every output
+//! (the six formats, the baseline file, the graph): [`redact`] masks every secret the run
+//! knows of or the detectors find, in messages and in source lines, and [`escape`] keeps what
+//! came from a file from acting on a terminal, a CI runner or a parser.
 
 mod compact;
+pub mod escape;
 mod github;
 pub mod graph;
 mod human;
 mod json;
 mod junit;
+pub mod redact;
 mod sarif;
 pub mod statistics;
 
@@ -102,24 +105,112 @@ pub struct ReportOptions {
     pub fail_on: Option<Severity>,
     /// SARIF: the directory `%SRCROOT%` stands for, when not the working directory.
     pub sarif_root: Option<std::path::PathBuf>,
+    /// GitHub: the caller writes [`github_step_summary`] to `$GITHUB_STEP_SUMMARY` (the
+    /// summary line then points there).
+    pub github_step_summary: bool,
 }
 
-/// Writes `report` to `out` in `format`.
+/// Writes `report` to `out` in `format`, through the redaction pass.
 pub fn write(
     report: &Report,
     format: OutputFormat,
     opts: &ReportOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
+    let redactor = redact::Redactor::of(report);
+    let report = &redacted(report, &redactor);
     match format {
-        OutputFormat::Human => human::write(report, opts, out),
+        OutputFormat::Human => human::write(report, &redactor, opts, out),
         OutputFormat::Json => json::write(report, out),
         OutputFormat::Sarif => sarif::write(report, opts.sarif_root.as_deref(), out),
-        OutputFormat::Github => github::write(report, out),
+        OutputFormat::Github => github::write(report, opts, out),
         OutputFormat::Junit => junit::write(report, out),
         OutputFormat::Compact => compact::write(report, out),
     }
 }
+
+/// Text for standard error that may quote files (a config's or a baseline's parse error
+/// names its keys and values, and the config may be a stranger's): secrets the detectors
+/// find masked, control characters replaced, so it cannot start a workflow command line.
+pub fn safe_text(s: &str) -> String {
+    escape::inline(&redact::Redactor::detectors_only().text(s)).into_owned()
+}
+
+/// `plumbline: path: message` for each error of `report` (what `plumbline graph` prints on
+/// standard error), redacted and escaped like every output.
+pub fn write_error_lines(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    let r = redact::Redactor::of(report);
+    for e in &report.errors {
+        writeln!(
+            out,
+            "plumbline: {}: {}",
+            escape::inline(&e.path),
+            escape::inline(&r.text(&e.message))
+        )?;
+    }
+    Ok(())
+}
+
+/// The job summary for `$GITHUB_STEP_SUMMARY`: every finding and file error of `report` as a
+/// Markdown table, through the redaction pass.
+pub fn github_step_summary(report: &Report) -> String {
+    let redactor = redact::Redactor::of(report);
+    github::step_summary(&redacted(report, &redactor))
+}
+
+/// The baseline file of `report` (`plumbline baseline`), its messages through the redaction
+/// pass.
+pub fn baseline_json(report: &Report) -> (crate::baseline::Baseline, String) {
+    let redactor = redact::Redactor::of(report);
+    let mut b = crate::baseline::Baseline::of(&report.findings);
+    for e in &mut b.entries {
+        e.message = redactor.string(&e.message);
+    }
+    let mut out = Vec::new();
+    let _ = escape::write_json(&b, &mut out);
+    (b, String::from_utf8(out).unwrap_or_default())
+}
+
+/// A copy of `report` whose messages (findings, related locations, errors) are redacted; the
+/// formats read only this copy. Paths are left as they are: they locate files.
+fn redacted(report: &Report, r: &redact::Redactor) -> Report {
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f.message = r.string(&f.message);
+            for rel in &mut f.related {
+                rel.message = r.string(&rel.message);
+            }
+            f
+        })
+        .collect();
+    let errors = report
+        .errors
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e.message = r.string(&e.message);
+            e
+        })
+        .collect();
+    Report {
+        findings,
+        errors,
+        files_checked: report.files_checked,
+        suppressed: report.suppressed,
+        baseline: report.baseline,
+        checked: report.checked.clone(),
+        rules: report.rules.clone(),
+        graph: None,
+        secret_spans: report.secret_spans.clone(),
+    }
+}
+
+/// What every format says when a run checked no file (every path excluded, or no file of a
+/// format plumbline reads): a gate that passes on nothing must say so.
+pub const NO_FILES: &str = "No file was checked: every path given was excluded or holds no file plumbline reads (Dockerfile, Compose, Kubernetes, Helm, Bicep, Terraform)";
 
 /// The stable name of an error kind, as the JSON format's `kind` shows it.
 fn error_kind(kind: &ErrorKind) -> &'static str {

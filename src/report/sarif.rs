@@ -22,6 +22,8 @@ use crate::finding::{Finding, Location, Related, Severity};
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 const SRCROOT: &str = "%SRCROOT%";
+/// The most results GitHub code scanning accepts in one run: a larger run is rejected whole.
+pub const MAX_RESULTS: usize = 25_000;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -83,6 +85,13 @@ struct Text<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(untagged)]
+enum Message<'a> {
+    Borrowed(Text<'a>),
+    Owned { text: String },
+}
+
+#[derive(Serialize)]
 struct Help {
     text: String,
     markdown: String,
@@ -112,7 +121,7 @@ struct Invocation<'a> {
 #[derive(Serialize)]
 struct Notification<'a> {
     level: &'static str,
-    message: Text<'a>,
+    message: Message<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<SarifLocation<'a>>,
     descriptor: Descriptor,
@@ -251,7 +260,7 @@ fn artifact_in(display_path: &str, rebase: Option<&Rebase>) -> ArtifactLocation 
         None => rb.cwd.join(display_path),
     };
     match abs.strip_prefix(&rb.root) {
-        Ok(rel) => artifact(&rel.to_string_lossy().replace('\\', "/")),
+        Ok(rel) => artifact(&native_to_slashes(&rel.to_string_lossy())),
         Err(_) => artifact(&abs.to_string_lossy()),
     }
 }
@@ -273,14 +282,27 @@ fn artifact(display_path: &str) -> ArtifactLocation {
     }
 }
 
-/// The path with a leading `/` when `display_path` is absolute (`/x`, `C:/x`, `C:\x`,
-/// `//server/share`), with `/` separators.
+/// `\` is a separator only on Windows; on Unix it is a character of a file name
+/// (`\x.dockerfile`), and is percent-encoded like any other.
+fn native_to_slashes(path: &str) -> String {
+    if cfg!(windows) {
+        path.replace('\\', "/")
+    } else {
+        path.to_string()
+    }
+}
+
+/// The path with a leading `/` when `display_path` is absolute, with `/` separators. Which
+/// paths are absolute is the platform's rule: `/x` everywhere, and on Windows only `C:/x`,
+/// `C:\x` and `//server/share` — on Linux a directory may be named `C:`, and `C:/Dockerfile`
+/// is then a relative path like any other.
 fn absolute_path(display_path: &str) -> Option<String> {
-    let p = display_path.replace('\\', "/");
+    let p = native_to_slashes(display_path);
     let bytes = p.as_bytes();
     if p.starts_with('/') {
         Some(p)
-    } else if bytes.len() >= 3
+    } else if cfg!(windows)
+        && bytes.len() >= 3
         && bytes[0].is_ascii_alphabetic()
         && bytes[1] == b':'
         && bytes[2] == b'/'
@@ -426,7 +448,7 @@ fn notification<'a>(e: &'a FileError, rb: Option<&Rebase>) -> Notification<'a> {
     }
     Notification {
         level: if e.kind.fails() { "error" } else { "note" },
-        message: Text { text: &e.message },
+        message: Message::Borrowed(Text { text: &e.message }),
         locations,
         descriptor: Descriptor {
             id: match e.kind {
@@ -460,6 +482,7 @@ pub(super) fn write(
         root: crate::source::write::canonical(root),
     });
     let rb = rebase.as_ref();
+    let (kept, capped) = cap(&report.findings, MAX_RESULTS);
     let base = srcroot_uri(rb.map_or(cwd.as_path(), |r| r.root.as_path()));
     let log = Log {
         schema: SCHEMA,
@@ -481,21 +504,87 @@ pub(super) fn write(
                     .errors
                     .iter()
                     .map(|e| notification(e, rb))
+                    .chain(capped)
+                    .chain(no_files(report))
                     .collect(),
             }],
             original_uri_base_ids: base.map(|uri| BaseIds {
                 srcroot: Uri { uri },
             }),
             column_kind: "unicodeCodePoints",
-            results: report
-                .findings
-                .iter()
-                .map(|f| result(f, &rules, rb))
-                .collect(),
+            results: kept.iter().map(|f| result(f, &rules, rb)).collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    super::escape::write_json(&log, out)
+}
+
+/// At most `max` findings, the most severe first (then in report order), and the
+/// notification that says what was left out, if anything was.
+fn cap(findings: &[Finding], max: usize) -> (Vec<&Finding>, Option<Notification<'static>>) {
+    if findings.len() <= max {
+        return (findings.iter().collect(), None);
+    }
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(findings[i].severity), i));
+    let mut keep = vec![false; findings.len()];
+    for &i in &order[..max] {
+        keep[i] = true;
+    }
+    let mut kept = Vec::with_capacity(max);
+    let (mut by_level, mut by_rule) = ([0usize; 3], std::collections::BTreeMap::new());
+    for (f, k) in findings.iter().zip(keep) {
+        if k {
+            kept.push(f);
+        } else {
+            by_level[match f.severity {
+                Severity::Error => 0,
+                Severity::Warning => 1,
+                Severity::Info => 2,
+            }] += 1;
+            *by_rule.entry(f.rule.id.as_str()).or_insert(0usize) += 1;
+        }
+    }
+    let left = findings.len() - max;
+    let levels: Vec<String> = [
+        ("error", by_level[0]),
+        ("warning", by_level[1]),
+        ("note", by_level[2]),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(l, n)| format!("{n} {l}{}", if *n == 1 { "" } else { "s" }))
+    .collect();
+    let rules: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    let text = format!(
+        "{left} of {} results were left out of this run: GitHub code scanning rejects a run with more than {max} results. Kept the most severe; left out {} (by rule: {}). `--format json` lists every finding.",
+        findings.len(),
+        levels.join(", "),
+        rules.join(", ")
+    );
+    let note = Notification {
+        level: "warning",
+        message: Message::Owned { text },
+        locations: Vec::new(),
+        descriptor: Descriptor {
+            id: "results-capped",
+        },
+    };
+    (kept, Some(note))
+}
+
+/// The notification of a run that checked no file: a gate must not pass on nothing without
+/// saying so.
+fn no_files(report: &Report) -> Option<Notification<'static>> {
+    (report.files_checked == 0).then(|| Notification {
+        level: "warning",
+        message: Message::Owned {
+            text: super::NO_FILES.to_string(),
+        },
+        locations: Vec::new(),
+        descriptor: Descriptor {
+            id: "no-files-checked",
+        },
+    })
 }
 
 #[cfg(test)]
@@ -511,13 +600,73 @@ mod tests {
         let abs = artifact("/srv/x y/Dockerfile");
         assert_eq!(abs.uri, "file:///srv/x%20y/Dockerfile");
         assert_eq!(abs.uri_base_id, None);
-        assert_eq!(artifact("C:/w/Dockerfile").uri, "file:///C:/w/Dockerfile");
+        if cfg!(windows) {
+            assert_eq!(artifact("C:/w/Dockerfile").uri, "file:///C:/w/Dockerfile");
+        } else {
+            // A directory named `C:` and a file named `\x.dockerfile` are relative on Unix.
+            let c = artifact("C:/Dockerfile");
+            assert_eq!(
+                (c.uri.as_str(), c.uri_base_id),
+                ("C%3A/Dockerfile", Some(SRCROOT))
+            );
+            let b = artifact("\\x.dockerfile");
+            assert_eq!(
+                (b.uri.as_str(), b.uri_base_id),
+                ("%5Cx.dockerfile", Some(SRCROOT))
+            );
+        }
         assert_eq!(artifact("café").uri, "caf%C3%A9");
         assert_eq!(
             srcroot_uri(Path::new("/home/me/my repo")).as_deref(),
             Some("file:///home/me/my%20repo/")
         );
         assert_eq!(srcroot_uri(Path::new("/")).as_deref(), Some("file:///"));
+    }
+
+    #[test]
+    fn results_past_the_cap_are_left_out_most_severe_kept_and_said() {
+        use crate::source::{Format, SourceFile, Span};
+        let file = Arc::new(SourceFile::in_memory(
+            "Dockerfile",
+            Format::Dockerfile,
+            "FROM a\n",
+        ));
+        let meta = |id: &str| crate::catalogue::meta(id).unwrap();
+        let mut findings = Vec::new();
+        for (i, id) in ["ROOT001", "PIN001", "ROOT001", "PIN001"]
+            .iter()
+            .enumerate()
+        {
+            let mut f = Finding::new(
+                meta(id),
+                Location::new(&file, Span::new(i, i + 1)),
+                format!("f{i}"),
+            );
+            f.severity = if *id == "PIN001" {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            findings.push(f);
+        }
+        let (kept, note) = cap(&findings, 3);
+        let kept: Vec<&str> = kept.iter().map(|f| f.message.as_str()).collect();
+        // Both errors and the first warning, in report order.
+        assert_eq!(kept, ["f0", "f1", "f3"]);
+        let Some(Notification {
+            message: Message::Owned { text },
+            ..
+        }) = note
+        else {
+            panic!("no notification");
+        };
+        assert!(text.starts_with("1 of 4 results were left out"), "{text}");
+        assert!(
+            text.contains("left out 1 warning (by rule: ROOT001 1)"),
+            "{text}"
+        );
+        let (all, none) = cap(&findings, 4);
+        assert_eq!((all.len(), none.is_none()), (4, true));
     }
 
     #[test]

@@ -86,8 +86,10 @@ const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[
 /// provisional format here (Compose by name, otherwise [`Format::OtherYaml`]) that
 /// [`refine`] settles once the file is read.
 pub fn by_name(path: &Path) -> Option<Format> {
-    let name = path.file_name()?.to_str()?;
-    if is_kustomization_name(name) {
+    // A name that is not valid UTF-8 (`ma\xFFin.tf`) is still a Terraform file to Terraform:
+    // its format is decided on the name with the bad bytes replaced.
+    let name = path.file_name()?.to_string_lossy();
+    if is_kustomization_name(&name) {
         return Some(Format::Kustomization);
     }
     let lower = name.to_ascii_lowercase();
@@ -157,8 +159,9 @@ pub fn refine(path: &Path, provisional: Format, text: &str) -> Format {
     }
     let name = path
         .file_name()
-        .and_then(|n| n.to_str())
+        .map(|n| n.to_string_lossy())
         .unwrap_or_default();
+    let name = name.as_ref();
     let dir = path.parent().unwrap_or(Path::new(""));
     if name == "Chart.yaml" || name == "Chart.yml" {
         return Format::HelmChart;

@@ -189,6 +189,44 @@ fn build_overrides(
     builder.build().map_err(|e| e.to_string())
 }
 
+/// The `--exclude` globs of a walk, to apply to files reached otherwise than by walking: the
+/// rest of a unit only partly walked (a chart's `values.yaml` when `Chart.yaml` was found)
+/// must not bring back a file the user excluded.
+pub struct Excludes {
+    /// Each directory root (absolute) with its globs.
+    roots: Vec<(PathBuf, ignore::overrides::Override)>,
+}
+
+impl Excludes {
+    pub fn new(paths: &[PathBuf], excludes: &[String]) -> Excludes {
+        if excludes.is_empty() {
+            return Excludes { roots: Vec::new() };
+        }
+        let roots = paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .filter_map(|p| {
+                let abs = super::normalize(&super::absolute(p));
+                Some((abs.clone(), build_overrides(&abs, excludes).ok()?))
+            })
+            .collect();
+        Excludes { roots }
+    }
+
+    /// Whether `path`, or a directory above it below a walked root, matches an exclude.
+    pub fn excludes(&self, path: &Path) -> bool {
+        let abs = super::normalize(&super::absolute(path));
+        self.roots.iter().any(|(root, ov)| {
+            abs.starts_with(root)
+                && abs
+                    .ancestors()
+                    .take_while(|a| a.starts_with(root) && a != root)
+                    .enumerate()
+                    .any(|(i, a)| ov.matched(a, i > 0).is_ignore())
+        })
+    }
+}
+
 pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
@@ -219,9 +257,27 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
         if !s.is_empty() && !s.ends_with('/') {
             s.push('/');
         }
-        s.push_str(&comp.as_os_str().to_string_lossy());
+        push_name(&mut s, comp.as_os_str());
     }
     if s.is_empty() { ".".into() } else { s }
+}
+
+/// Appends a path component as text. Bytes that are not UTF-8 are written as `\xFF`
+/// escapes rather than replaced, so `a\xFF/` and `a\xFE/` stay two paths (replacement
+/// characters made them one).
+fn push_name(s: &mut String, name: &std::ffi::OsStr) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        for chunk in name.as_bytes().utf8_chunks() {
+            s.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                s.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    s.push_str(&name.to_string_lossy());
 }
 
 #[cfg(test)]
@@ -310,5 +366,13 @@ mod tests {
             display_path(Path::new("/elsewhere/Dockerfile"), cwd),
             "/elsewhere/Dockerfile"
         );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let a = display_path(Path::new(std::ffi::OsStr::from_bytes(b"a\xff/x.tf")), cwd);
+            let b = display_path(Path::new(std::ffi::OsStr::from_bytes(b"a\xfe/x.tf")), cwd);
+            assert_eq!(a, "a\\xFF/x.tf");
+            assert_ne!(a, b);
+        }
     }
 }

@@ -1,10 +1,43 @@
 //! Projects: which directory a file belongs to, from the markers on disk (`.git`,
-//! `.plumbline.toml`, azd's `azure.yaml`, Compose files). Read once per directory.
+//! `.plumbline.toml`, azd's `azure.yaml`, Compose files). Read once per directory. Also where
+//! the repository ends for the upward search of `.plumbline.toml` ([`config_search_ends_at`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Format, absolute, detect, normalize};
+
+/// Whether the upward search for a `.plumbline.toml` stops at `dir` (after looking in it):
+/// at the repository root, the nearest directory holding `.git` (a directory, or the file of
+/// a worktree or submodule), and failing that at the file-system boundary (a mount point),
+/// or at `/`. A config above the checkout is not the repository's: one planted in a parent
+/// directory with `exclude = ["**"]` made a gate pass on nothing.
+pub fn config_search_ends_at(dir: &Path) -> bool {
+    if std::fs::symlink_metadata(dir.join(".git")).is_ok() {
+        return true;
+    }
+    match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => !same_file_system(dir, parent),
+        _ => true,
+    }
+}
+
+/// Whether two directories are on one file system (always true where that cannot be told).
+fn same_file_system(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev(),
+            _ => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        true
+    }
+}
 
 /// The project of each file, for the service graph's name-based links: two services named
 /// `db` in two projects of one monorepo are not one service. A project is the nearest

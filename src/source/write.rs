@@ -49,6 +49,43 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_with(path, |w| w.write_all(bytes))
 }
 
+/// Appends `bytes` to `path`, creating it: for files a CI runner hands plumbline to add to
+/// (`$GITHUB_STEP_SUMMARY`), never for reports.
+pub fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
+/// Whether `output` names one of the files a run checked (`checked`: display paths relative
+/// to `cwd`): by its display path, or by being the same file on disk (a hard link, another
+/// spelling). Writing a report there would overwrite the input it describes.
+pub fn is_checked_input(output: &Path, checked: &[String], cwd: &Path) -> bool {
+    let shown = super::discover::display_path(output, cwd);
+    if checked.contains(&shown) {
+        return true;
+    }
+    let Ok(out) = std::fs::metadata(output) else {
+        return false;
+    };
+    checked
+        .iter()
+        .any(|c| std::fs::metadata(cwd.join(c)).is_ok_and(|m| same_file(&m, &out)))
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
 /// Whether anything (a file, a directory, a link) is at `path`.
 pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()

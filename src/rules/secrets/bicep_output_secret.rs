@@ -35,10 +35,8 @@ fn secret_source(
                 && p.is_secure()
             {
                 found = Some((e.span, format!("the `@secure()` param `{name}`")));
-            } else if let Some(v) = doc.statements.iter().find_map(|s| match &s.kind {
-                StmtKind::Var { name: n, value } if n.name == *name => Some(value),
-                _ => None,
-            }) && let Some((_, what)) = secret_source(doc, v, depth + 1)
+            } else if let Some((_, v)) = doc.var(name)
+                && let Some((_, what)) = secret_source(doc, v, depth + 1)
             {
                 found = Some((e.span, format!("{what} (through var `{name}`)")));
             }

@@ -17,13 +17,19 @@ impl Rule for BicepParamNotSecure {
             {
                 continue;
             }
-            sink.report(
+            let f = sink.report(
                 p.name.span,
                 format!(
                     "Param `{}` holds a secret but is not `@secure()`, so its value is logged in the deployment history",
                     p.name.name
                 ),
             );
+            // Its literal default is the secret: masked wherever the line is shown.
+            if let Some(d) = p.default
+                && matches!(d.kind, crate::render::bicep::syntax::ExprKind::Str(_))
+            {
+                f.secrets.push(d.span);
+            }
         }
     }
 }

@@ -32,12 +32,19 @@ impl Rule for TerraformSecretNotSensitive {
                 Some(attr) if !is_secret_name(name) => format!(" (it sets `{attr}`)"),
                 _ => String::new(),
             };
-            sink.report_at(
+            let f = sink.report_at(
                 &v.name.at,
                 format!(
                     "Variable `{name}` carries a secret{why} but is not `sensitive = true`, so plans and logs print it"
                 ),
             );
+            // A literal default in the same file is the secret: masked wherever it is shown.
+            if let Some(d) = &v.default
+                && matches!(d.expr, Expr::Str(_) | Expr::Template(_))
+                && d.at.file.display_path == v.name.at.file.display_path
+            {
+                f.secrets.push(d.at.span);
+            }
         }
         for o in &m.outputs {
             if o.is_sensitive() {
