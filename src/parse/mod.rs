@@ -10,6 +10,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod helm;
+pub mod json;
 pub mod shell;
 pub mod terraform;
 pub mod text;
