@@ -9,6 +9,7 @@
 //! [`Origin`]: crate::source::Origin
 
 pub mod bicep;
+pub mod cloud;
 pub mod dockerfile;
 pub mod helm;
 pub mod kubernetes;

@@ -68,6 +68,7 @@ fn read(m: &Module) -> (Vec<Container>, Vec<Service>) {
             continue;
         }
         let Some((k8s_kind, path)) = workload(kind) else {
+            containers.extend(super::cloud::read(m, r));
             continue;
         };
         let Some(spec) = descend(r.body(), path) else {
@@ -87,7 +88,7 @@ fn read(m: &Module) -> (Vec<Container>, Vec<Service>) {
         // address, which is how a Terraform user finds it: "Job `kubernetes_job.migrate`".
         let owner = Owner {
             kind: k8s_kind.to_string(),
-            name: format!("{kind}.{}", r.name.value),
+            name: m.address(r),
             pod_labels,
             at: r.name.at.clone(),
         };
@@ -216,7 +217,7 @@ fn read_container(m: &Module, c: &Block, owner: &Owner, init: bool, pod: &Block)
     }
 }
 
-fn read_probe(m: &Module, p: &Block) -> Probe {
+pub(crate) fn read_probe(m: &Module, p: &Block) -> Probe {
     let port = |b: &Block| -> Option<Spanned<PortRef>> {
         let r = m.resolve(&b.body.get("port")?.value);
         let text = r.as_str()?;

@@ -25,12 +25,30 @@ pub const MAX_DEPTH: usize = 256;
 /// One JSON value read from `file` (between `range.start` and `range.end`), and the errors
 /// met. `None` when no value could be read at all.
 pub fn parse_range(file: &Arc<SourceFile>, range: Span) -> (Option<Node>, Vec<ParseError>) {
+    parse_with(file, range, false)
+}
+
+/// Like [`parse_range`], for JSON written in a Terraform template (a heredoc): a `${…}`
+/// inside a string is kept as written, whatever quotes it holds (`"${var.a == "x" ? 1 : 2}"`).
+pub fn parse_template_range(
+    file: &Arc<SourceFile>,
+    range: Span,
+) -> (Option<Node>, Vec<ParseError>) {
+    parse_with(file, range, true)
+}
+
+fn parse_with(
+    file: &Arc<SourceFile>,
+    range: Span,
+    templates: bool,
+) -> (Option<Node>, Vec<ParseError>) {
     let mut p = Parser {
         file,
         text: file.text.as_bytes(),
         pos: range.start,
         end: range.end.min(file.text.len()),
         errors: Vec::new(),
+        templates,
     };
     p.skip_ws();
     let value = match p.value(0) {
@@ -57,6 +75,8 @@ struct Parser<'a> {
     pos: usize,
     end: usize,
     errors: Vec<ParseError>,
+    /// `${…}` in strings is a Terraform interpolation, kept whole.
+    templates: bool,
 }
 
 type PResult<T> = Result<T, ()>;
@@ -269,6 +289,35 @@ impl Parser<'_> {
         Ok(self.node(Value::Seq(items), start))
     }
 
+    /// Past a `${…}` at `pos`: braces balanced, strings inside it skipped.
+    fn skip_interpolation(&mut self) {
+        self.pos += 2;
+        let mut depth = 1;
+        while let Some(c) = self.peek() {
+            self.pos += 1;
+            match c {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                b'"' => {
+                    while let Some(c) = self.peek() {
+                        self.pos += 1;
+                        match c {
+                            b'\\' => self.pos = (self.pos + 1).min(self.end),
+                            b'"' => break,
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// A string token at `pos`, decoded.
     fn string(&mut self) -> PResult<String> {
         let start = self.pos;
@@ -342,12 +391,18 @@ impl Parser<'_> {
                     );
                     return Err(());
                 }
+                b'$' if self.templates && self.text.get(self.pos + 1) == Some(&b'{') => {
+                    let from = self.pos;
+                    self.skip_interpolation();
+                    out.push_str(&self.file.text[from..self.pos]);
+                }
                 _ => {
                     // Copy a run of plain characters at once (keeps UTF-8 whole).
                     let run_start = self.pos;
+                    self.pos += 1;
                     while self
                         .peek()
-                        .is_some_and(|c| !matches!(c, b'"' | b'\\' | b'\n'))
+                        .is_some_and(|c| !matches!(c, b'"' | b'\\' | b'\n' | b'$'))
                     {
                         self.pos += 1;
                     }

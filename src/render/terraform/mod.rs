@@ -50,6 +50,9 @@ pub struct Module {
     /// exact release) is beside the module's files.
     pub lock_file: bool,
     pub errors: Vec<ParseError>,
+    /// The names of the module calls that instantiated this module, outermost first (empty
+    /// for a root module, or a module checked on its own with its defaults).
+    pub call_path: Vec<String>,
 }
 
 /// A `terraform { … }` block.
@@ -267,6 +270,21 @@ impl Module {
         self.resources
             .iter()
             .filter(move |r| !r.data && kinds.contains(&r.kind.value.as_str()))
+    }
+
+    /// A resource's address as Terraform prints it: `aws_ecs_task_definition.app`, prefixed
+    /// with the module calls that instantiated it (`module.web.aws_ecs_task_definition.app`).
+    pub fn address(&self, r: &Resource) -> String {
+        let mut out = String::new();
+        for call in &self.call_path {
+            out.push_str("module.");
+            out.push_str(call);
+            out.push('.');
+        }
+        out.push_str(&r.kind.value);
+        out.push('.');
+        out.push_str(&r.name.value);
+        out
     }
 
     /// The variable declared as `name`.

@@ -25,6 +25,13 @@ impl Rule for TerraformLiteralSecret {
         let mut seen = Vec::new();
         for r in m.resources.iter().filter(|r| !r.data) {
             let what = format!("{} `{}`", r.kind.value, r.name.value);
+            // The env of a container the container model reads (ECS, Cloud Run, App Runner,
+            // Lambda) is SEC020's.
+            if crate::model::cloud::KINDS.contains(&r.kind.value.as_str()) {
+                let b = without_container_env(&r.block.body);
+                body(m, &b, &what, sink, &mut seen);
+                continue;
+            }
             body(m, &r.block.body, &what, sink, &mut seen);
         }
         for p in &m.providers {
@@ -36,6 +43,29 @@ impl Rule for TerraformLiteralSecret {
             body(m, &call.block.body, &what, sink, &mut seen);
         }
     }
+}
+
+/// A body without what holds a container's environment (`env` blocks, environment maps),
+/// for resources whose containers SEC020 checks.
+fn without_container_env(b: &Body) -> Body {
+    let mut out = b.clone();
+    out.attributes.retain(|a| {
+        !matches!(
+            a.key.value.as_str(),
+            "variables" | "runtime_environment_variables" | "runtime_environment_secrets"
+        )
+    });
+    out.blocks.retain(|n| n.kind.value != "env");
+    out.blocks = out
+        .blocks
+        .iter()
+        .map(|n| {
+            let mut n = n.clone();
+            n.body = without_container_env(&n.body);
+            n
+        })
+        .collect();
+    out
 }
 
 /// Checks every attribute of a body and of its nested blocks.
@@ -50,6 +80,10 @@ fn body(
         attribute(m, a, what, sink, seen);
     }
     for nested in &b.blocks {
+        // `secret_key_ref { secret = "api-token" }` names a secret; it does not hold one.
+        if nested.kind.value == "secret_key_ref" {
+            continue;
+        }
         // `secret { name = "db-password" value = "…" }` (Container Apps) holds a secret
         // whatever its name; `env { name = "DB_PASSWORD" value = "…" }` when its name says
         // so (`kubernetes_*` env is SEC020's).
