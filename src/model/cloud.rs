@@ -407,6 +407,7 @@ fn ecs_resources(
 fn app_runner(m: &Module, r: &Resource) -> Option<Container> {
     let repo = descend(r.body(), &["source_configuration", "image_repository"])?;
     let mut c = Container::new(owner(m, r, Platform::AppRunner.kind()), repo.at.clone());
+    c.name = named(m, r.body(), "service_name");
     image_attr(m, &repo.body, "image_identifier", &mut c);
     if let Some(conf) = repo.body.block("image_configuration") {
         if let Some(p) = conf.body.get("port") {
@@ -460,11 +461,17 @@ fn lambda(m: &Module, r: &Resource) -> Option<Container> {
         return None;
     }
     let mut c = Container::new(owner(m, r, Platform::Lambda.kind()), image.at.clone());
+    c.name = named(m, body, "function_name");
     image_attr(m, body, "image_uri", &mut c);
     if let Some(env) = body.block("environment") {
         env_map(m, env.body.get("variables"), false, &mut c);
     }
     Some(c)
+}
+
+/// The service's own name, which names its one container.
+fn named(m: &Module, body: &Body, key: &str) -> Option<Spanned<String>> {
+    text(&m.resolve(&body.get(key)?.value))
 }
 
 fn image_attr(m: &Module, body: &Body, key: &str, c: &mut Container) {
