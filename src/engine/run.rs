@@ -87,10 +87,12 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
 
     // Each unit is parsed, built, checked by every rule and reduced to its graph layers in
     // one parallel pass, then dropped: only the texts, findings and layers outlive it.
+    let terraform_called = units::terraform_called(&loaded);
     let cx = units::Context {
         side: &side,
         kustomize: &kustomize,
         files: &run_files,
+        terraform_called: &terraform_called,
     };
     let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize)
         .into_par_iter()
@@ -273,6 +275,18 @@ fn settle(
                 .iter()
                 .map(|d| super::kustomize::error(d, cwd)),
         );
+    }
+    if let Document::Terraform(t) = doc {
+        errors.extend(t.module.diagnostics.iter().map(|d| FileError {
+            kind: if d.limit {
+                ErrorKind::Limit
+            } else {
+                ErrorKind::Note
+            },
+            path: d.at.file.display_path.clone(),
+            location: Some((Arc::clone(&d.at.file), d.at.span)),
+            message: d.message.clone(),
+        }));
     }
     if let Document::Crashed { message } = doc {
         errors.push(internal(file, message));

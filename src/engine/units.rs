@@ -121,8 +121,21 @@ impl Member {
 pub struct Context<'a> {
     pub side: &'a SideFiles,
     pub kustomize: &'a Roots,
-    /// What Kustomize builds read.
+    /// What Kustomize builds and Terraform module calls read.
     pub files: &'a RunFiles,
+    /// Terraform module directories another module of the run calls by a local path
+    /// (normalized absolute paths): checked through their callers.
+    pub terraform_called: &'a std::collections::HashSet<PathBuf>,
+}
+
+/// The Terraform module directories that the run's `.tf` files call by a local path.
+pub fn terraform_called(loaded: &[Loaded]) -> std::collections::HashSet<PathBuf> {
+    loaded
+        .iter()
+        .filter(|(f, _)| f.format == Format::Terraform)
+        .flat_map(|(f, _)| terraform::modules::local_calls(f))
+        .map(|p| normalize(&crate::source::absolute(&p)))
+        .collect()
 }
 
 /// Groups files into units by path and format (see the module doc).
@@ -229,7 +242,7 @@ impl Unit {
             UnitKind::Compose => compose_unit(members, cx.side),
             UnitKind::Chart => chart_unit(members),
             UnitKind::Bicep => bicep_unit(members),
-            UnitKind::Terraform => terraform_unit(members, cx.side),
+            UnitKind::Terraform => terraform_unit(members, cx),
         });
         built.unwrap_or_else(|message| {
             // A panic outside a member's own builder (while parsing, say): the unit's first
@@ -456,8 +469,9 @@ fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
 
 fn terraform_unit(
     mut members: Vec<Member>,
-    side: &SideFiles,
+    cx: &Context<'_>,
 ) -> Vec<(usize, Arc<SourceFile>, Document)> {
+    let side = cx.side;
     members.sort_by(|a, b| a.file.path.cmp(&b.file.path));
     let parsed: Vec<(usize, Arc<SourceFile>, terraform::Parsed)> = members
         .into_iter()
@@ -479,6 +493,9 @@ fn terraform_unit(
             let mut module =
                 terraform::build(&refs, side.exists(&side::terraform_lock(file.dir())));
             module.errors.splice(0..0, own);
+            let dir = normalize(&crate::source::absolute(file.dir()));
+            module.called = cx.terraform_called.contains(&dir);
+            terraform::modules::instantiate(&mut module, &dir, cx.files);
             Document::Terraform(crate::model::terraform::build(module))
         });
         out.push((*index, Arc::clone(file), doc));

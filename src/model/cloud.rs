@@ -66,10 +66,10 @@ pub fn read(m: &Module, r: &Resource) -> Vec<Container> {
     }
 }
 
-fn owner(m: &Module, r: &Resource, kind: &str) -> Owner {
+fn owner(r: &Resource, kind: &str) -> Owner {
     Owner {
         kind: kind.to_string(),
-        name: m.address(r),
+        name: format!("{}.{}", r.kind.value, r.name.value),
         pod_labels: Vec::new(),
         at: r.name.at.clone(),
     }
@@ -86,7 +86,7 @@ fn ecs(m: &Module, r: &Resource) -> Vec<Container> {
     let Some(attr) = body.get("container_definitions") else {
         return Vec::new();
     };
-    let owner = owner(m, r, Platform::Ecs.kind());
+    let owner = owner(r, Platform::Ecs.kind());
     let defs = definitions(m, &attr.value);
     let items = match &defs.value {
         Value::List(items) => items.clone(),
@@ -406,7 +406,7 @@ fn ecs_resources(
 
 fn app_runner(m: &Module, r: &Resource) -> Option<Container> {
     let repo = descend(r.body(), &["source_configuration", "image_repository"])?;
-    let mut c = Container::new(owner(m, r, Platform::AppRunner.kind()), repo.at.clone());
+    let mut c = Container::new(owner(r, Platform::AppRunner.kind()), repo.at.clone());
     c.name = named(m, r.body(), "service_name");
     image_attr(m, &repo.body, "image_identifier", &mut c);
     if let Some(conf) = repo.body.block("image_configuration") {
@@ -460,7 +460,7 @@ fn lambda(m: &Module, r: &Resource) -> Option<Container> {
     if package.as_ref().and_then(Resolved::as_str) == Some("Zip") {
         return None;
     }
-    let mut c = Container::new(owner(m, r, Platform::Lambda.kind()), image.at.clone());
+    let mut c = Container::new(owner(r, Platform::Lambda.kind()), image.at.clone());
     c.name = named(m, body, "function_name");
     image_attr(m, body, "image_uri", &mut c);
     if let Some(env) = body.block("environment") {
@@ -542,7 +542,7 @@ fn cloud_run(m: &Module, r: &Resource, path: &[&str], key: &str, kind: &str) -> 
     let Some(spec) = descend(r.body(), path) else {
         return Vec::new();
     };
-    let owner = owner(m, r, kind);
+    let owner = owner(r, kind);
     let dynamic = spec.body.has_dynamic(key);
     let mut out: Vec<Container> = spec
         .body
@@ -555,6 +555,33 @@ fn cloud_run(m: &Module, r: &Resource, path: &[&str], key: &str, kind: &str) -> 
         out.push(c);
     }
     out
+}
+
+/// A Cloud Run probe: `http_get`, `tcp_socket` or `grpc`, each with an optional `port`
+/// (the container's port when left out).
+fn probe(m: &Module, p: &Block) -> Probe {
+    use crate::model::workload::PortRef;
+    let port = |b: &Block| -> Option<Spanned<PortRef>> {
+        let r = m.resolve(&b.body.get("port")?.value);
+        let n = u16::try_from(r.as_i64()?).ok()?;
+        Some(Spanned::new(PortRef::Number(n), r.at.clone()))
+    };
+    let action = if let Some(h) = p.body.block("http_get") {
+        ProbeAction::Http {
+            path: h.body.get("path").and_then(|a| text(&m.resolve(&a.value))),
+            port: port(h),
+        }
+    } else if let Some(t) = p.body.block("tcp_socket") {
+        ProbeAction::Tcp { port: port(t) }
+    } else if let Some(g) = p.body.block("grpc") {
+        ProbeAction::Grpc { port: port(g) }
+    } else {
+        ProbeAction::Unknown
+    };
+    Probe {
+        action,
+        at: p.at.clone(),
+    }
 }
 
 fn cloud_run_container(m: &Module, b: &Block, owner: &Owner) -> Container {
@@ -578,12 +605,8 @@ fn cloud_run_container(m: &Module, b: &Block, owner: &Owner) -> Container {
             at: p.at.clone(),
         });
     }
-    c.liveness = body
-        .block("liveness_probe")
-        .map(|p| super::terraform::read_probe(m, p));
-    c.startup = body
-        .block("startup_probe")
-        .map(|p| super::terraform::read_probe(m, p));
+    c.liveness = body.block("liveness_probe").map(|p| probe(m, p));
+    c.startup = body.block("startup_probe").map(|p| probe(m, p));
     if let Some(res) = body.block("resources") {
         let quantity = |group: &str, key: &str| -> Option<Spanned<String>> {
             let map = m.resolve(&res.body.get(group)?.value);

@@ -50,7 +50,15 @@ pub struct Terraform {
 
 /// Reads every workload's containers and every Service of a module.
 pub fn build(module: Module) -> Terraform {
-    let (containers, services) = read(&module);
+    // The module itself (unless only its callers check it) and every instance of the
+    // modules it calls, each with the values its caller gave it.
+    let mut containers = Vec::new();
+    let mut services = Vec::new();
+    for m in module.checked() {
+        let (c, s) = read(m);
+        containers.extend(c);
+        services.extend(s);
+    }
     Terraform {
         module,
         containers,
@@ -88,7 +96,9 @@ fn read(m: &Module) -> (Vec<Container>, Vec<Service>) {
         // address, which is how a Terraform user finds it: "Job `kubernetes_job.migrate`".
         let owner = Owner {
             kind: k8s_kind.to_string(),
-            name: m.address(r),
+            // The address within its module: one module line read through several instances
+            // gives one finding.
+            name: format!("{kind}.{}", r.name.value),
             pod_labels,
             at: r.name.at.clone(),
         };
@@ -217,7 +227,7 @@ fn read_container(m: &Module, c: &Block, owner: &Owner, init: bool, pod: &Block)
     }
 }
 
-pub(crate) fn read_probe(m: &Module, p: &Block) -> Probe {
+fn read_probe(m: &Module, p: &Block) -> Probe {
     let port = |b: &Block| -> Option<Spanned<PortRef>> {
         let r = m.resolve(&b.body.get("port")?.value);
         let text = r.as_str()?;

@@ -14,11 +14,13 @@
 //! reported) but do not decide a variable's value here.
 
 pub mod eval;
+pub mod modules;
 
 pub use crate::parse::terraform::{
     Attribute, Block, Body, Expr, Node, Parsed, Piece, Step, hcl, parse,
 };
 pub use eval::{Provenance, Resolved, Value};
+pub use modules::{Diagnostic, Instance};
 
 use std::sync::Arc;
 
@@ -53,6 +55,21 @@ pub struct Module {
     /// The names of the module calls that instantiated this module, outermost first (empty
     /// for a root module, or a module checked on its own with its defaults).
     pub call_path: Vec<String>,
+    /// For an instance: the caller's arguments, resolved where the caller wrote them, which
+    /// decide the variables before their defaults.
+    pub inputs: Option<Vec<(String, Resolved)>>,
+    /// For an instance: the call's name in its caller.
+    pub called_at: Option<Origin>,
+    /// The instances of the modules this module calls ([`modules`]).
+    pub instances: Vec<Instance>,
+    /// Calls not followed, and limits reached, while instantiating.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Another module of the run calls this one by a local path: it is checked through its
+    /// callers' instances, not on its own with its defaults.
+    pub called: bool,
+    /// What `each.key`/`each.value` (and `count.index`, as both) are while a repeated module
+    /// call's arguments are resolved.
+    pub(crate) each: Option<(Resolved, Resolved)>,
 }
 
 /// A `terraform { … }` block.
@@ -272,24 +289,26 @@ impl Module {
             .filter(move |r| !r.data && kinds.contains(&r.kind.value.as_str()))
     }
 
-    /// A resource's address as Terraform prints it: `aws_ecs_task_definition.app`, prefixed
-    /// with the module calls that instantiated it (`module.web.aws_ecs_task_definition.app`).
-    pub fn address(&self, r: &Resource) -> String {
-        let mut out = String::new();
-        for call in &self.call_path {
-            out.push_str("module.");
-            out.push_str(call);
-            out.push('.');
-        }
-        out.push_str(&r.kind.value);
-        out.push('.');
-        out.push_str(&r.name.value);
-        out
-    }
-
     /// The variable declared as `name`.
     pub fn variable(&self, name: &str) -> Option<&Variable> {
         self.variables.iter().find(|v| v.name.value == name)
+    }
+
+    /// This module, unless it is checked only through its callers, and every instance of
+    /// the modules it calls, depth first: the modules whose values rules check.
+    pub fn checked(&self) -> Vec<&Module> {
+        let mut out = Vec::new();
+        if !self.called {
+            self.collect(&mut out);
+        }
+        out
+    }
+
+    fn collect<'a>(&'a self, out: &mut Vec<&'a Module>) {
+        out.push(self);
+        for i in &self.instances {
+            i.module.collect(out);
+        }
     }
 
     /// Whether the module uses anything that needs Terraform to run: a provider, a
