@@ -88,11 +88,13 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     // Each unit is parsed, built, checked by every rule and reduced to its graph layers in
     // one parallel pass, then dropped: only the texts, findings and layers outlive it.
     let terraform_called = units::terraform_called(&loaded);
+    let bicep_called = units::bicep_called(&loaded);
     let cx = units::Context {
         side: &side,
         kustomize: &kustomize,
         files: &run_files,
         terraform_called: &terraform_called,
+        bicep_called: &bicep_called,
     };
     let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize)
         .into_par_iter()
@@ -286,6 +288,18 @@ fn settle(
             path: d.at.file.display_path.clone(),
             location: Some((Arc::clone(&d.at.file), d.at.span)),
             message: d.message.clone(),
+        }));
+    }
+    if let Document::Bicep(b) = doc {
+        errors.extend(b.notes.iter().map(|n| FileError {
+            kind: if n.limit {
+                ErrorKind::Limit
+            } else {
+                ErrorKind::Note
+            },
+            path: n.at.file.display_path.clone(),
+            location: Some((Arc::clone(&n.at.file), n.at.span)),
+            message: n.message.clone(),
         }));
     }
     if let Document::Crashed { message } = doc {

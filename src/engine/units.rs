@@ -126,6 +126,19 @@ pub struct Context<'a> {
     /// Terraform module directories another module of the run calls by a local path
     /// (normalized absolute paths): checked through their callers.
     pub terraform_called: &'a std::collections::HashSet<PathBuf>,
+    /// Bicep templates another template of the run calls as a module (normalized absolute
+    /// paths): checked through their callers.
+    pub bicep_called: &'a std::collections::HashSet<PathBuf>,
+}
+
+/// The Bicep templates that the run's templates call as modules by a local path.
+pub fn bicep_called(loaded: &[Loaded]) -> std::collections::HashSet<PathBuf> {
+    loaded
+        .iter()
+        .filter(|(f, _)| f.format == Format::Bicep)
+        .flat_map(|(f, _)| bicep::module_paths(f))
+        .map(|p| normalize(&crate::source::absolute(&p)))
+        .collect()
 }
 
 /// The Terraform module directories that the run's `.tf` files call by a local path.
@@ -241,7 +254,7 @@ impl Unit {
             UnitKind::Kustomize => members.into_iter().map(|m| kustomize_unit(m, cx)).collect(),
             UnitKind::Compose => compose_unit(members, cx.side),
             UnitKind::Chart => chart_unit(members),
-            UnitKind::Bicep => bicep_unit(members),
+            UnitKind::Bicep => bicep_unit(members, cx),
             UnitKind::Terraform => terraform_unit(members, cx),
         });
         built.unwrap_or_else(|message| {
@@ -433,7 +446,7 @@ fn chart_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
     out
 }
 
-fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+fn bicep_unit(members: Vec<Member>, cx: &Context<'_>) -> Vec<(usize, Arc<SourceFile>, Document)> {
     let mut out = Vec::new();
     let mut mains = Vec::new();
     let mut params = Vec::new();
@@ -455,6 +468,10 @@ fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
         let doc = contained(file, || {
             let mut doc = bicep::build((file, parsed), &param_refs);
             doc.errors.splice(0..0, parsed.errors.iter().cloned());
+            doc.called = cx
+                .bicep_called
+                .contains(&normalize(&crate::source::absolute(&file.path)));
+            bicep::instantiate(&mut doc, cx.files);
             Document::Bicep(doc)
         });
         out.push((*index, Arc::clone(file), doc));

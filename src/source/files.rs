@@ -87,10 +87,15 @@ impl Files for DiskFiles {
                 e.utf8_error().valid_up_to()
             )
         })?;
-        // Terraform modules are read by their callers (a module call's local source, a
-        // vendored module); everything else read here is Kustomize's.
+        // Terraform and Bicep modules are read by their callers (a module call's local
+        // path, a vendored module); everything else read here is Kustomize's.
         let format = match detect::by_name(path) {
-            Some(f @ (Format::Kustomization | Format::Terraform | Format::TerraformVars)) => f,
+            Some(
+                f @ (Format::Kustomization
+                | Format::Terraform
+                | Format::TerraformVars
+                | Format::Bicep),
+            ) => f,
             _ => Format::Kubernetes,
         };
         Ok(Arc::new(SourceFile::new(

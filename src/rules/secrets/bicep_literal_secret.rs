@@ -81,7 +81,7 @@ impl Rule for BicepLiteralSecret {
         let Some(doc) = document(ctx) else { return };
         let mut once = Once::default();
         for scope in doc.scopes() {
-            for r in doc.resources().filter(|r| !r.existing) {
+            for r in scope.doc.resources().filter(|r| !r.existing) {
                 if let Some(props) = r.body.get("properties") {
                     let owner = format!("resource `{}`", r.symbol.name);
                     scan(&scope, props, &owner, &mut once, sink);
