@@ -95,6 +95,8 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         files: &run_files,
         terraform_called: &terraform_called,
         bicep_called: &bicep_called,
+        terraform_modules: &Default::default(),
+        bicep_modules: &Default::default(),
     };
     let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize)
         .into_par_iter()

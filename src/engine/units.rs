@@ -129,6 +129,9 @@ pub struct Context<'a> {
     /// Bicep templates another template of the run calls as a module (normalized absolute
     /// paths): checked through their callers.
     pub bicep_called: &'a std::collections::HashSet<PathBuf>,
+    /// Module directories and templates parsed for module calls, shared by every unit.
+    pub terraform_modules: &'a terraform::modules::Cache,
+    pub bicep_modules: &'a bicep::Cache,
 }
 
 /// The Bicep templates that the run's templates call as modules by a local path.
@@ -471,7 +474,7 @@ fn bicep_unit(members: Vec<Member>, cx: &Context<'_>) -> Vec<(usize, Arc<SourceF
             doc.called = cx
                 .bicep_called
                 .contains(&normalize(&crate::source::absolute(&file.path)));
-            bicep::instantiate(&mut doc, cx.files);
+            bicep::instantiate_with(&mut doc, cx.files, cx.bicep_modules);
             Document::Bicep(doc)
         });
         out.push((*index, Arc::clone(file), doc));
@@ -512,7 +515,7 @@ fn terraform_unit(
             module.errors.splice(0..0, own);
             let dir = normalize(&crate::source::absolute(file.dir()));
             module.called = cx.terraform_called.contains(&dir);
-            terraform::modules::instantiate(&mut module, &dir, cx.files);
+            terraform::modules::instantiate_with(&mut module, &dir, cx.files, cx.terraform_modules);
             Document::Terraform(crate::model::terraform::build(module))
         });
         out.push((*index, Arc::clone(file), doc));

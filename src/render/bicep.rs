@@ -123,7 +123,7 @@ pub fn module_paths(file: &SourceFile) -> Vec<std::path::PathBuf> {
 /// Deepest nesting of module calls followed.
 pub const MAX_MODULE_DEPTH: usize = 8;
 /// Most module instances built under one template.
-pub const MAX_INSTANCES: usize = 1024;
+pub const MAX_INSTANCES: usize = 256;
 
 /// Follows the template's module calls whose path is a local file (`'./app.bicep'`,
 /// `'../core/host/container-app.bicep'`), read through `files`: each becomes an instance of
@@ -132,11 +132,30 @@ pub const MAX_INSTANCES: usize = 1024;
 /// caller is deployed. A loop or condition around the call still gives one instance. Registry
 /// modules (`br:`, `br/`, `ts:`) are not read: each is one note at the call.
 pub fn instantiate(doc: &mut Document, files: &dyn crate::source::files::Files) {
+    instantiate_with(doc, files, &Cache::default());
+}
+
+/// [`instantiate`] with the run's cache of parsed templates.
+pub fn instantiate_with(
+    doc: &mut Document,
+    files: &dyn crate::source::files::Files,
+    cache: &Cache,
+) {
     let mut budget = MAX_INSTANCES;
     let mut notes = Vec::new();
-    expand(doc, files, 0, &mut budget, &mut notes);
+    expand(doc, files, 0, &mut budget, &mut notes, cache);
     doc.notes.extend(notes);
 }
+
+/// Templates read for module calls, each parsed once however often it is called, shared by
+/// every unit of a run.
+#[derive(Default)]
+pub struct Cache(
+    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, Option<Arc<ParsedTemplate>>>>,
+);
+
+/// A template file and its parse.
+type ParsedTemplate = (Arc<SourceFile>, Parsed);
 
 fn expand(
     doc: &mut Document,
@@ -144,6 +163,7 @@ fn expand(
     depth: usize,
     budget: &mut usize,
     notes: &mut Vec<Note>,
+    cache: &Cache,
 ) {
     let Some(file) = doc.file.clone() else {
         return;
@@ -178,20 +198,37 @@ fn expand(
             continue;
         }
         let child_path = crate::source::normalize(&file.dir().join(target));
-        let Ok(child) = files.read(&child_path) else {
+        let cached = cache
+            .0
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&child_path).cloned());
+        let entry = cached.unwrap_or_else(|| {
+            let read = || -> Option<Arc<ParsedTemplate>> {
+                let child = files.read(&child_path).ok()?;
+                let child = if child.format == crate::source::Format::Bicep {
+                    child
+                } else {
+                    Arc::new(SourceFile::new(
+                        child.path.clone(),
+                        child.display_path.clone(),
+                        crate::source::Format::Bicep,
+                        child.text.clone(),
+                    ))
+                };
+                let parsed = parse(&child);
+                Some(Arc::new((child, parsed)))
+            };
+            let entry = read();
+            if let Ok(mut c) = cache.0.lock() {
+                c.insert(child_path.clone(), entry.clone());
+            }
+            entry
+        });
+        let Some(entry) = entry else {
             continue;
         };
-        let child = if child.format == crate::source::Format::Bicep {
-            child
-        } else {
-            Arc::new(SourceFile::new(
-                child.path.clone(),
-                child.display_path.clone(),
-                crate::source::Format::Bicep,
-                child.text.clone(),
-            ))
-        };
-        let parsed = parse(&child);
+        let (child, parsed) = (&entry.0, &entry.1);
         let params: Vec<(Ident, &Expr)> = value
             .body()
             .get("params")
@@ -237,9 +274,9 @@ fn expand(
             break;
         }
         *budget -= 1;
-        let mut instance = build((&child, &parsed), &[]);
+        let mut instance = build((child, parsed), &[]);
         instance.param_files = bindings;
-        expand(&mut instance, files, depth + 1, budget, notes);
+        expand(&mut instance, files, depth + 1, budget, notes, cache);
         instances.push(instance);
     }
     doc.instances = instances;

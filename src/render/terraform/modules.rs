@@ -62,14 +62,28 @@ const META: &[&str] = &[
     "depends_on",
 ];
 
+/// Module directories already read and parsed, shared by every unit of a run (many roots
+/// call the same modules: each `examples/*` of a module repository calls `../..`).
+#[derive(Default)]
+pub struct Cache(std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<ParsedDir>>>);
+
+/// A module directory's `.tf` files, parsed.
+type ParsedDir = Vec<(Arc<SourceFile>, super::Parsed)>;
+
 /// Follows every module call of `root`, written in `dir`, through `files`.
 pub fn instantiate(root: &mut Module, dir: &Path, files: &dyn Files) {
+    instantiate_with(root, dir, files, &Cache::default());
+}
+
+/// [`instantiate`] with the run's cache of parsed module directories.
+pub fn instantiate_with(root: &mut Module, dir: &Path, files: &dyn Files, cache: &Cache) {
     let vendored = vendored(dir, files);
     let mut budget = MAX_INSTANCES;
     let mut diagnostics = Vec::new();
     let mut cx = Expand {
         vendored: &vendored,
         files,
+        cache,
         budget: &mut budget,
         diagnostics: &mut diagnostics,
     };
@@ -81,6 +95,7 @@ struct Expand<'a> {
     /// `.terraform/modules/modules.json`: module key (`web`, `web.db`) → directory.
     vendored: &'a [(String, PathBuf)],
     files: &'a dyn Files,
+    cache: &'a Cache,
     budget: &'a mut usize,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
@@ -194,7 +209,18 @@ impl Expand<'_> {
     }
 
     /// The `.tf` files of a module directory, parsed.
-    fn read(&self, dir: &Path) -> Vec<(Arc<SourceFile>, super::Parsed)> {
+    fn read(&self, dir: &Path) -> Arc<ParsedDir> {
+        if let Some(hit) = self.cache.0.lock().ok().and_then(|c| c.get(dir).cloned()) {
+            return hit;
+        }
+        let parsed = Arc::new(self.read_uncached(dir));
+        if let Ok(mut c) = self.cache.0.lock() {
+            c.insert(dir.to_path_buf(), Arc::clone(&parsed));
+        }
+        parsed
+    }
+
+    fn read_uncached(&self, dir: &Path) -> ParsedDir {
         let Ok(entries) = self.files.list(dir) else {
             return Vec::new();
         };
