@@ -264,7 +264,7 @@ impl Module {
                 Some((r, rest)) => (r, rest),
                 None => return unknown(Provenance::Module(attr(1).unwrap_or("").to_string())),
             },
-            "each" | "count" => match (&self.each, attr(1)) {
+            "each" | "count" => match (self.each.as_deref(), attr(1)) {
                 (Some((key, _)), Some("key" | "index")) => (key.clone(), &steps[2..]),
                 (Some((_, value)), Some("value")) => (value.clone(), &steps[2..]),
                 _ => return unknown(Provenance::Expression),

@@ -69,7 +69,7 @@ pub struct Module {
     pub called: bool,
     /// What `each.key`/`each.value` (and `count.index`, as both) are while a repeated module
     /// call's arguments are resolved.
-    pub(crate) each: Option<(Resolved, Resolved)>,
+    pub(crate) each: Option<Box<(Resolved, Resolved)>>,
 }
 
 /// A `terraform { … }` block.

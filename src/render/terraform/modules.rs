@@ -175,7 +175,7 @@ impl Expand<'_> {
                     return;
                 }
                 *self.budget -= 1;
-                m.each = binding;
+                m.each = binding.map(Box::new);
                 let inputs: Vec<(String, Resolved)> = call
                     .block
                     .body
