@@ -353,6 +353,21 @@ fn check_file(
             Err(m) => errors.push(internal(file, &format!("in rule {}: {m}", meta.id))),
         }
     }
+    // A finding on a parameter file's line holds in the environment that file deploys.
+    if let Document::Bicep(b) = doc {
+        for f in &mut out {
+            let env = b
+                .param_files
+                .iter()
+                .find(|p| p.file.path == f.location.file.path)
+                .and_then(|p| p.environment.clone());
+            if let Some(env) = env
+                && !f.environments.contains(&env)
+            {
+                f.environments.push(env);
+            }
+        }
+    }
     if let Document::Kustomize(k) = doc {
         relate_replaced(&mut out, &k.replaced);
         // Everything a root deploys holds in its environment (Services and Secrets too, not

@@ -70,6 +70,52 @@ fn template_of(file: &SourceFile, parsed: &Parsed) -> Option<PathBuf> {
     }
 }
 
+/// Whether an ARM template is Bicep's output (`"_generator": {"name": "bicep"}`) for a
+/// `.bicep` file of the run beside it, of the same name.
+fn compiled_from_bicep(file: &SourceFile, templates: &std::collections::HashSet<PathBuf>) -> bool {
+    let source = normalize(&file.path.with_extension("bicep"));
+    templates.contains(&source)
+        && file.text.contains("\"_generator\"")
+        && file.text.contains("\"name\": \"bicep\"")
+}
+
+/// The template an ARM parameter file gives values to, among the run's templates: by name
+/// (`main.parameters.json`, `main.parameters.prod.json` → `main.json` or `main.bicep`), else
+/// the one template of its directory, or of the parent of a `parameters/` or `params/`
+/// directory (`params.prod.json`, `parameters/prod.parameters.json`).
+pub fn arm_template_of(
+    path: &Path,
+    templates: &std::collections::HashSet<PathBuf>,
+) -> Option<PathBuf> {
+    let path = normalize(path);
+    let dir = path.parent()?;
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if let Some((stem, _)) = name.split_once(".parameters") {
+        for ext in ["json", "bicep"] {
+            let candidate = dir.join(format!("{stem}.{ext}"));
+            if templates.contains(&candidate) {
+                return Some(candidate);
+            }
+        }
+    }
+    let only_in = |d: &Path| -> Option<PathBuf> {
+        let mut found = templates.iter().filter(|t| t.parent() == Some(d));
+        let first = found.next()?;
+        found.next().is_none().then(|| first.clone())
+    };
+    if let Some(t) = only_in(dir) {
+        return Some(t);
+    }
+    let dir_name = dir.file_name()?.to_str()?.to_ascii_lowercase();
+    if matches!(
+        dir_name.as_str(),
+        "parameters" | "params" | "parameter-files"
+    ) {
+        return only_in(dir.parent()?);
+    }
+    None
+}
+
 /// Whether a file of this format must be parsed before it can be put in a unit.
 pub fn parsed_early(format: Format) -> bool {
     format == Format::BicepParams
@@ -156,6 +202,11 @@ pub fn terraform_called(loaded: &[Loaded]) -> std::collections::HashSet<PathBuf>
 
 /// Groups files into units by path and format (see the module doc).
 pub fn units(loaded: Vec<Loaded>, kustomize: &Roots) -> Vec<Unit> {
+    let templates: std::collections::HashSet<PathBuf> = loaded
+        .iter()
+        .filter(|(f, _)| matches!(f.format, Format::Bicep | Format::ArmTemplate))
+        .map(|(f, _)| normalize(&f.path))
+        .collect();
     let mut keyed: BTreeMap<(UnitKind, PathBuf), Unit> = BTreeMap::new();
     let mut singles = Vec::new();
     for (index, (file, parsed)) in loaded.into_iter().enumerate() {
@@ -189,7 +240,12 @@ pub fn units(loaded: Vec<Loaded>, kustomize: &Roots) -> Vec<Unit> {
                 chart_root(&file).map(|root| (UnitKind::Chart, root))
             }
             Format::Compose => Some((UnitKind::Compose, compose_key(&file.path).0)),
-            Format::Bicep => Some((UnitKind::Bicep, normalize(&file.path))),
+            // Bicep's compiled `main.json` beside its `main.bicep` is checked as the source.
+            Format::ArmTemplate if compiled_from_bicep(&file, &templates) => None,
+            Format::Bicep | Format::ArmTemplate => Some((UnitKind::Bicep, normalize(&file.path))),
+            Format::ArmParameters => {
+                arm_template_of(&file.path, &templates).map(|t| (UnitKind::Bicep, t))
+            }
             Format::BicepParams => parsed
                 .as_ref()
                 .and_then(|p| template_of(&file, p))
@@ -458,7 +514,7 @@ fn bicep_unit(members: Vec<Member>, cx: &Context<'_>) -> Vec<(usize, Arc<SourceF
             Parsed::Bicep(b) => b,
             _ => continue,
         };
-        if m.file.format == Format::Bicep {
+        if matches!(m.file.format, Format::Bicep | Format::ArmTemplate) {
             mains.push((m.index, m.file, parsed));
         } else {
             params.push((m.index, m.file, parsed));

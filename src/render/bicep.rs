@@ -61,6 +61,31 @@ pub struct ParamFile {
     pub value_files: Vec<Arc<SourceFile>>,
     /// For a module call: the call's symbol in the calling template.
     pub caller: Option<Origin>,
+    /// The environment a parameter file deploys, from its name (`main.parameters.prod.json`,
+    /// `params.prod.json`, `prod.parameters.json`, `main.prod.bicepparam` → `prod`).
+    pub environment: Option<String>,
+}
+
+/// The environment a parameter file's name gives, for a template named `template_stem`.
+pub fn environment_of(path: &std::path::Path, template_stem: &str) -> Option<String> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let stem = name
+        .strip_suffix(".json")
+        .or_else(|| name.strip_suffix(".bicepparam"))?;
+    let template = template_stem.to_ascii_lowercase();
+    let parts: Vec<&str> = stem.split('.').collect();
+    let env = match parts.as_slice() {
+        // `main.parameters.prod`, `params.prod`, `parameters.prod`, `main.prod`.
+        [_, "parameters", env] => *env,
+        ["params" | "parameters", env] => *env,
+        // `prod.parameters`, unless it is the template's own (`main.parameters`).
+        [env, "parameters"] if *env != template => *env,
+        [_, "parameters"] => return None,
+        [t, env] if *t == template => *env,
+        [env] if *env != template && !matches!(*env, "parameters" | "params") => *env,
+        _ => return None,
+    };
+    (!env.is_empty()).then(|| env.to_string())
 }
 
 /// Builds the document of one template from its parse and the parameter files that use it.
@@ -86,6 +111,14 @@ pub fn build(
                 .collect(),
             value_files: Vec::new(),
             caller: None,
+            environment: environment_of(
+                &file.path,
+                main.0
+                    .path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default(),
+            ),
         })
         .collect();
     Document {
@@ -123,7 +156,7 @@ pub fn module_paths(file: &SourceFile) -> Vec<std::path::PathBuf> {
 /// Deepest nesting of module calls followed.
 pub const MAX_MODULE_DEPTH: usize = 8;
 /// Most module instances built under one template.
-pub const MAX_INSTANCES: usize = 256;
+pub const MAX_INSTANCES: usize = 1024;
 
 /// Follows the template's module calls whose path is a local file (`'./app.bicep'`,
 /// `'../core/host/container-app.bicep'`), read through `files`: each becomes an instance of
@@ -260,6 +293,7 @@ fn expand(
                 values,
                 value_files,
                 caller: Some(at.clone()),
+                environment: scope.params.and_then(|p| p.environment.clone()),
             });
         }
         if *budget == 0 {
@@ -735,6 +769,21 @@ mod tests {
         let r = s.follow(&tag);
         assert_eq!(r.file.display_path, "p0.bicepparam");
         assert_eq!(r.origin().text(), "'1.2.3'");
+    }
+
+    #[test]
+    fn parameter_files_name_their_environments() {
+        use std::path::Path;
+        let env = |p: &str| environment_of(Path::new(p), "main");
+        assert_eq!(env("main.parameters.prod.json").as_deref(), Some("prod"));
+        assert_eq!(env("params.staging.json").as_deref(), Some("staging"));
+        assert_eq!(
+            env("parameters/prod.parameters.json").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(env("main.prod.bicepparam").as_deref(), Some("prod"));
+        assert_eq!(env("main.parameters.json"), None);
+        assert_eq!(env("main.bicepparam"), None);
     }
 
     #[test]
