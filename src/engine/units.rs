@@ -571,7 +571,19 @@ fn terraform_unit(
             module.errors.splice(0..0, own);
             let dir = normalize(&crate::source::absolute(file.dir()));
             module.called = cx.terraform_called.contains(&dir);
+            // `environments/prod/` is the `prod` environment of the modules it calls.
+            let parent = dir
+                .parent()
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str());
+            if matches!(parent, Some("environments" | "envs" | "env" | "stages")) {
+                module.environment = dir.file_name().and_then(|n| n.to_str()).map(str::to_string);
+            }
+            module.with_environments();
             terraform::modules::instantiate_with(&mut module, &dir, cx.files, cx.terraform_modules);
+            for v in &mut module.variants {
+                terraform::modules::instantiate_with(v, &dir, cx.files, cx.terraform_modules);
+            }
             Document::Terraform(crate::model::terraform::build(module))
         });
         out.push((*index, Arc::clone(file), doc));

@@ -55,7 +55,15 @@ pub fn build(module: Module) -> Terraform {
     let mut containers = Vec::new();
     let mut services = Vec::new();
     for m in module.checked() {
-        let (c, s) = read(m);
+        let (mut c, s) = read(m);
+        if let Some(env) = &m.environment {
+            for c in &mut c {
+                c.environment = Some(crate::model::workload::Environment {
+                    name: env.clone(),
+                    production: m.is_production(),
+                });
+            }
+        }
         containers.extend(c);
         services.extend(s);
     }

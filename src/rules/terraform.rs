@@ -52,6 +52,13 @@ pub fn each_module<'a>(
     for m in modules(ctx) {
         let before = sink.len();
         check(m, sink);
+        if let Some(env) = &m.environment {
+            for f in sink.since(before) {
+                if !f.environments.contains(env) {
+                    f.environments.push(env.clone());
+                }
+            }
+        }
         let Some(at) = &m.called_at else { continue };
         let path = m.call_path.join(".module.");
         for f in sink.since(before) {

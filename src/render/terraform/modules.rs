@@ -197,6 +197,7 @@ impl Expand<'_> {
                     None => name.clone(),
                 });
                 child.called_at = Some(call.name.at.clone());
+                child.environment = m.environment.clone();
                 self.expand(&mut child, &child_dir, &key, depth + 1);
                 m.instances.push(Instance {
                     call: name.clone(),
