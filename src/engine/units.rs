@@ -584,7 +584,7 @@ fn terraform_unit(
             for v in &mut module.variants {
                 terraform::modules::instantiate_with(v, &dir, cx.files, cx.terraform_modules);
             }
-            Document::Terraform(crate::model::terraform::build(module))
+            Document::Terraform(Box::new(crate::model::terraform::build(module)))
         });
         out.push((*index, Arc::clone(file), doc));
     }
