@@ -16,7 +16,8 @@
 //!   member access and indexing keep their shape. Literal strings inside an expression keep
 //!   their place in the file when the JSON string has no escapes before them.
 //! - In a parameter file, `{"value": …}` is the param's value and `{"reference": {"keyVault":
-//!   …}}` a Key Vault reference (a call, never a literal).
+//!   …}}` a Key Vault reference (a call, never a literal); azd's `"${AZURE_LOCATION}"`
+//!   placeholders are filled at deploy time, so unknown.
 
 use std::sync::Arc;
 
@@ -52,7 +53,19 @@ pub fn parse(file: &Arc<SourceFile>) -> Parsed {
             if params {
                 // `{"value": …}` or `{"reference": {"keyVault": …}}`.
                 let value = if let Some(v) = e.value.get("value") {
-                    cx.value(v)
+                    // azd fills `${AZURE_LOCATION}` (or `${NAME=default}`) from the
+                    // environment when it deploys: unknown here, never a literal.
+                    if v.as_str().is_some_and(|t| t.contains("${")) {
+                        Expr {
+                            kind: ExprKind::Call {
+                                callee: Box::new(ident_expr("environment", v.span)),
+                                args: Vec::new(),
+                            },
+                            span: v.span,
+                        }
+                    } else {
+                        cx.value(v)
+                    }
                 } else if let Some(r) = e.value.get("reference") {
                     Expr {
                         kind: ExprKind::Call {
@@ -682,7 +695,8 @@ mod tests {
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
   "parameters": {
     "serviceImage": { "value": "acme.azurecr.io/service:latest" },
-    "neo4jPassword": { "reference": { "keyVault": { "id": "/subscriptions/x" }, "secretName": "neo4j" } }
+    "neo4jPassword": { "reference": { "keyVault": { "id": "/subscriptions/x" }, "secretName": "neo4j" } },
+    "location": { "value": "${AZURE_LOCATION=westeurope}" }
   }
 }"#;
         let (f, p) = parsed(text);
@@ -704,6 +718,8 @@ mod tests {
             "\"acme.azurecr.io/service:latest\""
         );
         assert_eq!(values[1].1.call_name(), Some("reference"));
+        // azd's placeholders are filled at deploy time.
+        assert_eq!(values[2].1.call_name(), Some("environment"));
     }
 
     #[test]
