@@ -160,6 +160,43 @@ impl Rule for BicepLiteralSecret {
                     &format!("The value of the `@secure()` param `{}`", p.name.name),
                 );
             }
+            // A parameter file's own literals: a secret-named value, or a private key whatever
+            // its name, is a secret written into the repository even when the template does
+            // not declare the param `@secure()`.
+            if let Some(pf) = scope.params.filter(|p| p.caller.is_none()) {
+                for (name, value) in &pf.values {
+                    if scope.doc.param(&name.name).is_some_and(|p| p.is_secure()) {
+                        continue;
+                    }
+                    let Some(text) = value.as_plain_str() else {
+                        continue;
+                    };
+                    // Tokens of a known format are SEC004's, in every file.
+                    let key = text.contains("PRIVATE KEY-----");
+                    if text.len() < 4
+                        || is_placeholder(&text)
+                        || is_substitution_marker(&text)
+                        || contains_token(&text)
+                        || !(key || is_secret_name(&name.name))
+                    {
+                        continue;
+                    }
+                    let r = Resolved {
+                        expr: value,
+                        file: std::sync::Arc::clone(&pf.file),
+                        via: Vec::new(),
+                        secure_param: None,
+                        unset_param: None,
+                    };
+                    report(
+                        &mut once,
+                        sink,
+                        &r,
+                        &text,
+                        &format!("The parameter file's value for `{}`", name.name),
+                    );
+                }
+            }
         }
     }
 }
