@@ -19,7 +19,7 @@ use crate::report::{self, OutputFormat, ReportOptions};
 use crate::source::{Format, SourceFile};
 
 /// The fuzz targets, by name.
-pub const TARGETS: [&str; 8] = [
+pub const TARGETS: [&str; 9] = [
     "dockerfile",
     "yaml",
     "compose",
@@ -27,6 +27,7 @@ pub const TARGETS: [&str; 8] = [
     "helm",
     "bicep",
     "terraform",
+    "arm",
     "pipeline",
 ];
 
@@ -41,6 +42,7 @@ pub fn run(name: &str, data: &[u8]) {
         "helm" => helm_target(data),
         "bicep" => bicep_target(data),
         "terraform" => terraform_target(data),
+        "arm" => arm_target(data),
         "pipeline" => pipeline_target(data),
         _ => panic!("unknown fuzz target `{name}`"),
     }
@@ -179,6 +181,29 @@ pub fn terraform_target(data: &[u8]) {
     assert_spans(&f, &parsed.errors);
     let module = crate::render::terraform::build(&[(&f, &parsed)], false);
     assert_spans(&f, &module.errors);
+}
+
+/// An ARM template and a parameter file of the same bytes (the `$schema` decides nothing
+/// here: each is parsed as its format), built as one template with its parameter file; and
+/// the same bytes as an ECS `container_definitions` heredoc.
+pub fn arm_target(data: &[u8]) {
+    let t = file("azuredeploy.json", Format::ArmTemplate, data);
+    let p = file("azuredeploy.parameters.json", Format::ArmParameters, data);
+    let (tp, pp) = (crate::parse::arm::parse(&t), crate::parse::arm::parse(&p));
+    assert_spans(&t, &tp.errors);
+    assert_spans(&p, &pp.errors);
+    let doc = crate::render::bicep::build((&t, &tp), &[(&p, &pp)]);
+    for scope in doc.scopes() {
+        let _ = crate::model::bicep::containers(&scope);
+    }
+    let text = String::from_utf8_lossy(data);
+    let tf = format!(
+        "resource \"aws_ecs_task_definition\" \"x\" {{\n  container_definitions = <<EOF\n{text}\nEOF\n}}\n"
+    );
+    let f = file("main.tf", Format::Terraform, tf.as_bytes());
+    let parsed = terraform::parse(&f);
+    let module = crate::render::terraform::build(&[(&f, &parsed)], false);
+    let _ = crate::model::terraform::build(module);
 }
 
 /// File names the pipeline target picks from, so that most inputs reach a parser; a name

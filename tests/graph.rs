@@ -255,3 +255,27 @@ fn one_environment_of_the_graph() {
         String::from_utf8_lossy(&unknown.stderr)
     );
 }
+
+#[test]
+fn dockerfiles_link_to_ecs_tasks_and_cloud_run_services_by_image() {
+    let g = graph("tests/graph/clouds");
+    for (service, kind) in [
+        ("aws_ecs_task_definition.api", "ECS task definition"),
+        ("google_cloud_run_v2_service.web", "Cloud Run service"),
+    ] {
+        let s = service_with_layer(&g, kind);
+        assert_eq!(kinds(s), ["dockerfile", "terraform"], "{service}: {s}");
+        let reason = s["links"][0]["reason"].as_str().unwrap();
+        assert!(reason.contains("built by Dockerfile"), "{reason}");
+    }
+}
+
+/// The service holding a layer whose description names `what`.
+fn service_with_layer<'a>(g: &'a serde_json::Value, what: &str) -> &'a serde_json::Value {
+    g["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.to_string().contains(what))
+        .unwrap_or_else(|| panic!("no service with {what}: {g}"))
+}

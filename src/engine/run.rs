@@ -93,11 +93,17 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     if !missing.is_empty() {
         return Err(missing.join("\n"));
     }
+    let terraform_called = units::terraform_called(&loaded);
+    let bicep_called = units::bicep_called(&loaded);
     let cx = units::Context {
         side: &side,
         kustomize: &kustomize,
         files: &run_files,
         declared: &declared,
+        terraform_called: &terraform_called,
+        bicep_called: &bicep_called,
+        terraform_modules: &Default::default(),
+        bicep_modules: &Default::default(),
     };
     let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize, &declared)
         .into_par_iter()
@@ -343,6 +349,30 @@ fn settle(
                 .map(|d| super::kustomize::error(d, cwd)),
         );
     }
+    if let Document::Terraform(t) = doc {
+        errors.extend(t.module.diagnostics.iter().map(|d| FileError {
+            kind: if d.limit {
+                ErrorKind::Limit
+            } else {
+                ErrorKind::Note
+            },
+            path: d.at.file.display_path.clone(),
+            location: Some((Arc::clone(&d.at.file), d.at.span)),
+            message: d.message.clone(),
+        }));
+    }
+    if let Document::Bicep(b) = doc {
+        errors.extend(b.notes.iter().map(|n| FileError {
+            kind: if n.limit {
+                ErrorKind::Limit
+            } else {
+                ErrorKind::Note
+            },
+            path: n.at.file.display_path.clone(),
+            location: Some((Arc::clone(&n.at.file), n.at.span)),
+            message: n.message.clone(),
+        }));
+    }
     if let Document::Crashed { message } = doc {
         errors.push(internal(file, message));
     }
@@ -416,6 +446,21 @@ fn check_file(
         for f in &mut out {
             if f.environments.is_empty() {
                 f.environments.push(e.name.clone());
+            }
+        }
+    }
+    // A finding on a parameter file's line holds in the environment that file deploys.
+    if let Document::Bicep(b) = doc {
+        for f in &mut out {
+            let env = b
+                .param_files
+                .iter()
+                .find(|p| p.file.path == f.location.file.path)
+                .and_then(|p| p.environment.clone());
+            if let Some(env) = env
+                && !f.environments.contains(&env)
+            {
+                f.environments.push(env);
             }
         }
     }

@@ -70,6 +70,52 @@ fn template_of(file: &SourceFile, parsed: &Parsed) -> Option<PathBuf> {
     }
 }
 
+/// Whether an ARM template is Bicep's output (`"_generator": {"name": "bicep"}`) for a
+/// `.bicep` file of the run beside it, of the same name.
+fn compiled_from_bicep(file: &SourceFile, templates: &std::collections::HashSet<PathBuf>) -> bool {
+    let source = normalize(&file.path.with_extension("bicep"));
+    templates.contains(&source)
+        && file.text.contains("\"_generator\"")
+        && file.text.contains("\"name\": \"bicep\"")
+}
+
+/// The template an ARM parameter file gives values to, among the run's templates: by name
+/// (`main.parameters.json`, `main.parameters.prod.json` → `main.json` or `main.bicep`), else
+/// the one template of its directory, or of the parent of a `parameters/` or `params/`
+/// directory (`params.prod.json`, `parameters/prod.parameters.json`).
+pub fn arm_template_of(
+    path: &Path,
+    templates: &std::collections::HashSet<PathBuf>,
+) -> Option<PathBuf> {
+    let path = normalize(path);
+    let dir = path.parent()?;
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if let Some((stem, _)) = name.split_once(".parameters") {
+        for ext in ["json", "bicep"] {
+            let candidate = dir.join(format!("{stem}.{ext}"));
+            if templates.contains(&candidate) {
+                return Some(candidate);
+            }
+        }
+    }
+    let only_in = |d: &Path| -> Option<PathBuf> {
+        let mut found = templates.iter().filter(|t| t.parent() == Some(d));
+        let first = found.next()?;
+        found.next().is_none().then(|| first.clone())
+    };
+    if let Some(t) = only_in(dir) {
+        return Some(t);
+    }
+    let dir_name = dir.file_name()?.to_str()?.to_ascii_lowercase();
+    if matches!(
+        dir_name.as_str(),
+        "parameters" | "params" | "parameter-files"
+    ) {
+        return only_in(dir.parent()?);
+    }
+    None
+}
+
 /// Whether a file of this format must be parsed before it can be put in a unit.
 pub fn parsed_early(format: Format) -> bool {
     format == Format::BicepParams
@@ -121,10 +167,19 @@ impl Member {
 pub struct Context<'a> {
     pub side: &'a SideFiles,
     pub kustomize: &'a Roots,
-    /// What Kustomize builds read.
+    /// What Kustomize builds and Terraform module calls read.
     pub files: &'a RunFiles,
     /// The Compose environments configs declare.
     pub declared: &'a DeclaredCompose,
+    /// Terraform module directories another module of the run calls by a local path
+    /// (normalized absolute paths): checked through their callers.
+    pub terraform_called: &'a std::collections::HashSet<PathBuf>,
+    /// Bicep templates another template of the run calls as a module (normalized absolute
+    /// paths): checked through their callers.
+    pub bicep_called: &'a std::collections::HashSet<PathBuf>,
+    /// Module directories and templates parsed for module calls, shared by every unit.
+    pub terraform_modules: &'a terraform::modules::Cache,
+    pub bicep_modules: &'a bicep::Cache,
 }
 
 /// Compose environments declared in `.plumbline.toml` (`[environments.<name>] compose = […]`),
@@ -210,8 +265,34 @@ fn compose_unit_key(path: &Path, declared: &DeclaredCompose) -> PathBuf {
     compose_key(&at).0
 }
 
+
+/// The Bicep templates that the run's templates call as modules by a local path.
+pub fn bicep_called(loaded: &[Loaded]) -> std::collections::HashSet<PathBuf> {
+    loaded
+        .iter()
+        .filter(|(f, _)| f.format == Format::Bicep)
+        .flat_map(|(f, _)| bicep::module_paths(f))
+        .map(|p| normalize(&crate::source::absolute(&p)))
+        .collect()
+}
+
+/// The Terraform module directories that the run's `.tf` files call by a local path.
+pub fn terraform_called(loaded: &[Loaded]) -> std::collections::HashSet<PathBuf> {
+    loaded
+        .iter()
+        .filter(|(f, _)| f.format == Format::Terraform)
+        .flat_map(|(f, _)| terraform::modules::local_calls(f))
+        .map(|p| normalize(&crate::source::absolute(&p)))
+        .collect()
+}
+
 /// Groups files into units by path and format (see the module doc).
 pub fn units(loaded: Vec<Loaded>, kustomize: &Roots, declared: &DeclaredCompose) -> Vec<Unit> {
+    let templates: std::collections::HashSet<PathBuf> = loaded
+        .iter()
+        .filter(|(f, _)| matches!(f.format, Format::Bicep | Format::ArmTemplate))
+        .map(|(f, _)| normalize(&f.path))
+        .collect();
     let mut keyed: BTreeMap<(UnitKind, PathBuf), Unit> = BTreeMap::new();
     let mut singles = Vec::new();
     for (index, (file, parsed)) in loaded.into_iter().enumerate() {
@@ -245,7 +326,12 @@ pub fn units(loaded: Vec<Loaded>, kustomize: &Roots, declared: &DeclaredCompose)
                 chart_root(&file).map(|root| (UnitKind::Chart, root))
             }
             Format::Compose => Some((UnitKind::Compose, compose_unit_key(&file.path, declared))),
-            Format::Bicep => Some((UnitKind::Bicep, normalize(&file.path))),
+            // Bicep's compiled `main.json` beside its `main.bicep` is checked as the source.
+            Format::ArmTemplate if compiled_from_bicep(&file, &templates) => None,
+            Format::Bicep | Format::ArmTemplate => Some((UnitKind::Bicep, normalize(&file.path))),
+            Format::ArmParameters => {
+                arm_template_of(&file.path, &templates).map(|t| (UnitKind::Bicep, t))
+            }
             Format::BicepParams => parsed
                 .as_ref()
                 .and_then(|p| template_of(&file, p))
@@ -313,8 +399,8 @@ impl Unit {
             UnitKind::Kustomize => members.into_iter().map(|m| kustomize_unit(m, cx)).collect(),
             UnitKind::Compose => compose_unit(members, cx.side, cx.declared),
             UnitKind::Chart => chart_unit(members),
-            UnitKind::Bicep => bicep_unit(members),
-            UnitKind::Terraform => terraform_unit(members, cx.side),
+            UnitKind::Bicep => bicep_unit(members, cx),
+            UnitKind::Terraform => terraform_unit(members, cx),
         });
         built.unwrap_or_else(|message| {
             // A panic outside a member's own builder (while parsing, say): the unit's first
@@ -659,7 +745,7 @@ fn chart_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
     out
 }
 
-fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+fn bicep_unit(members: Vec<Member>, cx: &Context<'_>) -> Vec<(usize, Arc<SourceFile>, Document)> {
     let mut out = Vec::new();
     let mut mains = Vec::new();
     let mut params = Vec::new();
@@ -668,7 +754,7 @@ fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
             Parsed::Bicep(b) => b,
             _ => continue,
         };
-        if m.file.format == Format::Bicep {
+        if matches!(m.file.format, Format::Bicep | Format::ArmTemplate) {
             mains.push((m.index, m.file, parsed));
         } else {
             params.push((m.index, m.file, parsed));
@@ -681,6 +767,10 @@ fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
         let doc = contained(file, || {
             let mut doc = bicep::build((file, parsed), &param_refs);
             doc.errors.splice(0..0, parsed.errors.iter().cloned());
+            doc.called = cx
+                .bicep_called
+                .contains(&normalize(&crate::source::absolute(&file.path)));
+            bicep::instantiate_with(&mut doc, cx.files, cx.bicep_modules);
             Document::Bicep(doc)
         });
         out.push((*index, Arc::clone(file), doc));
@@ -695,8 +785,9 @@ fn bicep_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
 
 fn terraform_unit(
     mut members: Vec<Member>,
-    side: &SideFiles,
+    cx: &Context<'_>,
 ) -> Vec<(usize, Arc<SourceFile>, Document)> {
+    let side = cx.side;
     members.sort_by(|a, b| a.file.path.cmp(&b.file.path));
     let parsed: Vec<(usize, Arc<SourceFile>, terraform::Parsed)> = members
         .into_iter()
@@ -718,7 +809,22 @@ fn terraform_unit(
             let mut module =
                 terraform::build(&refs, side.exists(&side::terraform_lock(file.dir())));
             module.errors.splice(0..0, own);
-            Document::Terraform(crate::model::terraform::build(module))
+            let dir = normalize(&crate::source::absolute(file.dir()));
+            module.called = cx.terraform_called.contains(&dir);
+            // `environments/prod/` is the `prod` environment of the modules it calls.
+            let parent = dir
+                .parent()
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str());
+            if matches!(parent, Some("environments" | "envs" | "env" | "stages")) {
+                module.environment = dir.file_name().and_then(|n| n.to_str()).map(str::to_string);
+            }
+            module.with_environments();
+            terraform::modules::instantiate_with(&mut module, &dir, cx.files, cx.terraform_modules);
+            for v in &mut module.variants {
+                terraform::modules::instantiate_with(v, &dir, cx.files, cx.terraform_modules);
+            }
+            Document::Terraform(Box::new(crate::model::terraform::build(module)))
         });
         out.push((*index, Arc::clone(file), doc));
     }

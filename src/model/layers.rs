@@ -57,13 +57,17 @@ pub fn layers_of(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
 /// The containers of a Bicep template's container apps, jobs and container groups, as the
 /// template's defaults (or its first parameter file) resolve them: image, the ingress
 /// `targetPort` (apps) or container ports (groups), and probes.
+/// Each template instance a module call makes is a layer of its own, named also by the call.
 fn bicep_containers(doc: &crate::render::bicep::Document) -> Vec<Layer> {
+    doc.deployed_scopes()
+        .iter()
+        .flat_map(bicep_scope_containers)
+        .collect()
+}
+
+fn bicep_scope_containers(scope: &crate::render::bicep::Scope<'_>) -> Vec<Layer> {
     use crate::model::bicep::{Kind, containers};
     use crate::render::bicep::syntax::ExprKind;
-    let scopes = doc.scopes();
-    let Some(scope) = scopes.first() else {
-        return Vec::new();
-    };
     let int = |e: &crate::render::bicep::syntax::Expr| -> Option<Fact<u16>> {
         let r = scope.follow(e);
         match r.expr.kind {
@@ -85,7 +89,16 @@ fn bicep_containers(doc: &crate::render::bicep::Document) -> Vec<Layer> {
         if let Some(n) = &name {
             names.push(n.to_ascii_lowercase());
         }
-        // azd deploys a service to the resource tagged with its name.
+        // An instance is named by its call (`module blog './app.bicep'`), and first by the
+        // calling file (`app/blog.bicep`), since shared modules are often called `app`.
+        if let Some(call) = scope.caller() {
+            names.insert(0, call.text().to_ascii_lowercase());
+            if let Some(stem) = call.file.path.file_stem().and_then(|s| s.to_str()) {
+                names.insert(0, stem.to_ascii_lowercase());
+            }
+            names.dedup();
+        }
+        // azd deploys a service to the resource tagged with its name: that name comes first.
         if let Some(service) = azd_service_tag(scope, &c.resource) {
             names.insert(0, service.to_ascii_lowercase());
         }

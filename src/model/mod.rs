@@ -9,6 +9,7 @@
 //! [`Origin`]: crate::source::Origin
 
 pub mod bicep;
+pub mod cloud;
 pub mod dockerfile;
 pub mod helm;
 pub mod kubernetes;
@@ -45,7 +46,7 @@ pub enum Document {
     /// A Bicep template, with the values of the `.bicepparam` files that use it.
     Bicep(crate::render::bicep::Document),
     /// A Terraform module, on the first `.tf` file of its directory (in path order).
-    Terraform(terraform::Terraform),
+    Terraform(Box<terraform::Terraform>),
     /// A file read as part of another file's document (a Compose override, Helm values, a
     /// template): its findings come from that document; it keeps only its own errors.
     Part {

@@ -50,7 +50,23 @@ pub struct Terraform {
 
 /// Reads every workload's containers and every Service of a module.
 pub fn build(module: Module) -> Terraform {
-    let (containers, services) = read(&module);
+    // The module itself (unless only its callers check it) and every instance of the
+    // modules it calls, each with the values its caller gave it.
+    let mut containers = Vec::new();
+    let mut services = Vec::new();
+    for m in module.checked() {
+        let (mut c, s) = read(m);
+        if let Some(env) = &m.environment {
+            for c in &mut c {
+                c.environment = Some(crate::model::workload::Environment {
+                    name: env.clone(),
+                    production: m.is_production(),
+                });
+            }
+        }
+        containers.extend(c);
+        services.extend(s);
+    }
     Terraform {
         module,
         containers,
@@ -68,6 +84,7 @@ fn read(m: &Module) -> (Vec<Container>, Vec<Service>) {
             continue;
         }
         let Some((k8s_kind, path)) = workload(kind) else {
+            containers.extend(super::cloud::read(m, r));
             continue;
         };
         let Some(spec) = descend(r.body(), path) else {
@@ -87,6 +104,8 @@ fn read(m: &Module) -> (Vec<Container>, Vec<Service>) {
         // address, which is how a Terraform user finds it: "Job `kubernetes_job.migrate`".
         let owner = Owner {
             kind: k8s_kind.to_string(),
+            // The address within its module: one module line read through several instances
+            // gives one finding.
             name: format!("{kind}.{}", r.name.value),
             pod_labels,
             at: r.name.at.clone(),

@@ -69,6 +69,41 @@ pub struct Container {
     pub removed: Vec<Removed>,
 }
 
+/// What runs a container ([`Container::platform`], told by the owner's kind). Rules about Kubernetes-only settings (`runAsNonRoot`,
+/// `allowPrivilegeEscalation`, readiness and liveness probes, requests and limits) check
+/// Kubernetes containers only; image pins, root users, privileged mode, env secrets and
+/// probe ports hold everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Platform {
+    #[default]
+    Kubernetes,
+    /// An AWS ECS task definition's container (`container_definitions`).
+    Ecs,
+    /// An AWS App Runner service's image.
+    AppRunner,
+    /// An AWS Lambda function packaged as a container image.
+    Lambda,
+    /// A Google Cloud Run service or job (v1 or v2).
+    CloudRun,
+}
+
+impl Platform {
+    pub fn is_kubernetes(self) -> bool {
+        self == Platform::Kubernetes
+    }
+
+    /// The [`Owner::kind`] of this platform's containers, as messages name it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Platform::Kubernetes => "",
+            Platform::Ecs => "ECS task definition",
+            Platform::AppRunner => "App Runner service",
+            Platform::Lambda => "Lambda function",
+            Platform::CloudRun => "Cloud Run service",
+        }
+    }
+}
+
 /// A field of a container removed by a patch.
 #[derive(Debug, Clone)]
 pub struct Removed {
@@ -117,6 +152,17 @@ impl Container {
     /// The patch that removed `key` from this container, if one did.
     pub fn removed(&self, key: &str) -> Option<&Removed> {
         self.removed.iter().find(|r| r.key == key)
+    }
+
+    /// What runs the container, told by its owner's kind (Cloud Run jobs and services alike).
+    pub fn platform(&self) -> Platform {
+        match self.owner.kind.as_str() {
+            "ECS task definition" => Platform::Ecs,
+            "App Runner service" => Platform::AppRunner,
+            "Lambda function" => Platform::Lambda,
+            "Cloud Run service" | "Cloud Run job" => Platform::CloudRun,
+            _ => Platform::Kubernetes,
+        }
     }
 
     /// Whether `part` was set by an expression that could not be resolved.

@@ -5,12 +5,14 @@
 //! Pure functions of text: a parser reads no file (side files come from [`crate::source`]) and
 //! knows nothing of environments, which [`crate::render`] assembles.
 
+pub mod arm;
 pub mod azd;
 pub mod bicep;
 pub mod compose;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod helm;
+pub mod json;
 pub mod shell;
 pub mod terraform;
 pub mod text;
@@ -80,5 +82,6 @@ pub fn parse(file: &Arc<SourceFile>) -> Parsed {
         Format::OtherYaml => Parsed::Ignored,
         Format::Bicep | Format::BicepParams => Parsed::Bicep(bicep::parse(file)),
         Format::Terraform | Format::TerraformVars => Parsed::Terraform(terraform::parse(file)),
+        Format::ArmTemplate | Format::ArmParameters => Parsed::Bicep(arm::parse(file)),
     }
 }

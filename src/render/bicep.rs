@@ -30,6 +30,14 @@ pub struct Document {
     pub file: Option<Arc<SourceFile>>,
     pub statements: Vec<Statement>,
     pub param_files: Vec<ParamFile>,
+    /// The templates this one calls as modules (`module x './app.bicep' = { params: … }`),
+    /// each bound to this call's params ([`instantiate`]).
+    pub instances: Vec<Document>,
+    /// Another template of the run calls this one as a module: it is checked through its
+    /// callers' instances, not on its own with its defaults.
+    pub called: bool,
+    /// Module calls not followed (registry modules) and limits reached.
+    pub notes: Vec<Note>,
     /// The first `param` and the first `var` statement of each name, built on first use:
     /// rules look names up for every reference, and a linear search per reference made a
     /// template of n params and n outputs cost n².
@@ -42,11 +50,52 @@ struct Names {
     vars: std::collections::HashMap<String, usize>,
 }
 
-/// A `.bicepparam` file's values for the template's params.
+/// A module call not followed, or a bound reached while following calls.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub at: Origin,
+    pub message: String,
+    /// A bound on the work was reached (a `limit` error; otherwise a note).
+    pub limit: bool,
+}
+
+/// Values for the template's params: a `.bicepparam` file's, or a module call's `params`.
 #[derive(Debug, Clone)]
 pub struct ParamFile {
+    /// The parameter file, or the calling template.
     pub file: Arc<SourceFile>,
     pub values: Vec<(Ident, Expr)>,
+    /// For a module call: the file each value is written in (the caller's template, or the
+    /// caller's parameter file whose value decided it), by index; empty for a parameter
+    /// file, whose values are all in `file`.
+    pub value_files: Vec<Arc<SourceFile>>,
+    /// For a module call: the call's symbol in the calling template.
+    pub caller: Option<Origin>,
+    /// The environment a parameter file deploys, from its name (`main.parameters.prod.json`,
+    /// `params.prod.json`, `prod.parameters.json`, `main.prod.bicepparam` → `prod`).
+    pub environment: Option<String>,
+}
+
+/// The environment a parameter file's name gives, for a template named `template_stem`.
+pub fn environment_of(path: &std::path::Path, template_stem: &str) -> Option<String> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let stem = name
+        .strip_suffix(".json")
+        .or_else(|| name.strip_suffix(".bicepparam"))?;
+    let template = template_stem.to_ascii_lowercase();
+    let parts: Vec<&str> = stem.split('.').collect();
+    let env = match parts.as_slice() {
+        // `main.parameters.prod`, `params.prod`, `parameters.prod`, `main.prod`.
+        [_, "parameters", env] => *env,
+        ["params" | "parameters", env] => *env,
+        // `prod.parameters`, unless it is the template's own (`main.parameters`).
+        [env, "parameters"] if *env != template => *env,
+        [_, "parameters"] => return None,
+        [t, env] if *t == template => *env,
+        [env] if *env != template && !matches!(*env, "parameters" | "params") => *env,
+        _ => return None,
+    };
+    (!env.is_empty()).then(|| env.to_string())
 }
 
 /// Builds the document of one template from its parse and the parameter files that use it.
@@ -70,6 +119,16 @@ pub fn build(
                     _ => None,
                 })
                 .collect(),
+            value_files: Vec::new(),
+            caller: None,
+            environment: environment_of(
+                &file.path,
+                main.0
+                    .path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default(),
+            ),
         })
         .collect();
     Document {
@@ -77,8 +136,194 @@ pub fn build(
         file: Some(Arc::clone(main.0)),
         statements: main.1.statements.clone(),
         param_files,
-        names: std::sync::OnceLock::new(),
+        ..Document::default()
     }
+}
+
+/// The templates a Bicep file calls as modules by a local path (`module x './app.bicep'`),
+/// read from its text before it is parsed, so that a called template is known to be checked
+/// through its callers.
+pub fn module_paths(file: &SourceFile) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for line in file.text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("module ") else {
+            continue;
+        };
+        let Some(open) = rest.find('\'') else {
+            continue;
+        };
+        let Some(len) = rest[open + 1..].find('\'') else {
+            continue;
+        };
+        let path = &rest[open + 1..open + 1 + len];
+        if !path.contains(':') && path.ends_with(".bicep") {
+            out.push(crate::source::normalize(&file.dir().join(path)));
+        }
+    }
+    out
+}
+
+/// Deepest nesting of module calls followed.
+pub const MAX_MODULE_DEPTH: usize = 8;
+/// Most module instances built under one template.
+pub const MAX_INSTANCES: usize = 1024;
+
+/// Follows the template's module calls whose path is a local file (`'./app.bicep'`,
+/// `'../core/host/container-app.bicep'`), read through `files`: each becomes an instance of
+/// the called template whose params are the call's `params`, followed in the caller (through
+/// its vars, param defaults and parameter files) to what decides them, once per way the
+/// caller is deployed. A loop or condition around the call still gives one instance. Registry
+/// modules (`br:`, `br/`, `ts:`) are not read: each is one note at the call.
+pub fn instantiate(doc: &mut Document, files: &dyn crate::source::files::Files) {
+    instantiate_with(doc, files, &Cache::default());
+}
+
+/// [`instantiate`] with the run's cache of parsed templates.
+pub fn instantiate_with(
+    doc: &mut Document,
+    files: &dyn crate::source::files::Files,
+    cache: &Cache,
+) {
+    let mut budget = MAX_INSTANCES;
+    let mut notes = Vec::new();
+    expand(doc, files, 0, &mut budget, &mut notes, cache);
+    doc.notes.extend(notes);
+}
+
+/// Templates read for module calls, each parsed once however often it is called, shared by
+/// every unit of a run.
+#[derive(Default)]
+pub struct Cache(
+    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, Option<Arc<ParsedTemplate>>>>,
+);
+
+/// A template file and its parse.
+type ParsedTemplate = (Arc<SourceFile>, Parsed);
+
+fn expand(
+    doc: &mut Document,
+    files: &dyn crate::source::files::Files,
+    depth: usize,
+    budget: &mut usize,
+    notes: &mut Vec<Note>,
+    cache: &Cache,
+) {
+    let Some(file) = doc.file.clone() else {
+        return;
+    };
+    let mut instances = Vec::new();
+    for s in &doc.statements {
+        let StmtKind::Module { name, path, value } = &s.kind else {
+            continue;
+        };
+        let at = Origin::new(&file, name.span);
+        let target = &path.0;
+        if target.starts_with("br:") || target.starts_with("br/") || target.starts_with("ts:") {
+            notes.push(Note {
+                at: Origin::new(&file, path.1),
+                message: format!(
+                    "module `{}` (`{target}`) is not checked: plumbline does not read registry modules",
+                    name.name
+                ),
+                limit: false,
+            });
+            continue;
+        }
+        if depth + 1 > MAX_MODULE_DEPTH {
+            notes.push(Note {
+                at,
+                message: format!(
+                    "module `{}` is nested more than {MAX_MODULE_DEPTH} calls deep; it is not followed further",
+                    name.name
+                ),
+                limit: true,
+            });
+            continue;
+        }
+        let child_path = crate::source::normalize(&file.dir().join(target));
+        let cached = cache
+            .0
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&child_path).cloned());
+        let entry = cached.unwrap_or_else(|| {
+            let read = || -> Option<Arc<ParsedTemplate>> {
+                let child = files.read(&child_path).ok()?;
+                let child = if child.format == crate::source::Format::Bicep {
+                    child
+                } else {
+                    Arc::new(SourceFile::new(
+                        child.path.clone(),
+                        child.display_path.clone(),
+                        crate::source::Format::Bicep,
+                        child.text.clone(),
+                    ))
+                };
+                let parsed = parse(&child);
+                Some(Arc::new((child, parsed)))
+            };
+            let entry = read();
+            if let Ok(mut c) = cache.0.lock() {
+                c.insert(child_path.clone(), entry.clone());
+            }
+            entry
+        });
+        let Some(entry) = entry else {
+            continue;
+        };
+        let (child, parsed) = (&entry.0, &entry.1);
+        let params: Vec<(Ident, &Expr)> = value
+            .body()
+            .get("params")
+            .map(|p| {
+                p.props()
+                    .iter()
+                    .filter_map(|prop| {
+                        let key = prop.key.as_ref()?;
+                        let ident = Ident {
+                            name: key.name.clone()?,
+                            span: key.span,
+                        };
+                        Some((ident, &prop.value))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut bindings = Vec::new();
+        for scope in doc.scopes_of_own() {
+            let mut values = Vec::new();
+            let mut value_files = Vec::new();
+            for (key, expr) in &params {
+                let r = scope.follow(expr);
+                values.push((key.clone(), r.expr.clone()));
+                value_files.push(r.file);
+            }
+            bindings.push(ParamFile {
+                file: Arc::clone(&file),
+                values,
+                value_files,
+                caller: Some(at.clone()),
+                environment: scope.params.and_then(|p| p.environment.clone()),
+            });
+        }
+        if *budget == 0 {
+            notes.push(Note {
+                at,
+                message: format!(
+                    "more than {MAX_INSTANCES} module instances under one template; module `{}` is not followed",
+                    name.name
+                ),
+                limit: true,
+            });
+            break;
+        }
+        *budget -= 1;
+        let mut instance = build((child, parsed), &[]);
+        instance.param_files = bindings;
+        expand(&mut instance, files, depth + 1, budget, notes, cache);
+        instances.push(instance);
+    }
+    doc.instances = instances;
 }
 
 /// A `param` declaration of the template.
@@ -192,9 +437,45 @@ impl Document {
         })
     }
 
-    /// The ways the template is deployed: once per parameter file, or with its defaults when
-    /// no parameter file uses it.
+    /// The ways the template and the templates it calls as modules are deployed: the
+    /// template once per parameter file, or with its defaults when no parameter file uses it,
+    /// then each instance of each module it calls, with the caller's params. None when another
+    /// template of the run calls this one: its callers check it and what it calls.
     pub fn scopes(&self) -> Vec<Scope<'_>> {
+        if self.called {
+            return Vec::new();
+        }
+        self.instance_scopes()
+    }
+
+    /// One scope per template instance, as the graph shows it: the template's first (unless
+    /// its callers check it), then each instance's first, depth first.
+    pub fn deployed_scopes(&self) -> Vec<Scope<'_>> {
+        let mut out: Vec<Scope<'_>> = Vec::new();
+        if !self.called {
+            self.first_scopes(&mut out);
+        }
+        out
+    }
+
+    fn first_scopes<'s>(&'s self, out: &mut Vec<Scope<'s>>) {
+        out.extend(self.scopes_of_own().into_iter().take(1));
+        for i in &self.instances {
+            i.first_scopes(out);
+        }
+    }
+
+    /// An instance's scopes: one per binding of its caller, and its own instances'.
+    fn instance_scopes(&self) -> Vec<Scope<'_>> {
+        let mut out = self.scopes_of_own();
+        for i in &self.instances {
+            out.extend(i.instance_scopes());
+        }
+        out
+    }
+
+    /// The template's own ways of being deployed (see [`Document::scopes`]).
+    pub fn scopes_of_own(&self) -> Vec<Scope<'_>> {
         let Some(file) = &self.file else {
             return Vec::new();
         };
@@ -296,11 +577,14 @@ impl<'d> Scope<'d> {
     /// The parameter file's value for `name`, if it sets one.
     fn param_value(&self, name: &str) -> Option<(&'d Ident, &'d Expr, &'d Arc<SourceFile>)> {
         let pf = self.params?;
-        pf.values
-            .iter()
-            .rev()
-            .find(|(n, _)| n.name == name)
-            .map(|(n, v)| (n, v, &pf.file))
+        let i = pf.values.iter().rposition(|(n, _)| n.name == name)?;
+        let (n, v) = &pf.values[i];
+        Some((n, v, pf.value_files.get(i).unwrap_or(&pf.file)))
+    }
+
+    /// For an instance of a module: the call that made it, in its caller.
+    pub fn caller(&self) -> Option<&'d Origin> {
+        self.params?.caller.as_ref()
     }
 
     /// The value a param has in this scope (the parameter file's, else its default), followed
@@ -330,9 +614,15 @@ impl<'d> Scope<'d> {
     /// Follows `var`s, `param`s, parentheses and `!` from an expression written in the
     /// template to the expression that decides its value.
     pub fn follow(&self, expr: &'d Expr) -> Resolved<'d> {
+        self.follow_in(expr, self.file)
+    }
+
+    /// [`Scope::follow`] for an expression written in `file` (the template, a parameter
+    /// file, or a calling template); only the template's own expressions refer to its names.
+    pub fn follow_in(&self, expr: &'d Expr, file: &Arc<SourceFile>) -> Resolved<'d> {
         let mut r = Resolved {
             expr,
-            file: Arc::clone(self.file),
+            file: Arc::clone(file),
             via: Vec::new(),
             secure_param: None,
             unset_param: None,
@@ -374,16 +664,27 @@ impl<'d> Scope<'d> {
     /// The text of a string-valued expression, following references; `None` when it is not
     /// a string at all (a number, an object).
     pub fn text(&self, expr: &'d Expr) -> Option<Text> {
-        let mut out = Text::default();
-        self.text_into(expr, &mut out, 0).then_some(out)
+        self.text_in(expr, self.file)
     }
 
-    fn text_into(&self, expr: &'d Expr, out: &mut Text, depth: usize) -> bool {
+    /// [`Scope::text`] for an expression written in `file`.
+    pub fn text_in(&self, expr: &'d Expr, file: &Arc<SourceFile>) -> Option<Text> {
+        let mut out = Text::default();
+        self.text_into(expr, file, &mut out, 0).then_some(out)
+    }
+
+    fn text_into(
+        &self,
+        expr: &'d Expr,
+        file: &Arc<SourceFile>,
+        out: &mut Text,
+        depth: usize,
+    ) -> bool {
         if depth > MAX_FOLLOW {
             out.0.push(Seg::Hole);
             return true;
         }
-        let r = self.follow(expr);
+        let r = self.follow_in(expr, file);
         match &r.expr.kind {
             ExprKind::Str(parts) => {
                 let in_template = Arc::ptr_eq(&r.file, self.file);
@@ -391,7 +692,7 @@ impl<'d> Scope<'d> {
                     match p {
                         StrPart::Text(t, _) => out.0.push(Seg::Lit(t.clone())),
                         StrPart::Interp(e) if in_template => {
-                            if !self.text_into(e, out, depth + 1) {
+                            if !self.text_into(e, self.file, out, depth + 1) {
                                 out.0.push(Seg::Hole);
                             }
                         }
@@ -507,6 +808,21 @@ mod tests {
         let r = s.follow(&tag);
         assert_eq!(r.file.display_path, "p0.bicepparam");
         assert_eq!(r.origin().text(), "'1.2.3'");
+    }
+
+    #[test]
+    fn parameter_files_name_their_environments() {
+        use std::path::Path;
+        let env = |p: &str| environment_of(Path::new(p), "main");
+        assert_eq!(env("main.parameters.prod.json").as_deref(), Some("prod"));
+        assert_eq!(env("params.staging.json").as_deref(), Some("staging"));
+        assert_eq!(
+            env("parameters/prod.parameters.json").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(env("main.prod.bicepparam").as_deref(), Some("prod"));
+        assert_eq!(env("main.parameters.json"), None);
+        assert_eq!(env("main.bicepparam"), None);
     }
 
     #[test]

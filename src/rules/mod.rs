@@ -78,6 +78,22 @@ impl<'a> Sink<'a> {
         self.findings.last_mut().expect("just pushed")
     }
 
+    /// How many findings the rule has reported so far.
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Whether the rule has reported nothing so far.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The findings reported after the first `n`, to add to them.
+    pub fn since(&mut self, n: usize) -> &mut [Finding] {
+        let n = n.min(self.findings.len());
+        &mut self.findings[n..]
+    }
+
     /// A related location anywhere.
     pub fn related(&self, at: &Location, message: impl Into<String>) -> Related {
         Related {

@@ -15,6 +15,16 @@ pub fn module<'a>(ctx: &FileContext<'a>) -> Option<&'a Module> {
     }
 }
 
+/// The modules whose values the Terraform rules check: the context's module (unless other
+/// modules of the run call it, which check it through their instances) and every instance
+/// of the modules it calls, with its caller's values.
+pub fn modules<'a>(ctx: &FileContext<'a>) -> Vec<&'a Module> {
+    match ctx.doc {
+        Document::Terraform(t) => t.module.checked(),
+        _ => Vec::new(),
+    }
+}
+
 /// Reports at the literal that decided `value`; when that literal is not the attribute's own
 /// value (it came through `var.x` or `local.x`), the attribute is a related location.
 pub fn report_resolved<'s>(
@@ -30,4 +40,38 @@ pub fn report_resolved<'s>(
     let f = sink.report_at(&value.at, message);
     f.related.extend(related);
     f
+}
+
+/// Runs `check` on each module of [`modules`]; a finding about an instance's value names
+/// the module call that made the instance as a related location.
+pub fn each_module<'a>(
+    ctx: &FileContext<'a>,
+    sink: &mut Sink<'_>,
+    mut check: impl FnMut(&'a Module, &mut Sink<'_>),
+) {
+    for m in modules(ctx) {
+        let before = sink.len();
+        check(m, sink);
+        if let Some(env) = &m.environment {
+            for f in sink.since(before) {
+                if !f.environments.contains(env) {
+                    f.environments.push(env.clone());
+                }
+            }
+        }
+        let Some(at) = &m.called_at else { continue };
+        let path = m.call_path.join(".module.");
+        for f in sink.since(before) {
+            let already = f
+                .related
+                .iter()
+                .any(|r| r.location.span == at.span && r.location.file.path == at.file.path);
+            if !already {
+                f.related.push(crate::finding::Related {
+                    location: at.clone(),
+                    message: format!("in the instance `module.{path}`, called here"),
+                });
+            }
+        }
+    }
 }

@@ -102,7 +102,7 @@ impl ContainerReports {
     /// A finding about `c` at `at`. The message must not name the environment: it is added
     /// when the findings are merged.
     pub fn add(&mut self, c: &Container, at: &Origin, message: impl Into<String>) -> &mut Pending {
-        let message = spelled_for(&c.at, message.into());
+        let message = spelled_for(&c.at, platform_words(c, message.into()));
         let env = c.environment.as_ref().map(|e| e.name.clone());
         let key = (at.file.path.clone(), at.span, message.clone());
         let idx = match self.index.get(&key) {
@@ -160,6 +160,27 @@ const TERRAFORM_SPELLING: &[(&str, &str)] = &[
     ("containerPort", "container_port"),
     ("targetPort", "target_port"),
 ];
+
+/// A message about a container that a cloud service runs, in that service's words
+/// (`user` for ECS's `runAsUser`, its configuration for the manifest).
+fn platform_words(c: &Container, message: String) -> String {
+    use crate::model::workload::Platform;
+    let words: &[(&str, &str)] = match c.platform() {
+        Platform::Kubernetes => return message,
+        Platform::Ecs => &[
+            ("`runAsUser: 0`", "`user` root"),
+            (
+                "the API server refuses the pod",
+                "ECS refuses the task definition",
+            ),
+            ("read the manifest", "read the task definition"),
+        ],
+        _ => &[("read the manifest", "read the configuration")],
+    };
+    words
+        .iter()
+        .fold(message, |m, (k8s, own)| m.replace(k8s, own))
+}
 
 /// A message about a container or Service written at `at`, with Kubernetes field names
 /// spelled as Terraform writes them when `at` is in a Terraform file (`security_context`,

@@ -36,6 +36,11 @@ pub enum Format {
     Terraform,
     /// Terraform variable values (`*.tfvars`, `*.auto.tfvars`).
     TerraformVars,
+    /// An ARM JSON template (`$schema` …`deploymentTemplate.json`): `azuredeploy.json`,
+    /// Bicep's compiled `main.json`. Other JSON is left alone.
+    ArmTemplate,
+    /// An ARM parameter file (`$schema` …`deploymentParameters.json`).
+    ArmParameters,
 }
 
 impl Format {
@@ -52,6 +57,7 @@ impl Format {
             Format::OtherYaml => "yaml",
             Format::Bicep | Format::BicepParams => "bicep",
             Format::Terraform | Format::TerraformVars => "terraform",
+            Format::ArmTemplate | Format::ArmParameters => "arm",
         }
     }
 }
@@ -120,6 +126,10 @@ pub fn by_name(path: &Path) -> Option<Format> {
     if lower.ends_with(".tfvars") {
         return Some(Format::TerraformVars);
     }
+    // Provisional: [`refine`] reads the `$schema` (most JSON is not ARM).
+    if lower.ends_with(".json") {
+        return Some(Format::ArmTemplate);
+    }
     for base in ["dockerfile", "containerfile"] {
         if lower == base {
             return Some(Format::Dockerfile);
@@ -154,6 +164,9 @@ pub fn for_explicit_file(path: &Path, text: &str) -> Format {
 /// `services:` key, Kubernetes by top-level `apiVersion:` and `kind:`. Other formats pass
 /// through unchanged.
 pub fn refine(path: &Path, provisional: Format, text: &str) -> Format {
+    if provisional == Format::ArmTemplate {
+        return arm_kind(text).unwrap_or(Format::OtherYaml);
+    }
     if !matches!(provisional, Format::Compose | Format::OtherYaml) {
         return provisional;
     }
@@ -187,6 +200,25 @@ pub fn refine(path: &Path, provisional: Format, text: &str) -> Format {
         return Format::Kubernetes;
     }
     Format::OtherYaml
+}
+
+/// An ARM template or parameter file, told by its `$schema` (near the start in practice).
+pub fn arm_kind(text: &str) -> Option<Format> {
+    let mut end = text.len().min(800);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    if !head.contains("\"$schema\"") {
+        return None;
+    }
+    if head.contains("deploymentParameters.json") {
+        Some(Format::ArmParameters)
+    } else if head.contains("deploymentTemplate.json") {
+        Some(Format::ArmTemplate)
+    } else {
+        None
+    }
 }
 
 /// The names kustomize reads a kustomization from: `kustomization.yaml`, `kustomization.yml`,

@@ -87,8 +87,15 @@ impl Files for DiskFiles {
                 e.utf8_error().valid_up_to()
             )
         })?;
+        // Terraform and Bicep modules are read by their callers (a module call's local
+        // path, a vendored module); everything else read here is Kustomize's.
         let format = match detect::by_name(path) {
-            Some(f @ Format::Kustomization) => f,
+            Some(
+                f @ (Format::Kustomization
+                | Format::Terraform
+                | Format::TerraformVars
+                | Format::Bicep),
+            ) => f,
             _ => Format::Kubernetes,
         };
         Ok(Arc::new(SourceFile::new(

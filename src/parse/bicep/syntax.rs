@@ -556,6 +556,7 @@ impl Parser<'_, '_> {
                     false
                 };
                 self.expect_punct("=")?;
+                self.skip_newlines_before_value();
                 StmtKind::Resource {
                     name,
                     type_ref,
@@ -567,6 +568,7 @@ impl Parser<'_, '_> {
                 let name = self.ident("a module name")?;
                 let path = self.plain_string("a module path")?;
                 self.expect_punct("=")?;
+                self.skip_newlines_before_value();
                 StmtKind::Module {
                     name,
                     path,
@@ -610,6 +612,17 @@ impl Parser<'_, '_> {
             kind,
             span: Span::new(start, self.prev_end().max(start)),
         })
+    }
+
+    /// Bicep lets a `resource` or `module` body start on the line after `=`, which is how
+    /// long conditional declarations are usually wrapped (`= ⏎ if (!empty(x)) {`). Newlines
+    /// are skipped only when a value follows, so a bare `=` still ends in a located error.
+    fn skip_newlines_before_value(&mut self) {
+        if matches!(self.peek(), Tok::Newline)
+            && !matches!(self.peek_past_newlines(), Tok::Eof | Tok::Punct("}"))
+        {
+            self.skip_newlines();
+        }
     }
 
     /// Skips what is left of a statement we do not model, keeping brackets balanced across
@@ -1284,6 +1297,21 @@ mod tests {
         assert!(matches!(e.kind, ExprKind::NonNull(_)));
         let e = value("a.?[0].?b");
         assert!(matches!(e.kind, ExprKind::Member { safe: true, .. }));
+    }
+
+    #[test]
+    fn declaration_values_on_the_next_line() {
+        // As Azure-Samples/contoso-chat writes conditional resources (infra/core/ai/hub.bicep).
+        let p = parse_ok(
+            "resource search 'Microsoft.Search/searchServices@2021-04-01-preview' existing =\n  if (!empty(name)) {\n    name: name\n  }\nmodule m './m.bicep' =\n  [for x in xs: {\n    name: x\n  }]\nresource a 'A/b@1' =\n  {\n    name: 'a'\n  }\n",
+        );
+        assert_eq!(p.len(), 3);
+        assert!(
+            matches!(&p[0].kind, StmtKind::Resource { value, .. } if matches!(value.kind, ExprKind::If { .. }))
+        );
+        let mut errors = Vec::new();
+        parse_program("resource a 'A/b@1' =\n", &mut errors);
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]

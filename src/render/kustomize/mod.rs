@@ -67,7 +67,7 @@ mod strategic_merge;
 mod transformers;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -114,9 +114,19 @@ impl Module {
         self.eval(node, 0)
     }
 
-    /// The value of `var.name`: its last auto-loaded `.tfvars` value, else its `default`.
+    /// The value of `var.name`: the caller's argument for a module instance, else its last
+    /// auto-loaded `.tfvars` value, else its `default`.
     pub fn variable_value(&self, name: &str) -> Option<Resolved> {
         let sensitive = self.variable(name).is_some_and(|v| v.is_sensitive());
+        if let Some(input) = self
+            .inputs
+            .as_ref()
+            .and_then(|inputs| inputs.iter().find(|(n, _)| n == name))
+        {
+            let mut r = input.1.clone();
+            mark_sensitive(&mut r, sensitive);
+            return Some(r);
+        }
         let node = self
             .tfvars
             .iter()
@@ -250,8 +260,16 @@ impl Module {
             "data" => {
                 return unknown(Provenance::Data(attr(1).unwrap_or("").to_string()));
             }
-            "module" => return unknown(Provenance::Module(attr(1).unwrap_or("").to_string())),
-            "each" | "count" | "path" | "terraform" | "self" => {
+            "module" => match self.module_output(steps, depth) {
+                Some((r, rest)) => (r, rest),
+                None => return unknown(Provenance::Module(attr(1).unwrap_or("").to_string())),
+            },
+            "each" | "count" => match (self.each.as_deref(), attr(1)) {
+                (Some((key, _)), Some("key" | "index")) => (key.clone(), &steps[2..]),
+                (Some((_, value)), Some("value")) => (value.clone(), &steps[2..]),
+                _ => return unknown(Provenance::Expression),
+            },
+            "path" | "terraform" | "self" => {
                 return unknown(Provenance::Expression);
             }
             kind => {
@@ -305,6 +323,48 @@ impl Module {
             };
         }
         current
+    }
+}
+
+impl Module {
+    /// `module.name.output` (or `module.name[key].output` for a repeated call): the output's
+    /// value in that instance, and the steps left after it.
+    fn module_output<'s>(&self, steps: &'s [Step], depth: usize) -> Option<(Resolved, &'s [Step])> {
+        let Some(Step::Attr(name)) = steps.get(1) else {
+            return None;
+        };
+        let mut instances = self.instances.iter().filter(|i| &i.call == name);
+        let (instance, rest) = match steps.get(2)? {
+            Step::Index(k) => {
+                let key = self.eval(k, depth + 1);
+                let key = key.as_str()?;
+                let i = instances.find(|i| {
+                    i.key
+                        .as_deref()
+                        .is_some_and(|ik| ik == key || ik.trim_matches('"') == key)
+                })?;
+                (i, &steps[3..])
+            }
+            Step::Attr(_) => {
+                let i = instances.next()?;
+                if i.key.is_some() {
+                    return None;
+                }
+                (i, &steps[2..])
+            }
+            Step::Splat => return None,
+        };
+        let Some(Step::Attr(output)) = rest.first() else {
+            return None;
+        };
+        let o = instance
+            .module
+            .outputs
+            .iter()
+            .find(|o| &o.name.value == output)?;
+        let mut r = instance.module.eval(&o.value.as_ref()?.value, depth + 1);
+        r.sensitive |= o.is_sensitive();
+        Some((r, &rest[1..]))
     }
 }
 

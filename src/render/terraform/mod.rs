@@ -14,11 +14,13 @@
 //! reported) but do not decide a variable's value here.
 
 pub mod eval;
+pub mod modules;
 
 pub use crate::parse::terraform::{
     Attribute, Block, Body, Expr, Node, Parsed, Piece, Step, hcl, parse,
 };
 pub use eval::{Provenance, Resolved, Value};
+pub use modules::{Diagnostic, Instance};
 
 use std::sync::Arc;
 
@@ -50,6 +52,33 @@ pub struct Module {
     /// exact release) is beside the module's files.
     pub lock_file: bool,
     pub errors: Vec<ParseError>,
+    /// The names of the module calls that instantiated this module, outermost first (empty
+    /// for a root module, or a module checked on its own with its defaults).
+    pub call_path: Vec<String>,
+    /// For an instance: the caller's arguments, resolved where the caller wrote them, which
+    /// decide the variables before their defaults.
+    pub inputs: Option<Vec<(String, Resolved)>>,
+    /// For an instance: the call's name in its caller.
+    pub called_at: Option<Origin>,
+    /// The instances of the modules this module calls ([`modules`]).
+    pub instances: Vec<Instance>,
+    /// Calls not followed, and limits reached, while instantiating.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Another module of the run calls this one by a local path: it is checked through its
+    /// callers' instances, not on its own with its defaults.
+    pub called: bool,
+    /// The environment this module is deployed as: a non-auto-loaded `<env>.tfvars` beside
+    /// it, or an `environments/<env>/` root (and every instance either one calls).
+    pub environment: Option<String>,
+    /// One copy of the module per `<env>.tfvars` beside it, with that file's values on top of
+    /// the auto-loaded ones ([`Module::with_environments`]); the module itself is then the
+    /// `default` environment.
+    pub variants: Vec<Module>,
+    /// The other `.tfvars` files by environment (`prod.tfvars` → `prod`).
+    pub var_file_sets: Vec<(String, Vec<Attribute>)>,
+    /// What `each.key`/`each.value` (and `count.index`, as both) are while a repeated module
+    /// call's arguments are resolved.
+    pub(crate) each: Option<Box<(Resolved, Resolved)>>,
 }
 
 /// A `terraform { … }` block.
@@ -172,6 +201,20 @@ pub fn build(files: &[(&Arc<SourceFile>, &Parsed)], lock_file: bool) -> Module {
         .filter(|(f, _)| f.format == Format::TerraformVars && !auto_loaded(f))
         .flat_map(|(_, p)| p.body.attributes.iter().cloned())
         .collect();
+    m.var_file_sets = files
+        .iter()
+        .filter(|(f, _)| f.format == Format::TerraformVars && !auto_loaded(f))
+        .filter_map(|(f, p)| {
+            let name = f.path.file_name()?.to_str()?.to_ascii_lowercase();
+            let stem = name.strip_suffix(".tfvars")?;
+            // `prod.tfvars`, `terraform.prod.tfvars`, `prod.terraform.tfvars`.
+            let env = stem
+                .split('.')
+                .find(|w| *w != "terraform" && !w.is_empty())?
+                .to_string();
+            Some((env, p.body.attributes.clone()))
+        })
+        .collect();
     m.lock_file = lock_file;
     for (f, p) in files {
         if f.format != Format::Terraform {
@@ -272,6 +315,59 @@ impl Module {
     /// The variable declared as `name`.
     pub fn variable(&self, name: &str) -> Option<&Variable> {
         self.variables.iter().find(|v| v.name.value == name)
+    }
+
+    /// This module, unless it is checked only through its callers, and every instance of
+    /// the modules it calls, depth first: the modules whose values rules check.
+    pub fn checked(&self) -> Vec<&Module> {
+        let mut out = Vec::new();
+        if self.called {
+            return out;
+        }
+        self.collect(&mut out);
+        for v in &self.variants {
+            v.collect(&mut out);
+        }
+        out
+    }
+
+    /// One variant per `<env>.tfvars` beside the module ([`Module::variants`]): its values on
+    /// top of the auto-loaded ones.
+    pub fn with_environments(&mut self) {
+        let sets = std::mem::take(&mut self.var_file_sets);
+        // Deployed without `-var-file` too: the `default` environment, as a chart's
+        // `values.yaml` alone is.
+        if !sets.is_empty() && self.environment.is_none() {
+            self.environment = Some("default".to_string());
+        }
+        // Each file's values are judged in its own environment, not as the default's.
+        if !sets.is_empty() {
+            self.var_files.clear();
+        }
+        for (env, attrs) in &sets {
+            let mut v = self.clone();
+            v.tfvars.extend(attrs.iter().cloned());
+            v.var_files.clear();
+            v.instances.clear();
+            v.diagnostics.clear();
+            v.environment = Some(env.clone());
+            self.variants.push(v);
+        }
+        self.var_file_sets = sets;
+    }
+
+    /// Whether the environment's name marks production.
+    pub fn is_production(&self) -> bool {
+        self.environment
+            .as_deref()
+            .is_some_and(|e| ["prod", "production", "prd", "live"].contains(&e))
+    }
+
+    fn collect<'a>(&'a self, out: &mut Vec<&'a Module>) {
+        out.push(self);
+        for i in &self.instances {
+            i.module.collect(out);
+        }
     }
 
     /// Whether the module uses anything that needs Terraform to run: a provider, a

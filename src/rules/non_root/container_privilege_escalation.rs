@@ -11,6 +11,10 @@ impl Rule for ContainerPrivilegeEscalation {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // Kubernetes only: other platforms have no `allowPrivilegeEscalation`.
+            if !c.platform().is_kubernetes() {
+                continue;
+            }
             // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
             if c.is_unresolved(Unresolved::SecurityContext) {
                 continue;

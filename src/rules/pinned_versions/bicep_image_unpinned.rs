@@ -53,7 +53,59 @@ fn check(
     once: &mut Once,
     sink: &mut Sink<'_>,
 ) {
-    let Some(mut text) = scope.text(expr) else {
+    check_in(
+        scope,
+        expr,
+        scope.file,
+        &[],
+        what,
+        strip_docker,
+        once,
+        sink,
+        0,
+    );
+}
+
+/// Checks an image written in `file`; each branch of a condition (`!empty(image) ? image :
+/// 'nginx:latest'`, azd's fallback before the first build) is an image that may run.
+#[allow(clippy::too_many_arguments)]
+fn check_in(
+    scope: &Scope<'_>,
+    expr: &Expr,
+    file: &std::sync::Arc<crate::source::SourceFile>,
+    // References followed before `expr` (the module's `image: imageName`).
+    before: &[crate::source::Origin],
+    what: &str,
+    strip_docker: bool,
+    once: &mut Once,
+    sink: &mut Sink<'_>,
+    depth: usize,
+) {
+    let followed = scope.follow_in(expr, file);
+    if let crate::render::bicep::syntax::ExprKind::Ternary {
+        then, otherwise, ..
+    } = &followed.expr.kind
+    {
+        if depth < 8 {
+            let mut via = before.to_vec();
+            via.extend(followed.via.iter().cloned());
+            for branch in [then, otherwise] {
+                check_in(
+                    scope,
+                    branch,
+                    &followed.file,
+                    &via,
+                    what,
+                    strip_docker,
+                    once,
+                    sink,
+                    depth + 1,
+                );
+            }
+        }
+        return;
+    }
+    let Some(mut text) = scope.text_in(expr, file) else {
         return;
     };
     if strip_docker {
@@ -70,7 +122,7 @@ fn check(
     let Some((no_tag, image)) = unpinned(&text) else {
         return;
     };
-    let mut r = scope.follow(expr);
+    let mut r = scope.follow_in(expr, file);
     // `'${repo}:${tag}'`: the last interpolation decides the tag; point at its value.
     if let crate::render::bicep::syntax::ExprKind::Str(parts) = &r.expr.kind
         && let Some(crate::render::bicep::syntax::StrPart::Interp(last)) = parts.last()
@@ -90,11 +142,15 @@ fn check(
     } else {
         format!("{what} runs image `{image}` with the `latest` tag, which moves with every release")
     };
-    let related: Vec<_> = r
-        .via
+    let related: Vec<_> = before
         .iter()
+        .chain(r.via.iter())
         .map(|o| sink.related(o, format!("the image is `{}` here", o.text())))
         .collect();
+    let mut related = related;
+    if let Some(call) = scope.caller() {
+        related.push(sink.related(call, "the module call that passes it"));
+    }
     if let Some(f) = once.report(sink, &r.origin(), message) {
         f.related = related;
     }
@@ -110,7 +166,7 @@ impl Rule for BicepImageUnpinned {
                     check(&scope, image, &c.describe(&scope), false, &mut once, sink);
                 }
             }
-            for r in doc.resources().filter(|r| !r.existing) {
+            for r in scope.doc.resources().filter(|r| !r.existing) {
                 let fx = if r.is("Microsoft.Web/sites") || r.is("Microsoft.Web/sites/slots") {
                     r.prop(&["siteConfig", "linuxFxVersion"])
                 } else if r.is("Microsoft.Web/sites/config") {

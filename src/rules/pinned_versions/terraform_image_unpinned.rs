@@ -10,22 +10,23 @@
 use crate::model::workload::is_templated;
 use crate::parse::dockerfile::ImageRef;
 use crate::render::terraform::{Attribute, Block, Module, Resource, Value};
-use crate::rules::terraform::{module, report_resolved};
+use crate::rules::terraform::{each_module, report_resolved};
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct TerraformImageUnpinned;
 
 impl Rule for TerraformImageUnpinned {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
-        let Some(m) = module(ctx) else { return };
-        for r in &m.resources {
-            if r.data {
-                continue;
+        each_module(ctx, sink, |m, sink| {
+            for r in &m.resources {
+                if r.data {
+                    continue;
+                }
+                for (attr, tag) in images(r) {
+                    check(m, r, attr, tag, sink);
+                }
             }
-            for (attr, tag) in images(r) {
-                check(m, r, attr, tag, sink);
-            }
-        }
+        });
     }
 }
 

@@ -14,6 +14,10 @@ impl Rule for ContainerMissingProbes {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let mut reports = ContainerReports::new();
         for c in ctx.doc.containers() {
+            // Kubernetes only: ECS, Cloud Run and App Runner health checks have their own defaults.
+            if !c.platform().is_kubernetes() {
+                continue;
+            }
             // A Helm container rendered under a condition we cannot decide: unknown, not wrong.
             if c.is_unresolved(Unresolved::Ports) || c.is_unresolved(Unresolved::Probes) {
                 continue;

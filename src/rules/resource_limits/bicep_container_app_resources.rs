@@ -74,7 +74,7 @@ impl Rule for BicepContainerAppResources {
                 );
             }
             // Pairs: per app on the Consumption plan, over its main containers.
-            for r in doc.resources() {
+            for r in scope.doc.resources() {
                 // A dedicated workload profile (or one we cannot read) allows other pairs.
                 if let Some(p) = r.prop(&["workloadProfileName"]) {
                     let name = scope.text(p).and_then(|t| t.literal());

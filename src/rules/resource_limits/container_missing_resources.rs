@@ -16,6 +16,10 @@ impl Rule for ContainerMissingResources {
             .any(|c| c.environment.as_ref().is_some_and(|e| e.production));
         let mut reports = ContainerReports::new();
         for c in containers {
+            // Kubernetes only: cloud services bound CPU and memory by default.
+            if !c.platform().is_kubernetes() {
+                continue;
+            }
             if has_production && c.environment.as_ref().is_some_and(|e| !e.production) {
                 continue;
             }

@@ -49,7 +49,18 @@ fn report(once: &mut Once, sink: &mut Sink<'_>, r: &Resolved<'_>, text: &str, wh
 }
 
 /// Looks for secret-named properties and name/value pairs in `expr`.
-fn scan<'d>(scope: &Scope<'d>, expr: &'d Expr, owner: &str, once: &mut Once, sink: &mut Sink<'_>) {
+/// Whether each key met so far is a secret's name: a template called as a module is scanned
+/// once per instance, and its keys are the same each time.
+type Names = std::collections::HashMap<String, bool>;
+
+fn scan<'d>(
+    scope: &Scope<'d>,
+    expr: &'d Expr,
+    owner: &str,
+    once: &mut Once,
+    sink: &mut Sink<'_>,
+    names: &mut Names,
+) {
     expr.walk(&mut |e| {
         let ExprKind::Object(props) = &e.kind else {
             return;
@@ -66,7 +77,15 @@ fn scan<'d>(scope: &Scope<'d>, expr: &'d Expr, owner: &str, once: &mut Once, sin
             let Some(key) = p.key.as_ref().and_then(|k| k.name.as_deref()) else {
                 continue;
             };
-            if key.eq_ignore_ascii_case("value") || !is_secret_name(key) {
+            let secret = match names.get(key) {
+                Some(b) => *b,
+                None => {
+                    let b = is_secret_name(key);
+                    names.insert(key.to_string(), b);
+                    b
+                }
+            };
+            if key.eq_ignore_ascii_case("value") || !secret {
                 continue;
             }
             if let Some((r, text)) = literal(scope, &p.value) {
@@ -80,11 +99,12 @@ impl Rule for BicepLiteralSecret {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(doc) = document(ctx) else { return };
         let mut once = Once::default();
+        let mut names = Names::new();
         for scope in doc.scopes() {
-            for r in doc.resources().filter(|r| !r.existing) {
+            for r in scope.doc.resources().filter(|r| !r.existing) {
                 if let Some(props) = r.body.get("properties") {
                     let owner = format!("resource `{}`", r.symbol.name);
-                    scan(&scope, props, &owner, &mut once, sink);
+                    scan(&scope, props, &owner, &mut once, sink, &mut names);
                     if r.is("Microsoft.App/containerApps") || r.is("Microsoft.App/jobs") {
                         let Some(secrets) = props.at(&["configuration", "secrets"]) else {
                             continue;
@@ -106,7 +126,7 @@ impl Rule for BicepLiteralSecret {
                     }
                 }
             }
-            for s in &doc.statements {
+            for s in &scope.doc.statements {
                 if let crate::render::bicep::syntax::StmtKind::Module { name, value, .. } = &s.kind
                     && let Some(params) = value.body().get("params")
                 {
@@ -116,10 +136,11 @@ impl Rule for BicepLiteralSecret {
                         &format!("module `{}`", name.name),
                         &mut once,
                         sink,
+                        &mut names,
                     );
                 }
             }
-            for p in doc.params().filter(|p| p.is_secure()) {
+            for p in scope.doc.params().filter(|p| p.is_secure()) {
                 let Some(r) = scope.param_value_of(&p.name.name) else {
                     continue;
                 };
@@ -138,6 +159,43 @@ impl Rule for BicepLiteralSecret {
                     &text,
                     &format!("The value of the `@secure()` param `{}`", p.name.name),
                 );
+            }
+            // A parameter file's own literals: a secret-named value, or a private key whatever
+            // its name, is a secret written into the repository even when the template does
+            // not declare the param `@secure()`.
+            if let Some(pf) = scope.params.filter(|p| p.caller.is_none()) {
+                for (name, value) in &pf.values {
+                    if scope.doc.param(&name.name).is_some_and(|p| p.is_secure()) {
+                        continue;
+                    }
+                    let Some(text) = value.as_plain_str() else {
+                        continue;
+                    };
+                    // Tokens of a known format are SEC004's, in every file.
+                    let key = text.contains("PRIVATE KEY-----");
+                    if text.len() < 4
+                        || is_placeholder(&text)
+                        || is_substitution_marker(&text)
+                        || contains_token(&text)
+                        || !(key || is_secret_name(&name.name))
+                    {
+                        continue;
+                    }
+                    let r = Resolved {
+                        expr: value,
+                        file: std::sync::Arc::clone(&pf.file),
+                        via: Vec::new(),
+                        secure_param: None,
+                        unset_param: None,
+                    };
+                    report(
+                        &mut once,
+                        sink,
+                        &r,
+                        &text,
+                        &format!("The parameter file's value for `{}`", name.name),
+                    );
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ impl Rule for BicepRegistryAdminUser {
         let Some(doc) = document(ctx) else { return };
         let mut once = Once::default();
         for scope in doc.scopes() {
-            for r in doc.resources().filter(|r| !r.existing) {
+            for r in scope.doc.resources().filter(|r| !r.existing) {
                 if !r.is("Microsoft.ContainerRegistry/registries") {
                     continue;
                 }

@@ -14,28 +14,64 @@ use crate::model::secret::contains_token;
 use crate::model::secret::{is_placeholder, is_secret_name, url_password};
 use crate::model::workload::is_templated;
 use crate::render::terraform::{Attribute, Body, Module, Node, Resolved, Value};
-use crate::rules::terraform::module;
+use crate::rules::terraform::each_module;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct TerraformLiteralSecret;
 
 impl Rule for TerraformLiteralSecret {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
-        let Some(m) = module(ctx) else { return };
-        let mut seen = Vec::new();
-        for r in m.resources.iter().filter(|r| !r.data) {
-            let what = format!("{} `{}`", r.kind.value, r.name.value);
-            body(m, &r.block.body, &what, sink, &mut seen);
-        }
-        for p in &m.providers {
-            let what = format!("provider `{}`", p.label(0).unwrap_or(""));
-            body(m, &p.body, &what, sink, &mut seen);
-        }
-        for call in &m.modules {
-            let what = format!("module `{}`", call.name.value);
-            body(m, &call.block.body, &what, sink, &mut seen);
-        }
+        each_module(ctx, sink, |m, sink| {
+            let mut seen = Vec::new();
+            for r in m.resources.iter().filter(|r| !r.data) {
+                let what = format!("{} `{}`", r.kind.value, r.name.value);
+                // The env of a container the container model reads (ECS, Cloud Run, App Runner,
+                // Lambda) is SEC020's.
+                if crate::model::cloud::KINDS.contains(&r.kind.value.as_str()) {
+                    let b = without_container_env(&r.block.body);
+                    body(m, &b, &what, sink, &mut seen);
+                    continue;
+                }
+                body(m, &r.block.body, &what, sink, &mut seen);
+            }
+            for p in &m.providers {
+                let what = format!("provider `{}`", p.label(0).unwrap_or(""));
+                body(m, &p.body, &what, sink, &mut seen);
+            }
+            // A call followed into its module is checked there, where the value is used.
+            for call in m
+                .modules
+                .iter()
+                .filter(|c| !m.instances.iter().any(|i| i.call == c.name.value))
+            {
+                let what = format!("module `{}`", call.name.value);
+                body(m, &call.block.body, &what, sink, &mut seen);
+            }
+        });
     }
+}
+
+/// A body without what holds a container's environment (`env` blocks, environment maps),
+/// for resources whose containers SEC020 checks.
+fn without_container_env(b: &Body) -> Body {
+    let mut out = b.clone();
+    out.attributes.retain(|a| {
+        !matches!(
+            a.key.value.as_str(),
+            "variables" | "runtime_environment_variables" | "runtime_environment_secrets"
+        )
+    });
+    out.blocks.retain(|n| n.kind.value != "env");
+    out.blocks = out
+        .blocks
+        .iter()
+        .map(|n| {
+            let mut n = n.clone();
+            n.body = without_container_env(&n.body);
+            n
+        })
+        .collect();
+    out
 }
 
 /// Checks every attribute of a body and of its nested blocks.
@@ -50,6 +86,10 @@ fn body(
         attribute(m, a, what, sink, seen);
     }
     for nested in &b.blocks {
+        // `secret_key_ref { secret = "api-token" }` names a secret; it does not hold one.
+        if nested.kind.value == "secret_key_ref" {
+            continue;
+        }
         // `secret { name = "db-password" value = "…" }` (Container Apps) holds a secret
         // whatever its name; `env { name = "DB_PASSWORD" value = "…" }` when its name says
         // so (`kubernetes_*` env is SEC020's).

@@ -5,61 +5,62 @@
 
 use crate::model::secret::is_secret_name;
 use crate::render::terraform::{Body, Expr, Module, Node, Output, Variable};
-use crate::rules::terraform::module;
+use crate::rules::terraform::each_module;
 use crate::rules::{FileContext, Rule, Sink};
 
 pub struct TerraformSecretNotSensitive;
 
 impl Rule for TerraformSecretNotSensitive {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
-        let Some(m) = module(ctx) else { return };
-        let feeding = feeding_secret_attributes(m);
-        let mut carriers: Vec<&str> = Vec::new();
-        for v in &m.variables {
-            let name = v.name.value.as_str();
-            let fed = feeding
-                .iter()
-                .find(|(var, _)| var == name)
-                .map(|(_, attr)| attr.as_str());
-            if !(is_secret_name(name) || fed.is_some()) || !holds_text(v) {
-                continue;
-            }
-            carriers.push(name);
-            if v.is_sensitive() {
-                continue;
-            }
-            let why = match fed {
-                Some(attr) if !is_secret_name(name) => format!(" (it sets `{attr}`)"),
-                _ => String::new(),
-            };
-            let f = sink.report_at(
+        each_module(ctx, sink, |m, sink| {
+            let feeding = feeding_secret_attributes(m);
+            let mut carriers: Vec<&str> = Vec::new();
+            for v in &m.variables {
+                let name = v.name.value.as_str();
+                let fed = feeding
+                    .iter()
+                    .find(|(var, _)| var == name)
+                    .map(|(_, attr)| attr.as_str());
+                if !(is_secret_name(name) || fed.is_some()) || !holds_text(v) {
+                    continue;
+                }
+                carriers.push(name);
+                if v.is_sensitive() {
+                    continue;
+                }
+                let why = match fed {
+                    Some(attr) if !is_secret_name(name) => format!(" (it sets `{attr}`)"),
+                    _ => String::new(),
+                };
+                let f = sink.report_at(
                 &v.name.at,
                 format!(
                     "Variable `{name}` carries a secret{why} but is not `sensitive = true`, so plans and logs print it"
                 ),
             );
-            // A literal default in the same file is the secret: masked wherever it is shown.
-            if let Some(d) = &v.default
-                && matches!(d.expr, Expr::Str(_) | Expr::Template(_))
-                && d.at.file.display_path == v.name.at.file.display_path
-            {
-                f.secrets.push(d.at.span);
+                // A literal default in the same file is the secret: masked wherever it is shown.
+                if let Some(d) = &v.default
+                    && matches!(d.expr, Expr::Str(_) | Expr::Template(_))
+                    && d.at.file.display_path == v.name.at.file.display_path
+                {
+                    f.secrets.push(d.at.span);
+                }
             }
-        }
-        for o in &m.outputs {
-            if o.is_sensitive() {
-                continue;
-            }
-            if let Some(source) = exposed(o, &carriers) {
-                sink.report_at(
+            for o in &m.outputs {
+                if o.is_sensitive() {
+                    continue;
+                }
+                if let Some(source) = exposed(o, &carriers) {
+                    sink.report_at(
                     &o.name.at,
                     format!(
                         "Output `{}` exposes {source} but is not `sensitive = true`, so `terraform output` and logs print it",
                         o.name.value
                     ),
                 );
+                }
             }
-        }
+        });
     }
 }
 
