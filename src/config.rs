@@ -1,5 +1,6 @@
 //! `.plumbline.toml`: which rules run where, at what severity, which paths are left out,
-//! which Helm environments are production, and explicit service links for the graph.
+//! which Helm environments are production, how precise an image tag must be to pin, and
+//! explicit service links for the graph.
 //!
 //! A file is governed by the nearest `.plumbline.toml` found by walking up from its
 //! directory, or by the one file given with `--config`. Mistakes in a config are errors with
@@ -16,6 +17,7 @@ use toml::Spanned;
 
 use crate::catalogue::RuleMeta;
 use crate::finding::{Family, Severity};
+use crate::model::tag::Precision;
 
 /// The name looked for in each directory.
 pub const FILE_NAME: &str = ".plumbline.toml";
@@ -46,6 +48,12 @@ pub const STARTER: &str = r#"# plumbline configuration. Documentation: `plumblin
 # Rules to turn off under some paths (globs relative to this file).
 # [per-path]
 # "examples/**" = ["secrets"]
+
+# How precise an image tag must be to count as pinned (PIN060): "major" (`redis:7`),
+# "major.minor" (`redis:7.2`, the default) or "major.minor.patch" (`redis:7.2.4`). Tags that
+# name no version (`alpine`, `lts`, `stable`) float at any precision; digests always pin.
+[pinned-versions]
+tag-precision = "major.minor"
 
 # Environments that are production (a Helm overlay values.<env>.yaml, a Kustomize overlay
 # directory, a Compose variant docker-compose.<env>.yml). Production environments are checked
@@ -80,6 +88,15 @@ struct Raw {
     per_path: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
     environments: Option<RawEnvironments>,
     services: Option<BTreeMap<String, ServiceLink>>,
+    #[serde(rename = "pinned-versions")]
+    pinned_versions: Option<RawPinnedVersions>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPinnedVersions {
+    #[serde(rename = "tag-precision")]
+    tag_precision: Option<Spanned<String>>,
 }
 
 /// `[environments]`: which names are production, and environments declared where no
@@ -202,6 +219,8 @@ pub struct Config {
     /// `[environments.<name>]`, by name.
     pub declared: BTreeMap<String, DeclaredEnvironment>,
     pub services: BTreeMap<String, ServiceLink>,
+    /// How precise an image tag must be to pin (`[pinned-versions] tag-precision`).
+    pub tag_precision: Precision,
 }
 
 /// Names a set of rules: one rule, a family, or an id prefix.
@@ -251,6 +270,7 @@ impl Default for Config {
             production: default_production(),
             declared: BTreeMap::new(),
             services: BTreeMap::new(),
+            tag_precision: Precision::default(),
         }
     }
 }
@@ -365,6 +385,21 @@ impl Config {
                 severity.push((meta.id.as_str(), sev));
             }
         }
+        let tag_precision = match raw.pinned_versions.and_then(|p| p.tag_precision) {
+            None => Precision::default(),
+            Some(p) => Precision::parse(p.get_ref()).ok_or_else(|| {
+                format!(
+                    "{}: tag-precision `{}` must be one of {}",
+                    at(p.span()),
+                    p.get_ref(),
+                    Precision::NAMES
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?,
+        };
         let mut per_path = Vec::new();
         for (glob, list) in raw.per_path.unwrap_or_default() {
             let span = list.span();
@@ -413,6 +448,7 @@ impl Config {
                 .unwrap_or_else(default_production),
             declared,
             services: raw.services.unwrap_or_default(),
+            tag_precision,
             dir,
         })
     }
@@ -628,6 +664,18 @@ mod tests {
         assert!(e.contains("NOPE"), "{e}");
         let e = parse("[services.api]\ndockerfil = \"x\"\n").unwrap_err();
         assert!(e.starts_with("/repo/.plumbline.toml:2:1: "), "{e}");
+        let e = parse("[pinned-versions]\ntag-precision = \"minor\"\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:2:17: "), "{e}");
+        assert!(e.contains("\"major.minor\""), "{e}");
+        let e = parse("[pinned-versions]\ntag-precison = \"major\"\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:2:1: "), "{e}");
+    }
+
+    #[test]
+    fn tag_precision() {
+        assert_eq!(parse("").unwrap().tag_precision, Precision::MajorMinor);
+        let c = parse("[pinned-versions]\ntag-precision = \"major\"\n").unwrap();
+        assert_eq!(c.tag_precision, Precision::Major);
     }
 
     #[test]
