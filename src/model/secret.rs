@@ -175,6 +175,7 @@ pub fn is_secret_name(name: &str) -> bool {
         "MASTER_KEY",
         "ENCRYPTION_KEY",
         "SIGNING_KEY",
+        "APP_KEY",
     ];
     if MARKERS
         .iter()
@@ -182,8 +183,65 @@ pub fn is_secret_name(name: &str) -> bool {
     {
         return true;
     }
+    // `APP_KEYS` (Strapi), `SESSION_KEYS`: lists of signing keys; public and authorized keys
+    // are not secrets.
+    if (words.ends_with("_KEYS") || words == "KEYS")
+        && !["PUBLIC_KEYS", "AUTHORIZED_KEYS", "SSH_KEYS", "HOST_KEYS"]
+            .iter()
+            .any(|k| words.ends_with(k))
+    {
+        return true;
+    }
     // `*_PWD` and `*_PASS`, but never `PWD` (the working directory) or `PASSENGER`.
     words.ends_with("_PWD") || words.ends_with("_PASS") || words == "PASS"
+}
+
+/// Whether a name says its value authenticates, as `NEO4J_AUTH`, `REDIS_AUTH` or
+/// `BASIC_AUTH` do: such a value is a secret when it has a credential's form
+/// ([`credential_pair`]), not when it names a method (`none`, `basic`).
+pub fn is_auth_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase().replace(['-', '.'], "_");
+    upper.ends_with("_AUTH") || upper == "AUTH" || upper.ends_with("BASICAUTH")
+}
+
+/// `neo4j/s3cret` or `admin:s3cret`: a user and a password in one value (Neo4j's
+/// `NEO4J_AUTH`, basic-auth pairs). The password's byte range, when the value has that form
+/// and the password is not a placeholder.
+pub fn credential_pair(value: &str) -> Option<Span> {
+    let v = value.trim();
+    let sep = v.find(['/', ':'])?;
+    let (user, password) = (&v[..sep], &v[sep + 1..]);
+    let word = |w: &str| {
+        !w.is_empty()
+            && !w.contains(char::is_whitespace)
+            && !w.contains(['/', ':', '@', '$', '{', '}'])
+    };
+    if !word(user)
+        || !word(password)
+        || !user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        || is_placeholder(password)
+    {
+        return None;
+    }
+    let start = value.len() - value.trim_start().len() + sep + 1;
+    Some(Span::new(start, start + password.len()))
+}
+
+/// `Server=db;User Id=sa;Password=Pa55w0rd!`: the byte range of a literal password (or
+/// account key, shared access key) in an ADO.NET-style connection string, whatever the
+/// variable is called.
+pub fn connection_string_password(text: &str) -> Option<Span> {
+    static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:^|;)\s*(?:password|pwd|accountkey|sharedaccesskey)\s*=\s*([^;]+)")
+            .expect("compiles")
+    });
+    PASSWORD.captures_iter(text).find_map(|c| {
+        let m = c.get(1)?;
+        let v = m.as_str().trim_end();
+        (!is_placeholder(v)).then(|| Span::new(m.start(), m.start() + v.len()))
+    })
 }
 
 /// `scheme://user:password@host`: the password group is the secret.
@@ -274,6 +332,27 @@ mod tests {
         ] {
             assert!(!is_secret_name(no), "{no}");
         }
+    }
+
+    #[test]
+    fn credentials_by_form() {
+        let t = "neo4j/password";
+        let s = credential_pair(t).unwrap();
+        assert_eq!(&t[s.start..s.end], "password");
+        assert!(credential_pair("admin:Sup3rS3cret").is_some());
+        assert!(credential_pair("none").is_none());
+        assert!(credential_pair("neo4j/${NEO4J_PASSWORD}").is_none());
+        assert!(credential_pair("neo4j/changeme").is_none());
+        assert!(credential_pair("http://a/b").is_none());
+        assert!(is_auth_name("NEO4J_AUTH") && is_auth_name("ME_CONFIG_BASICAUTH"));
+        assert!(!is_auth_name("OAUTH_ENABLED") && !is_auth_name("AUTHOR"));
+        let c = "Server=sqldata;Database=Orders;User Id=sa;Password=Pass@word";
+        let s = connection_string_password(c).unwrap();
+        assert_eq!(&c[s.start..s.end], "Pass@word");
+        assert!(connection_string_password("Server=db;Password=${DB_PASSWORD}").is_none());
+        assert!(connection_string_password("Server=db;Integrated Security=true").is_none());
+        assert!(is_secret_name("APP_KEYS") && is_secret_name("APP_KEY"));
+        assert!(!is_secret_name("SSH_AUTHORIZED_KEYS") && !is_secret_name("JWT_PUBLIC_KEYS"));
     }
 
     #[test]
