@@ -129,3 +129,57 @@ pub(super) fn service_name(layers: &[Layer], members: &[usize]) -> String {
     }
     "?".into()
 }
+
+/// Suffixes that say what kind of thing carries a name, not which service it is.
+const KIND_SUFFIXES: &[&str] = &[
+    "service",
+    "svc",
+    "deployment",
+    "deploy",
+    "server",
+    "container",
+    "app",
+];
+
+/// The name layers are compared by: lower-case, without separators (Helm `basket-data` is
+/// Compose `basketdata`, `catalog.api` is `catalog-api`), and without a suffix that names a
+/// kind of thing (`-service`, `-svc`, `-app`…) when at least three letters are left.
+pub(super) fn name_key(name: &str) -> String {
+    let key: String = name
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    for suffix in KIND_SUFFIXES {
+        if let Some(stem) = key.strip_suffix(suffix)
+            && stem.len() >= 3
+        {
+            return stem.to_string();
+        }
+    }
+    key
+}
+
+/// The name of `l` that gives `key`, as written.
+pub(super) fn name_for<'a>(l: &'a Layer, key: &'a str) -> &'a str {
+    l.names
+        .iter()
+        .find(|n| name_key(n) == key)
+        .map_or(key, |n| n.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_without_separators_and_kind_suffixes() {
+        assert_eq!(name_key("basket-data"), name_key("basketdata"));
+        assert_eq!(name_key("Catalog.API"), name_key("catalog-api"));
+        assert_eq!(name_key("cart-service"), name_key("cart"));
+        assert_eq!(name_key("redis-svc"), "redis");
+        assert_eq!(name_key("app"), "app");
+        assert_eq!(name_key("webapp"), "web");
+        assert_ne!(name_key("basket-api"), name_key("basket-data"));
+    }
+}

@@ -77,10 +77,7 @@ fn check(sink: &mut Sink<'_>, svc: &Service, var: &EnvVar, what: &str) {
                 ),
             );
             finding.secrets.push(at.span);
-        } else if let Some(pw) = is_auth_name(name)
-            .then(|| credential_pair(&text))
-            .flatten()
-        {
+        } else if let Some(pw) = is_auth_name(name).then(|| credential_pair(&text)).flatten() {
             // `NEO4J_AUTH=neo4j/s3cret`: a user and its password in one value.
             let secret = inner(&at, &text, pw);
             let finding = sink.report_at(
