@@ -354,7 +354,9 @@ impl Linking<'_> {
                         let named = if na == nb {
                             format!("are both named `{na}`")
                         } else {
-                            format!("are named `{na}` and `{nb}`, one name but for separators or a kind suffix")
+                            format!(
+                                "are named `{na}` and `{nb}`, one name but for separators or a kind suffix"
+                            )
                         };
                         self.sets.join(
                             a,
