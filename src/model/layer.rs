@@ -122,6 +122,8 @@ pub struct DependsOn {
     /// `service_started`, `service_healthy`, `service_completed_successfully`; `None` when
     /// the entry names no condition (a list item), which waits only for the start.
     pub condition: Option<String>,
+    /// Where the condition is written.
+    pub condition_at: Option<Origin>,
     /// The entry (the service's key or list item under `depends_on`).
     pub at: Origin,
 }

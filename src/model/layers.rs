@@ -613,6 +613,7 @@ fn compose_service(
                     .condition
                     .as_ref()
                     .and_then(|c| c.value().map(str::to_string)),
+                condition_at: d.condition.as_ref().map(|c| c.at.clone()),
                 at: d.service.at.clone(),
             })
             .collect(),

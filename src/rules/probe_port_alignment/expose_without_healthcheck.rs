@@ -3,8 +3,10 @@
 //!
 //! A cross-file rule: an image the service graph shows deployed only by Kubernetes, Helm,
 //! Terraform `kubernetes_*` workloads or Azure Container Apps (which ignore `HEALTHCHECK` and
-//! use probes, PORT022's business) is not told to add one. An image nothing deploys is
-//! reported: `docker run` is how it runs.
+//! use probes, PORT022's business) is not told to add one, nor is one whose Compose services
+//! all have their own `healthcheck:`. A Compose service with no check at all that others
+//! depend on or that publishes ports is PORT013's. An image nothing deploys is reported:
+//! `docker run` is how it runs.
 
 use crate::graph::Graph;
 use crate::model::layer::LayerKind;
@@ -22,6 +24,25 @@ impl Rule for ExposeWithoutHealthcheck {
                 .collect();
             // Only Docker and Compose read `HEALTHCHECK`; orchestrators use their probes.
             if !deployers.is_empty() && !deployers.contains(&LayerKind::Compose) {
+                continue;
+            }
+            // Compose services with their own `healthcheck:` need none from the image; one
+            // that others depend on or that publishes ports, with no check at all, is
+            // PORT013's (a warning at the service, which either fix silences).
+            let compose: Vec<usize> = graph
+                .layers_of(svc)
+                .filter(|(_, l)| l.kind == LayerKind::Compose)
+                .map(|(i, _)| i)
+                .collect();
+            if !compose.is_empty()
+                && compose.iter().all(|i| {
+                    let l = &graph.layers[*i];
+                    !l.probes.is_empty()
+                        || l.health_off.is_some()
+                        || l.publishes.is_some()
+                        || depended_on(graph, *i)
+                })
+            {
                 continue;
             }
             for (_, l) in graph.layers_of(svc) {
@@ -47,4 +68,20 @@ impl Rule for ExposeWithoutHealthcheck {
             }
         }
     }
+}
+
+/// Whether another Compose service of the same document and environment depends on layer `i`.
+fn depended_on(graph: &Graph, i: usize) -> bool {
+    let l = &graph.layers[i];
+    let Some(name) = l.names.first() else {
+        return false;
+    };
+    graph.layers.iter().any(|o| {
+        o.kind == LayerKind::Compose
+            && o.document == l.document
+            && o.environment == l.environment
+            && o.depends_on
+                .iter()
+                .any(|d| d.service.eq_ignore_ascii_case(name))
+    })
 }
