@@ -111,25 +111,38 @@ fn check_group(
                     .is_some_and(|i| i.at.file.display_path != *file)
             })
             .collect();
-        let Some(first) = partners
-            .iter()
-            .copied()
-            .find(linked)
-            .or(partners.first().copied())
-        else {
+        // The same service first, then the others in file order.
+        let mut partners = partners;
+        partners.sort_by_key(|p| !linked(p));
+        let Some(first) = partners.first().copied() else {
             continue;
         };
-        let r = layer(first);
         let what = if linked(&first) {
             "the same image at different tags"
         } else {
             "one project deploys this image at two tags"
         };
+        let mut named: Vec<String> = Vec::new();
+        for p in &partners {
+            let r = layer(*p);
+            let n = format!("{} ({})", r.label, r.at.file.display_path);
+            if !named.contains(&n) {
+                named.push(n);
+            }
+        }
+        let (others, verb) = match named.len() {
+            1 => (named[0].clone(), "runs"),
+            2 => (format!("{} and {}", named[0], named[1]), "run"),
+            n => (
+                format!("{}, {} and {} more", named[0], named[1], n - 2),
+                "run",
+            ),
+        };
         let finding = sink.report_at(
             &image.at,
             format!(
-                "{} runs `{repo}:{t}`, but {} ({}) runs `{repo}:{reference}`: {what}",
-                l.label, r.label, r.at.file.display_path,
+                "{} runs `{repo}:{t}`, but {others} {verb} `{repo}:{reference}`: {what}",
+                l.label
             ),
         );
         let mut seen = BTreeSet::new();
