@@ -1,6 +1,7 @@
 //! PIN040 bicep-image-unpinned: a Bicep container app, job, container group or web app runs an
 //! image with no tag or `latest`, decided by a literal, a param default, a var or a
-//! `.bicepparam` value.
+//! `.bicepparam` value — each branch of a conditional too (`!empty(image) ? image :
+//! '…/containerapps-helloworld:latest'` runs the literal whenever the parameter is empty).
 
 use crate::model::bicep::containers;
 use crate::parse::dockerfile::ImageRef;
@@ -53,6 +54,19 @@ fn check(
     once: &mut Once,
     sink: &mut Sink<'_>,
 ) {
+    // `!empty(imageName) ? imageName : '…/containerapps-helloworld:latest'`: each branch may
+    // be what runs, and a literal branch is a real default.
+    let followed = scope.follow(expr);
+    if let crate::render::bicep::syntax::ExprKind::Ternary {
+        then, otherwise, ..
+    } = &followed.expr.kind
+        && std::sync::Arc::ptr_eq(&followed.file, scope.file)
+    {
+        for branch in [then, otherwise] {
+            check(scope, branch, what, strip_docker, once, sink);
+        }
+        return;
+    }
     let Some(mut text) = scope.text(expr) else {
         return;
     };

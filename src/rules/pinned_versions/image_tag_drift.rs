@@ -125,7 +125,8 @@ fn check_group(
         let mut named: Vec<String> = Vec::new();
         for p in &partners {
             let r = layer(*p);
-            let n = format!("{} ({})", r.label, r.at.file.display_path);
+            let file = r.image.as_ref().map_or(&r.at.file, |i| &i.at.file);
+            let n = format!("{} ({})", r.label, file.display_path);
             if !named.contains(&n) {
                 named.push(n);
             }

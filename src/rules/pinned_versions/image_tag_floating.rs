@@ -20,6 +20,8 @@ impl Rule for ImageTagFloating {
         dockerfile(ctx, precision, sink);
         compose(ctx, precision, sink);
         containers(ctx, precision, sink);
+        bicep(ctx, precision, sink);
+        terraform(ctx, precision, sink);
     }
 }
 
@@ -123,4 +125,98 @@ fn containers(ctx: &FileContext<'_>, precision: Precision, sink: &mut Sink<'_>) 
         );
     }
     reports.flush(sink);
+}
+
+/// Bicep container apps, jobs and container groups: the image as its literal, a param
+/// default, a var or a `.bicepparam` value decides it, each branch of a conditional too.
+fn bicep(ctx: &FileContext<'_>, precision: Precision, sink: &mut Sink<'_>) {
+    let Some(doc) = crate::rules::bicep::document(ctx) else {
+        return;
+    };
+    let mut once = crate::rules::bicep::Once::default();
+    for scope in doc.scopes() {
+        for c in crate::model::bicep::containers(&scope) {
+            if let Some(image) = c.spec.get("image") {
+                let what = c.describe(&scope);
+                bicep_image(&scope, image, &what, precision, &mut once, sink, 0);
+            }
+        }
+    }
+}
+
+fn bicep_image(
+    scope: &crate::render::bicep::Scope<'_>,
+    expr: &crate::render::bicep::syntax::Expr,
+    what: &str,
+    precision: Precision,
+    once: &mut crate::rules::bicep::Once,
+    sink: &mut Sink<'_>,
+    depth: usize,
+) {
+    let r = scope.follow(expr);
+    if let crate::render::bicep::syntax::ExprKind::Ternary {
+        then, otherwise, ..
+    } = &r.expr.kind
+        && std::sync::Arc::ptr_eq(&r.file, scope.file)
+        && depth < 8
+    {
+        for branch in [then, otherwise] {
+            bicep_image(scope, branch, what, precision, once, sink, depth + 1);
+        }
+        return;
+    }
+    // Only an image the template fully decides; `${registry}/app:${tag}` is judged where
+    // its tag is known, by the rules that follow tags.
+    let Some(text) = scope.text(expr) else { return };
+    if text.has_hole() {
+        return;
+    }
+    let image = text.known_tail();
+    let Some(why) = why(&image, precision) else {
+        return;
+    };
+    let related: Vec<_> = r
+        .via
+        .iter()
+        .map(|o| sink.related(o, format!("the image is `{}` here", o.text())))
+        .collect();
+    if let Some(f) = once.report(
+        sink,
+        &r.origin(),
+        format!("{what} runs image `{image}`, whose tag floats: {why}"),
+    ) {
+        f.related = related;
+    }
+}
+
+/// Terraform's Azure and Docker containers (`kubernetes_*` workloads are read as containers
+/// above): the literal that decides the image, through variables and locals.
+fn terraform(ctx: &FileContext<'_>, precision: Precision, sink: &mut Sink<'_>) {
+    let Some(m) = crate::rules::terraform::module(ctx) else {
+        return;
+    };
+    for r in m.resources.iter().filter(|r| !r.data) {
+        for (attr, tag) in crate::rules::pinned_versions::terraform_image_unpinned::images(r) {
+            // A separate tag attribute (the older web app schema) is left to PIN054.
+            if tag.is_some() {
+                continue;
+            }
+            let value = m.resolve(&attr.value);
+            let crate::render::terraform::Value::Str(image) = &value.value else {
+                continue;
+            };
+            let Some(why) = why(image, precision) else {
+                continue;
+            };
+            crate::rules::terraform::report_resolved(
+                sink,
+                attr,
+                &value,
+                format!(
+                    "{} `{}` runs image `{image}`, whose tag floats: {why}",
+                    r.kind.value, r.name.value
+                ),
+            );
+        }
+    }
 }
