@@ -154,7 +154,7 @@ pub fn floating(tag: &str, precision: Precision) -> Option<Floating> {
     }
     // A short revision later in the tag pins what the version leaves open: Bitnami's
     // `12-debian-12-r16`, SQL Server's `2019-CU18-ubuntu-20.04`.
-    if rest.split(['-', '_']).skip(1).any(|w| is_revision(w)) {
+    if rest.split(['-', '_']).skip(1).any(is_revision) {
         precise += 1;
     }
     if wildcard {
