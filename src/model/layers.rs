@@ -333,6 +333,8 @@ const GENERIC_DIRS: &[&str] = &[
 /// `Dockerfile.<x>` suffixes that name a variant of the same image, not another service.
 pub const VARIANTS: &[&str] = &[
     "dev",
+    "develop",
+    "development",
     "debug",
     "prod",
     "production",
@@ -341,6 +343,17 @@ pub const VARIANTS: &[&str] = &[
     "local",
     "release",
 ];
+
+/// A Dockerfile for a variant of an image (`Dockerfile.debug`, `Dockerfile.develop`), not the
+/// one that ships.
+pub fn is_variant_dockerfile(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        let n = n.to_ascii_lowercase();
+        ["dockerfile.", "containerfile."]
+            .iter()
+            .any(|b| n.strip_prefix(b).is_some_and(|v| VARIANTS.contains(&v)))
+    })
+}
 
 /// The names a Dockerfile's path gives its service: the suffix of `Dockerfile.api`, the prefix
 /// of `api.Dockerfile`, and the directory it is in (the one above, when that directory is a

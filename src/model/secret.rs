@@ -85,6 +85,16 @@ pub fn is_substitution_marker(value: &str) -> bool {
         && v.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
+/// `/run/secrets/db-password`, `/var/secrets/google/key.json`: where a secret is (a mounted
+/// file), not the secret.
+pub fn is_file_path(value: &str) -> bool {
+    value.starts_with('/')
+        && value.len() > 1
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))
+}
+
 /// Whether a variable or key name says it holds a secret: `DB_PASSWORD`, `apiKey`,
 /// `GITHUB_TOKEN`, `client_secret`. Names that only point at a secret (`*_FILE`, `*_PATH`) or
 /// describe one (`*_LENGTH`, `*_ENABLED`, `*_ID`) do not.

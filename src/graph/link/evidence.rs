@@ -65,19 +65,7 @@ pub(super) const OFFICIAL_IMAGES: &[&str] = &[
 
 /// A Dockerfile for a variant of an image (`Dockerfile.debug`, `Dockerfile.dev`).
 pub(super) fn is_variant(l: &Layer) -> bool {
-    l.kind == LayerKind::Dockerfile
-        && l.at
-            .file
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| {
-                let n = n.to_ascii_lowercase();
-                ["dockerfile.", "containerfile."].iter().any(|b| {
-                    n.strip_prefix(b)
-                        .is_some_and(|v| crate::model::layers::VARIANTS.contains(&v))
-                })
-            })
+    l.kind == LayerKind::Dockerfile && crate::model::layers::is_variant_dockerfile(&l.at.file.path)
 }
 
 /// The image repository every layer of `group` runs, when they all run one (and say so).

@@ -43,6 +43,16 @@ impl Rule for ImageTagDrift {
             if tag(l).is_none_or(|t| t == "latest") || image.value.digest.is_some() {
                 continue;
             }
+            // A Windows build (`redis:nanoserver`, `…-windowsservercore-ltsc2022`) is another
+            // platform's image, not drift from the Linux one.
+            if tag(l).is_some_and(|t| {
+                let t = t.to_ascii_lowercase();
+                ["nanoserver", "windowsservercore", "ltsc"]
+                    .iter()
+                    .any(|w| t.contains(w))
+            }) {
+                continue;
+            }
             let project = graph
                 .projects
                 .get(i)

@@ -17,10 +17,11 @@ pub struct ExposeWithoutHealthcheck;
 impl Rule for ExposeWithoutHealthcheck {
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
         for svc in &graph.services {
+            // azd deploys to Container Apps, App Service or AKS: none reads `HEALTHCHECK`.
             let deployers: Vec<LayerKind> = graph
                 .layers_of(svc)
                 .map(|(_, l)| l.kind)
-                .filter(|k| k.deploys() && *k != LayerKind::Azd)
+                .filter(|k| k.deploys())
                 .collect();
             // Only Docker and Compose read `HEALTHCHECK`; orchestrators use their probes.
             if !deployers.is_empty() && !deployers.contains(&LayerKind::Compose) {
@@ -34,19 +35,22 @@ impl Rule for ExposeWithoutHealthcheck {
                 .filter(|(_, l)| l.kind == LayerKind::Compose)
                 .map(|(i, _)| i)
                 .collect();
-            if !compose.is_empty()
-                && compose.iter().all(|i| {
-                    let l = &graph.layers[*i];
-                    !l.probes.is_empty()
-                        || l.health_off.is_some()
-                        || l.publishes.is_some()
-                        || depended_on(graph, *i)
-                })
+            let own_check = |i: &usize| {
+                let l = &graph.layers[*i];
+                !l.probes.is_empty() || l.health_off.is_some()
+            };
+            let port013 = |i: &usize| {
+                !own_check(i) && (graph.layers[*i].publishes.is_some() || depended_on(graph, *i))
+            };
+            if !compose.is_empty() && (compose.iter().all(own_check) || compose.iter().any(port013))
             {
                 continue;
             }
             for (_, l) in graph.layers_of(svc) {
+                // A variant (`Dockerfile.develop`, `Dockerfile.debug`) is a development image
+                // beside the one that ships.
                 if l.kind != LayerKind::Dockerfile
+                    || crate::model::layers::is_variant_dockerfile(&l.at.file.path)
                     || l.health_off.is_some()
                     || l.probes.iter().any(|p| p.kind == "HEALTHCHECK")
                 {

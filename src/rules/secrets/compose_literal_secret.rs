@@ -11,8 +11,8 @@
 use crate::finding::mask_secret;
 use crate::model::secret::contains_token;
 use crate::model::secret::{
-    connection_string_password, credential_pair, is_auth_name, is_placeholder, is_secret_name,
-    url_password,
+    connection_string_password, credential_pair, is_auth_name, is_file_path, is_placeholder,
+    is_secret_name, url_password,
 };
 use crate::parse::compose::{EnvVar, Service, Str};
 use crate::rules::compose::project;
@@ -113,15 +113,6 @@ fn check(sink: &mut Sink<'_>, svc: &Service, var: &EnvVar, what: &str) {
             finding.secrets.push(secret);
         }
     }
-}
-
-/// `/run/secrets/db-password`: where the secret is, not the secret.
-fn is_file_path(value: &str) -> bool {
-    value.starts_with('/')
-        && value.len() > 1
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))
 }
 
 /// A connection string is a secret only when it carries one (`Password=`, `AccountKey=`, a
