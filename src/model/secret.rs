@@ -157,6 +157,16 @@ pub fn is_secret_name(name: &str) -> bool {
         "_INTERVAL",
         "_ARN",
         "_ARNS",
+        // Durations: `TOKEN_EXPIRY_SECONDS=3600` is how long a token lives.
+        "_SECONDS",
+        "_SECS",
+        "_MINUTES",
+        "_MINS",
+        "_HOURS",
+        "_DAYS",
+        "_MS",
+        "_MILLIS",
+        "_LIFETIME",
     ];
     if NOT_A_VALUE
         .iter()
@@ -299,6 +309,7 @@ pub fn is_placeholder(value: &str) -> bool {
         "yourpassword",
         "example",
         "dummy",
+        "fake",
         "redacted",
         "todo",
         "fixme",
@@ -339,6 +350,8 @@ mod tests {
             "KEYCLOAK_HOME",
             "secret_rotation_interval",
             "task_exec_secret_arns",
+            "TOKEN_EXPIRY_SECONDS",
+            "SESSION_SECRET_LIFETIME",
         ] {
             assert!(!is_secret_name(no), "{no}");
         }
@@ -385,6 +398,7 @@ mod tests {
             "****",
             "true",
             "your_api_key_here",
+            "fake_password",
         ] {
             assert!(is_placeholder(yes), "{yes}");
         }
