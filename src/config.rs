@@ -52,8 +52,8 @@ pub const STARTER: &str = r#"# plumbline configuration. Documentation: `plumblin
 # How precise an image tag must be to count as pinned (PIN060): "major" (`redis:7`),
 # "major.minor" (`redis:7.2`, the default) or "major.minor.patch" (`redis:7.2.4`). Tags that
 # name no version (`alpine`, `lts`, `stable`) float at any precision; digests always pin.
-[pinned-versions]
-tag-precision = "major.minor"
+# [pinned-versions]
+# tag-precision = "major.minor"
 
 # Environments that are production (a Helm overlay values.<env>.yaml, a Kustomize overlay
 # directory, a Compose variant docker-compose.<env>.yml). Production environments are checked
@@ -93,7 +93,6 @@ struct Raw {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawPinnedVersions {
     #[serde(rename = "tag-precision")]
     tag_precision: Option<Spanned<String>>,
@@ -157,7 +156,9 @@ fn known_keys(table: &[&str]) -> Option<&'static [&'static str]> {
             "per-path",
             "environments",
             "services",
+            "pinned-versions",
         ],
+        ["pinned-versions"] => &["tag-precision"],
         ["environments"] => return None,
         ["environments", _] => &["compose"],
         ["services", _] => &[
