@@ -1,5 +1,6 @@
 //! `.plumbline.toml`: which rules run where, at what severity, which paths are left out,
-//! which Helm environments are production, and explicit service links for the graph.
+//! which Helm environments are production, how precise an image tag must be to pin, and
+//! explicit service links for the graph.
 //!
 //! A file is governed by the nearest `.plumbline.toml` found by walking up from its
 //! directory to the repository root (the nearest directory with `.git`; without one, the
@@ -17,6 +18,7 @@ use toml::Spanned;
 
 use crate::catalogue::RuleMeta;
 use crate::finding::{Family, Severity};
+use crate::model::tag::Precision;
 
 /// The name looked for in each directory.
 pub const FILE_NAME: &str = ".plumbline.toml";
@@ -47,6 +49,12 @@ pub const STARTER: &str = r#"# plumbline configuration. Documentation: `plumblin
 # Rules to turn off under some paths (globs relative to this file).
 # [per-path]
 # "examples/**" = ["secrets"]
+
+# How precise an image tag must be to count as pinned (PIN060): "major" (`redis:7`),
+# "major.minor" (`redis:7.2`, the default) or "major.minor.patch" (`redis:7.2.4`). Tags that
+# name no version (`alpine`, `lts`, `stable`) float at any precision; digests always pin.
+# [pinned-versions]
+# tag-precision = "major.minor"
 
 # Environments that are production (a Helm overlay values.<env>.yaml, a Kustomize overlay
 # directory, a Compose variant docker-compose.<env>.yml). Production environments are checked
@@ -81,6 +89,14 @@ struct Raw {
     per_path: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
     environments: Option<RawEnvironments>,
     services: Option<BTreeMap<String, ServiceLink>>,
+    #[serde(rename = "pinned-versions")]
+    pinned_versions: Option<RawPinnedVersions>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawPinnedVersions {
+    #[serde(rename = "tag-precision")]
+    tag_precision: Option<Spanned<String>>,
 }
 
 /// `[environments]`: which names are production, and environments declared where no
@@ -158,7 +174,9 @@ fn known_keys(table: &[&str]) -> Option<&'static [&'static str]> {
             "per-path",
             "environments",
             "services",
+            "pinned-versions",
         ],
+        ["pinned-versions"] => &["tag-precision"],
         ["environments"] => return None,
         ["environments", _] => &["compose"],
         ["services", _] => &[
@@ -220,6 +238,8 @@ pub struct Config {
     /// `[environments.<name>]`, by name.
     pub declared: BTreeMap<String, DeclaredEnvironment>,
     pub services: BTreeMap<String, ServiceLink>,
+    /// How precise an image tag must be to pin (`[pinned-versions] tag-precision`).
+    pub tag_precision: Precision,
 }
 
 /// Names a set of rules: one rule, a family, or an id prefix.
@@ -269,6 +289,7 @@ impl Default for Config {
             production: default_production(),
             declared: BTreeMap::new(),
             services: BTreeMap::new(),
+            tag_precision: Precision::default(),
         }
     }
 }
@@ -383,6 +404,21 @@ impl Config {
                 severity.push((meta.id.as_str(), sev));
             }
         }
+        let tag_precision = match raw.pinned_versions.and_then(|p| p.tag_precision) {
+            None => Precision::default(),
+            Some(p) => Precision::parse(p.get_ref()).ok_or_else(|| {
+                format!(
+                    "{}: tag-precision `{}` must be one of {}",
+                    at(p.span()),
+                    p.get_ref(),
+                    Precision::NAMES
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?,
+        };
         let mut per_path = Vec::new();
         for (glob, list) in raw.per_path.unwrap_or_default() {
             let span = list.span();
@@ -431,6 +467,7 @@ impl Config {
                 .unwrap_or_else(default_production),
             declared,
             services: raw.services.unwrap_or_default(),
+            tag_precision,
             dir,
         })
     }
@@ -648,6 +685,18 @@ mod tests {
         assert!(e.contains("NOPE"), "{e}");
         let e = parse("[services.api]\ndockerfil = \"x\"\n").unwrap_err();
         assert!(e.starts_with("/repo/.plumbline.toml:2:1: "), "{e}");
+        let e = parse("[pinned-versions]\ntag-precision = \"minor\"\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:2:17: "), "{e}");
+        assert!(e.contains("\"major.minor\""), "{e}");
+        let e = parse("[pinned-versions]\ntag-precison = \"major\"\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:2:1: "), "{e}");
+    }
+
+    #[test]
+    fn tag_precision() {
+        assert_eq!(parse("").unwrap().tag_precision, Precision::MajorMinor);
+        let c = parse("[pinned-versions]\ntag-precision = \"major\"\n").unwrap();
+        assert_eq!(c.tag_precision, Precision::Major);
     }
 
     #[test]

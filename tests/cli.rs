@@ -613,6 +613,7 @@ fn showcase_gives_its_documented_findings() {
         "PORT002 services/web/Dockerfile",
         "PORT011 compose.yaml",
         "PORT012 compose.yaml",
+        "PORT014 compose.yaml",
         "PORT020 deploy/chart/values.yaml",
         "PORT021 deploy/k8s/queue.yaml",
         "PORT090 compose.yaml",

@@ -21,7 +21,7 @@ use crate::outcome::Report;
 use crate::parse::dockerignore::Dockerignore;
 use crate::rules::{self, FileContext, RuleMeta, Sink};
 use crate::source::side::{self, SideFiles};
-use crate::source::{ErrorKind, FileError, SourceFile, absolute, detect, discover};
+use crate::source::{ErrorKind, FileError, SourceFile, absolute, discover};
 
 /// Wall time per phase, printed to standard error when `PLUMBLINE_TIMINGS` is set (for
 /// profiling; see the README's Performance section).
@@ -70,7 +70,8 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         named,
     } = gather::gather(opts, &mut configs, input)?;
     timer.lap("discover and read");
-    let chart_configs = chart_configs(&loaded, &mut configs)?;
+    let file_configs = file_configs(&loaded, &mut configs)?;
+    let default_config = Config::default();
     let explicit = explicit_services(&configs.all());
     // Every rule that runs under some config in play; each file's findings are then filtered
     // by its own config. A graph-only run (`plumbline graph`) runs none.
@@ -109,10 +110,14 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         .into_par_iter()
         .flat_map_iter(|unit| unit.build(&cx))
         .map(|(index, file, mut doc)| {
-            let mut errors = settle(&file, &mut doc, &chart_configs, &opts.cwd);
+            let mut errors = settle(&file, &mut doc, &file_configs, &opts.cwd);
+            let config = file_configs
+                .get(&file.path)
+                .map_or(&default_config, |c| c.as_ref());
             let findings = check_file(
                 &file,
                 &doc,
+                config,
                 &rule_impls,
                 &contexts,
                 &side,
@@ -300,21 +305,16 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     })
 }
 
-/// The config of each chart's `Chart.yaml` and each kustomization, resolved up front so units
-/// can be built in parallel: which environments are production is the project's call
-/// (`[environments]`).
-fn chart_configs(
+/// The config of each file, resolved up front so units can be built and checked in parallel:
+/// which environments are production is the project's call (`[environments]`), and rules read
+/// their settings (`[pinned-versions]`) from it.
+fn file_configs(
     loaded: &[super::Loaded],
     configs: &mut Resolver,
 ) -> Result<HashMap<PathBuf, Arc<Config>>, String> {
     let mut out = HashMap::new();
     for (file, _) in loaded {
-        if matches!(
-            file.format,
-            detect::Format::HelmChart | detect::Format::Kustomization | detect::Format::Compose
-        ) {
-            out.insert(file.path.clone(), configs.for_file(&file.path)?);
-        }
+        out.insert(file.path.clone(), configs.for_file(&file.path)?);
     }
     Ok(out)
 }
@@ -324,10 +324,10 @@ fn chart_configs(
 fn settle(
     file: &Arc<SourceFile>,
     doc: &mut Document,
-    chart_configs: &HashMap<PathBuf, Arc<Config>>,
+    configs: &HashMap<PathBuf, Arc<Config>>,
     cwd: &std::path::Path,
 ) -> Vec<FileError> {
-    if let Some(config) = chart_configs.get(&file.path) {
+    if let Some(config) = configs.get(&file.path) {
         match doc {
             Document::HelmChart(chart) => chart.set_production(|env| config.is_production(env)),
             Document::Kustomize(k) => {
@@ -389,9 +389,11 @@ fn settle(
 
 /// Runs each per-file rule on one document; a panic costs that rule on that file only and is
 /// added to `errors`.
+#[allow(clippy::too_many_arguments)]
 fn check_file(
     file: &Arc<SourceFile>,
     doc: &Document,
+    config: &Config,
     rule_impls: &RuleImpls,
     contexts: &Contexts,
     side: &SideFiles,
@@ -425,6 +427,7 @@ fn check_file(
         build_context: context
             .as_ref()
             .map(|c| discover::display_path(&c.dir, &opts.cwd)),
+        config,
     };
     let mut out = Vec::new();
     for (meta, rule) in rule_impls {

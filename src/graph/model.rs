@@ -33,6 +33,9 @@ pub struct Ambiguity {
 #[derive(Debug, Clone, Default)]
 pub struct Graph {
     pub layers: Vec<Layer>,
+    /// The project of each layer (by index): the repository or Compose root it belongs to,
+    /// for comparisons that hold within one project only.
+    pub projects: Vec<std::path::PathBuf>,
     pub services: Vec<Service>,
     pub links: Vec<Link>,
     pub ambiguous: Vec<Ambiguity>,
@@ -78,6 +81,13 @@ impl Graph {
             .filter(|(_, k)| k.is_some())
             .map(|(l, _)| l.clone())
             .collect();
+        let projects = self
+            .projects
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| k.is_some())
+            .map(|(p, _)| p.clone())
+            .collect();
         let services = self
             .services
             .iter()
@@ -114,9 +124,18 @@ impl Graph {
             .collect();
         Graph {
             layers,
+            projects,
             services,
             links,
             ambiguous,
+        }
+    }
+
+    /// Whether two layers belong to one project.
+    pub fn same_project(&self, a: usize, b: usize) -> bool {
+        match (self.projects.get(a), self.projects.get(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
         }
     }
 

@@ -113,6 +113,27 @@ pub fn raw_run_commands(df: &Dockerfile) -> Vec<SimpleCommand> {
         .collect()
 }
 
+/// Every `RUN` with its simple commands as written, in file order: rules that judge a whole
+/// instruction report once per `RUN` (one instruction is one edit), however many of its
+/// commands are at fault.
+pub fn raw_runs(df: &Dockerfile) -> Vec<(&Instruction, Vec<SimpleCommand>)> {
+    df.instructions
+        .iter()
+        .filter_map(|ins| match &ins.kind {
+            InstructionKind::Run(run) => Some((ins, run.command.commands())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every `RUN` with its simple commands, `sudo`/`env` wrappers removed, in file order.
+pub fn runs(df: &Dockerfile) -> Vec<(&Instruction, Vec<SimpleCommand>)> {
+    raw_runs(df)
+        .into_iter()
+        .map(|(i, cmds)| (i, cmds.iter().map(SimpleCommand::unwrapped).collect()))
+        .collect()
+}
+
 /// Every simple command of every `RUN`, with `sudo`/`env` wrappers removed, in file order.
 pub fn run_commands(df: &Dockerfile) -> Vec<SimpleCommand> {
     raw_run_commands(df)

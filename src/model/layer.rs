@@ -114,6 +114,20 @@ pub struct EnvFact {
     pub at: Origin,
 }
 
+/// A Compose `depends_on` entry.
+#[derive(Debug, Clone)]
+pub struct DependsOn {
+    /// The service depended on.
+    pub service: String,
+    /// `service_started`, `service_healthy`, `service_completed_successfully`; `None` when
+    /// the entry names no condition (a list item), which waits only for the start.
+    pub condition: Option<String>,
+    /// Where the condition is written.
+    pub condition_at: Option<Origin>,
+    /// The entry (the service's key or list item under `depends_on`).
+    pub at: Origin,
+}
+
 /// One file's description of one service.
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -138,6 +152,15 @@ pub struct Layer {
     /// set unknown).
     pub ports_known: bool,
     pub probes: Vec<ProbeFact>,
+    /// A health check turned off on purpose: `HEALTHCHECK NONE`, Compose `healthcheck:
+    /// disable: true` (or `test: ["NONE"]`).
+    pub health_off: Option<Origin>,
+    /// Dockerfile: the first `EXPOSE` instruction of the final image.
+    pub expose: Option<Origin>,
+    /// Compose: the first `ports:` entry, when the service publishes ports on the host.
+    pub publishes: Option<Origin>,
+    /// Compose: the services this one waits for.
+    pub depends_on: Vec<DependsOn>,
     /// Dockerfile: the final `USER`, as written (`None`: no `USER`, so the base's user).
     pub user: Option<Fact<String>>,
     /// Dockerfile: why the image runs as root, when it does (as ROOT001 decides).
@@ -157,6 +180,10 @@ pub struct Layer {
     pub run_as_user: Option<Fact<i64>>,
     /// The layer as a whole (the service key, the container mapping, the `FROM` line).
     pub at: Origin,
+    /// The file whose document states the layer (a Compose base file for every service of
+    /// its merged project, a chart's `Chart.yaml`): layers of one document see each other
+    /// (a Compose `depends_on` names a service of the same document).
+    pub document: String,
 }
 
 impl Layer {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::model::Document;
 use crate::model::dockerfile::{exposed_ports, final_with_vars, local_url_port};
-use crate::model::layer::{EnvFact, EnvHandling, Fact, ImageName, Layer, LayerKind, ProbeFact};
+use crate::model::layer::{
+    DependsOn, EnvFact, EnvHandling, Fact, ImageName, Layer, LayerKind, ProbeFact,
+};
 use crate::model::workload::{Container, PortRef, Probe, ProbeAction, Unresolved};
 use crate::parse::compose::{self, HealthTest};
 use crate::parse::dockerfile::{CommandLine, Dockerfile, InstructionKind, substitute};
@@ -23,6 +25,14 @@ pub fn layers(files: &[(Arc<SourceFile>, Document)]) -> Vec<Layer> {
 
 /// The layers one document describes.
 pub fn layers_of(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
+    let mut layers = described(file, doc);
+    for l in &mut layers {
+        l.document.clone_from(&file.display_path);
+    }
+    layers
+}
+
+fn described(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
     match doc {
         Document::Dockerfile(df) => dockerfile(file, df).into_iter().collect(),
         Document::Compose {
@@ -181,6 +191,10 @@ fn bicep_scope_containers(scope: &crate::render::bicep::Scope<'_>) -> Vec<Layer>
             ports,
             ports_known,
             probes,
+            health_off: None,
+            expose: None,
+            publishes: None,
+            depends_on: Vec::new(),
             user: None,
             runs_as_root: None,
             user_override: None,
@@ -229,6 +243,7 @@ fn bicep_scope_containers(scope: &crate::render::bicep::Scope<'_>) -> Vec<Layer>
             run_as_non_root: None,
             run_as_user: None,
             at: c.anchor(scope),
+            document: String::new(),
         });
     }
     out
@@ -299,6 +314,10 @@ fn azd_service(file: &Arc<SourceFile>, s: &crate::parse::azd::Service) -> Layer 
         ports: Vec::new(),
         ports_known: false,
         probes: Vec::new(),
+        health_off: None,
+        expose: None,
+        publishes: None,
+        depends_on: Vec::new(),
         user: None,
         runs_as_root: None,
         user_override: None,
@@ -308,6 +327,7 @@ fn azd_service(file: &Arc<SourceFile>, s: &crate::parse::azd::Service) -> Layer 
         run_as_non_root: None,
         run_as_user: None,
         at: s.at.clone(),
+        document: String::new(),
     }
 }
 
@@ -326,6 +346,8 @@ const GENERIC_DIRS: &[&str] = &[
 /// `Dockerfile.<x>` suffixes that name a variant of the same image, not another service.
 pub const VARIANTS: &[&str] = &[
     "dev",
+    "develop",
+    "development",
     "debug",
     "prod",
     "production",
@@ -334,6 +356,17 @@ pub const VARIANTS: &[&str] = &[
     "local",
     "release",
 ];
+
+/// A Dockerfile for a variant of an image (`Dockerfile.debug`, `Dockerfile.develop`), not the
+/// one that ships.
+pub fn is_variant_dockerfile(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        let n = n.to_ascii_lowercase();
+        ["dockerfile.", "containerfile."]
+            .iter()
+            .any(|b| n.strip_prefix(b).is_some_and(|v| VARIANTS.contains(&v)))
+    })
+}
 
 /// The names a Dockerfile's path gives its service: the suffix of `Dockerfile.api`, the prefix
 /// of `api.Dockerfile`, and the directory it is in (the one above, when that directory is a
@@ -417,6 +450,20 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
             at: Origin::new(file, ins.span),
         });
     }
+    // The last `HEALTHCHECK` decides: `NONE` turns the base image's check off.
+    let health_off = instructions
+        .iter()
+        .rev()
+        .find_map(|i| match &i.kind {
+            InstructionKind::Healthcheck(h) => Some((i, h)),
+            _ => None,
+        })
+        .filter(|(_, h)| h.none)
+        .map(|(i, _)| Origin::new(file, i.span));
+    let expose = instructions
+        .iter()
+        .find(|i| matches!(i.kind, InstructionKind::Expose(_)))
+        .map(|i| Origin::new(file, i.span));
     let user = instructions.iter().rev().find_map(|i| match &i.kind {
         InstructionKind::User { user, .. } => Some(Fact {
             value: substitute(&user.text, &vars).unwrap_or_else(|| user.text.clone()),
@@ -434,6 +481,10 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
         ports,
         ports_known: exposed.is_some(),
         probes,
+        health_off,
+        expose,
+        publishes: None,
+        depends_on: Vec::new(),
         user,
         runs_as_root: crate::model::dockerfile::runs_as_root_with(df, &instructions).map(|r| {
             Fact {
@@ -448,6 +499,7 @@ fn dockerfile(file: &Arc<SourceFile>, df: &Dockerfile) -> Option<Layer> {
         run_as_non_root: None,
         run_as_user: None,
         at: Origin::new(file, from.span),
+        document: String::new(),
     })
 }
 
@@ -571,6 +623,26 @@ fn compose_service(
         ports,
         ports_known: s.ports_known,
         probes,
+        health_off: s
+            .healthcheck
+            .as_ref()
+            .filter(|h| h.disabled)
+            .map(|h| h.at.clone()),
+        expose: None,
+        publishes: s.ports.first().map(|p| p.at.clone()),
+        depends_on: s
+            .depends_on
+            .iter()
+            .map(|d| DependsOn {
+                service: d.service.value.clone(),
+                condition: d
+                    .condition
+                    .as_ref()
+                    .and_then(|c| c.value().map(str::to_string)),
+                condition_at: d.condition.as_ref().map(|c| c.at.clone()),
+                at: d.service.at.clone(),
+            })
+            .collect(),
         user: None,
         runs_as_root: None,
         user_override: s.user.as_ref().and_then(|u| {
@@ -607,6 +679,7 @@ fn compose_service(
         run_as_non_root: None,
         run_as_user: None,
         at: s.name.at.clone(),
+        document: String::new(),
     }
 }
 
@@ -689,6 +762,10 @@ fn container(kind: LayerKind, c: &Container) -> Layer {
         ports,
         ports_known,
         probes,
+        health_off: None,
+        expose: None,
+        publishes: None,
+        depends_on: Vec::new(),
         user: None,
         runs_as_root: None,
         user_override: None,
@@ -735,6 +812,7 @@ fn container(kind: LayerKind, c: &Container) -> Layer {
         run_as_non_root,
         run_as_user,
         at: c.at.clone(),
+        document: String::new(),
     }
 }
 

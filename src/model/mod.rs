@@ -18,6 +18,7 @@ pub mod layer;
 pub mod layers;
 pub mod quantity;
 pub mod secret;
+pub mod tag;
 pub mod terraform;
 pub mod workload;
 

@@ -268,6 +268,16 @@ pub fn is_substitution_marker(value: &str) -> bool {
         && v.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
+/// `/run/secrets/db-password`, `/var/secrets/google/key.json`: where a secret is (a mounted
+/// file), not the secret.
+pub fn is_file_path(value: &str) -> bool {
+    value.starts_with('/')
+        && value.len() > 1
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))
+}
+
 /// Whether a variable or key name says it holds a secret: `DB_PASSWORD`, `apiKey`,
 /// `GITHUB_TOKEN`, `client_secret`. Names that only point at a secret (`*_FILE`, `*_PATH`) or
 /// describe one (`*_LENGTH`, `*_ENABLED`, `*_ID`) do not.
@@ -330,6 +340,16 @@ pub fn is_secret_name(name: &str) -> bool {
         "_INTERVAL",
         "_ARN",
         "_ARNS",
+        // Durations: `TOKEN_EXPIRY_SECONDS=3600` is how long a token lives.
+        "_SECONDS",
+        "_SECS",
+        "_MINUTES",
+        "_MINS",
+        "_HOURS",
+        "_DAYS",
+        "_MS",
+        "_MILLIS",
+        "_LIFETIME",
     ];
     if NOT_A_VALUE
         .iter()
@@ -358,6 +378,7 @@ pub fn is_secret_name(name: &str) -> bool {
         "MASTER_KEY",
         "ENCRYPTION_KEY",
         "SIGNING_KEY",
+        "APP_KEY",
     ];
     if MARKERS
         .iter()
@@ -365,8 +386,65 @@ pub fn is_secret_name(name: &str) -> bool {
     {
         return true;
     }
+    // `APP_KEYS` (Strapi), `SESSION_KEYS`: lists of signing keys; public and authorized keys
+    // are not secrets.
+    if (words.ends_with("_KEYS") || words == "KEYS")
+        && !["PUBLIC_KEYS", "AUTHORIZED_KEYS", "SSH_KEYS", "HOST_KEYS"]
+            .iter()
+            .any(|k| words.ends_with(k))
+    {
+        return true;
+    }
     // `*_PWD` and `*_PASS`, but never `PWD` (the working directory) or `PASSENGER`.
     words.ends_with("_PWD") || words.ends_with("_PASS") || words == "PASS"
+}
+
+/// Whether a name says its value authenticates, as `NEO4J_AUTH`, `REDIS_AUTH` or
+/// `BASIC_AUTH` do: such a value is a secret when it has a credential's form
+/// ([`credential_pair`]), not when it names a method (`none`, `basic`).
+pub fn is_auth_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase().replace(['-', '.'], "_");
+    upper.ends_with("_AUTH") || upper == "AUTH" || upper.ends_with("BASICAUTH")
+}
+
+/// `neo4j/s3cret` or `admin:s3cret`: a user and a password in one value (Neo4j's
+/// `NEO4J_AUTH`, basic-auth pairs). The password's byte range, when the value has that form
+/// and the password is not a placeholder.
+pub fn credential_pair(value: &str) -> Option<Span> {
+    let v = value.trim();
+    let sep = v.find(['/', ':'])?;
+    let (user, password) = (&v[..sep], &v[sep + 1..]);
+    let word = |w: &str| {
+        !w.is_empty()
+            && !w.contains(char::is_whitespace)
+            && !w.contains(['/', ':', '@', '$', '{', '}'])
+    };
+    if !word(user)
+        || !word(password)
+        || !user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        || is_placeholder(password)
+    {
+        return None;
+    }
+    let start = value.len() - value.trim_start().len() + sep + 1;
+    Some(Span::new(start, start + password.len()))
+}
+
+/// `Server=db;User Id=sa;Password=Pa55w0rd!`: the byte range of a literal password (or
+/// account key, shared access key) in an ADO.NET-style connection string, whatever the
+/// variable is called.
+pub fn connection_string_password(text: &str) -> Option<Span> {
+    static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:^|;)\s*(?:password|pwd|accountkey|sharedaccesskey)\s*=\s*([^;]+)")
+            .expect("compiles")
+    });
+    PASSWORD.captures_iter(text).find_map(|c| {
+        let m = c.get(1)?;
+        let v = m.as_str().trim_end();
+        (!is_placeholder(v)).then(|| Span::new(m.start(), m.start() + v.len()))
+    })
 }
 
 /// `scheme://user:password@host`: the password group is the secret.
@@ -414,6 +492,7 @@ pub fn is_placeholder(value: &str) -> bool {
         "yourpassword",
         "example",
         "dummy",
+        "fake",
         "redacted",
         "todo",
         "fixme",
@@ -454,6 +533,8 @@ mod tests {
             "KEYCLOAK_HOME",
             "secret_rotation_interval",
             "task_exec_secret_arns",
+            "TOKEN_EXPIRY_SECONDS",
+            "SESSION_SECRET_LIFETIME",
         ] {
             assert!(!is_secret_name(no), "{no}");
         }
@@ -502,6 +583,27 @@ mod tests {
     }
 
     #[test]
+    fn credentials_by_form() {
+        let t = "neo4j/password";
+        let s = credential_pair(t).unwrap();
+        assert_eq!(&t[s.start..s.end], "password");
+        assert!(credential_pair("admin:Sup3rS3cret").is_some());
+        assert!(credential_pair("none").is_none());
+        assert!(credential_pair("neo4j/${NEO4J_PASSWORD}").is_none());
+        assert!(credential_pair("neo4j/changeme").is_none());
+        assert!(credential_pair("http://a/b").is_none());
+        assert!(is_auth_name("NEO4J_AUTH") && is_auth_name("ME_CONFIG_BASICAUTH"));
+        assert!(!is_auth_name("OAUTH_ENABLED") && !is_auth_name("AUTHOR"));
+        let c = "Server=sqldata;Database=Orders;User Id=sa;Password=Pass@word";
+        let s = connection_string_password(c).unwrap();
+        assert_eq!(&c[s.start..s.end], "Pass@word");
+        assert!(connection_string_password("Server=db;Password=${DB_PASSWORD}").is_none());
+        assert!(connection_string_password("Server=db;Integrated Security=true").is_none());
+        assert!(is_secret_name("APP_KEYS") && is_secret_name("APP_KEY"));
+        assert!(!is_secret_name("SSH_AUTHORIZED_KEYS") && !is_secret_name("JWT_PUBLIC_KEYS"));
+    }
+
+    #[test]
     fn url_passwords() {
         let t = "postgresql://app:s3cret@db:5432/x";
         let s = url_password(t).unwrap();
@@ -521,6 +623,7 @@ mod tests {
             "****",
             "true",
             "your_api_key_here",
+            "fake_password",
         ] {
             assert!(is_placeholder(yes), "{yes}");
         }

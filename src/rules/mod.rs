@@ -38,6 +38,8 @@ pub struct FileContext<'a> {
     /// For a Dockerfile: the directory it is built from (its Compose or azd build context,
     /// else as its `.dockerignore` and `COPY` sources imply), as shown to the user.
     pub build_context: Option<String>,
+    /// The `.plumbline.toml` governing the file (rule settings such as the tag precision).
+    pub config: &'a crate::config::Config,
 }
 
 /// Collects a rule's findings for one file.

@@ -53,6 +53,9 @@ pub fn anchor(c: &Container) -> &Origin {
 pub struct Pending {
     at: Origin,
     message: String,
+    /// The container, as messages name it, and where it is declared.
+    who: String,
+    container: Origin,
     environments: Vec<String>,
     related: Vec<Related>,
     secrets: Vec<Span>,
@@ -112,6 +115,8 @@ impl ContainerReports {
                 self.pending.push(Pending {
                     at: at.clone(),
                     message,
+                    who: describe(c),
+                    container: anchor(c).clone(),
                     environments: Vec::new(),
                     related: Vec::new(),
                     secrets: Vec::new(),
@@ -129,9 +134,32 @@ impl ContainerReports {
     }
 
     /// Reports every collected finding with the environments it holds in (the engine names
-    /// them in the message, once findings from every unit are merged).
+    /// them in the message, once findings from every unit are merged). Findings about several
+    /// containers at one place (a Helm values block two containers read) are one edit, so one
+    /// finding: the first, naming the other containers as related locations.
     pub fn flush(self, sink: &mut Sink<'_>) {
+        let mut merged: Vec<Pending> = Vec::new();
         for p in self.pending {
+            // The same problem, said of another container.
+            let twin = |m: &&mut Pending| {
+                same_place(&m.at, &p.at)
+                    && !same_place(&m.container, &p.container)
+                    && m.message.replacen(&m.who, "", 1) == p.message.replacen(&p.who, "", 1)
+            };
+            match merged.iter_mut().find(twin) {
+                Some(m) => {
+                    let message = format!("{} is set by the same line", p.who);
+                    m.related(&p.container, message);
+                    for e in p.environments {
+                        if !m.environments.contains(&e) {
+                            m.environments.push(e);
+                        }
+                    }
+                }
+                None => merged.push(p),
+            }
+        }
+        for p in merged {
             let f = sink.report_at(&p.at, p.message);
             f.related = p.related;
             f.secrets = p.secrets;
@@ -268,5 +296,47 @@ mod tests {
             ]
         );
         assert_eq!(findings[0].related.len(), 1);
+    }
+
+    #[test]
+    fn containers_one_line_feeds_are_one_finding() {
+        let file = Arc::new(SourceFile::in_memory(
+            "values.yaml",
+            Format::HelmValues,
+            "abcdefghij",
+        ));
+        let meta = meta("RES020").expect("a rule to report as");
+        let mut sink = Sink::new(meta, &file);
+        let mut reports = ContainerReports::new();
+        let at = Origin::new(&file, Span::new(0, 1));
+        let mut create = container(&file, "Job", None);
+        let mut patch = container(&file, "Job", None);
+        create.name = Some(Spanned::new(
+            "create".into(),
+            Origin::new(&file, Span::new(2, 3)),
+        ));
+        patch.name = Some(Spanned::new(
+            "patch".into(),
+            Origin::new(&file, Span::new(4, 5)),
+        ));
+        for c in [&create, &patch] {
+            reports.add(c, &at, format!("{} has no `resources`", describe(c)));
+        }
+        // Another problem of the same container at the same place stays its own finding.
+        reports.add(&patch, &at, "Something else");
+        reports.flush(&mut sink);
+        let findings = sink.into_findings();
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "Container `create` of Job `shop-api` has no `resources`",
+                "Something else"
+            ]
+        );
+        assert_eq!(
+            findings[0].related[0].message,
+            "Container `patch` of Job `shop-api` is set by the same line"
+        );
     }
 }

@@ -65,19 +65,7 @@ pub(super) const OFFICIAL_IMAGES: &[&str] = &[
 
 /// A Dockerfile for a variant of an image (`Dockerfile.debug`, `Dockerfile.dev`).
 pub(super) fn is_variant(l: &Layer) -> bool {
-    l.kind == LayerKind::Dockerfile
-        && l.at
-            .file
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| {
-                let n = n.to_ascii_lowercase();
-                ["dockerfile.", "containerfile."].iter().any(|b| {
-                    n.strip_prefix(b)
-                        .is_some_and(|v| crate::model::layers::VARIANTS.contains(&v))
-                })
-            })
+    l.kind == LayerKind::Dockerfile && crate::model::layers::is_variant_dockerfile(&l.at.file.path)
 }
 
 /// The image repository every layer of `group` runs, when they all run one (and say so).
@@ -128,4 +116,58 @@ pub(super) fn service_name(layers: &[Layer], members: &[usize]) -> String {
         }
     }
     "?".into()
+}
+
+/// Suffixes that say what kind of thing carries a name, not which service it is.
+const KIND_SUFFIXES: &[&str] = &[
+    "service",
+    "svc",
+    "deployment",
+    "deploy",
+    "server",
+    "container",
+    "app",
+];
+
+/// The name layers are compared by: lower-case, without separators (Helm `basket-data` is
+/// Compose `basketdata`, `catalog.api` is `catalog-api`), and without a suffix that names a
+/// kind of thing (`-service`, `-svc`, `-app`…) when at least three letters are left.
+pub(super) fn name_key(name: &str) -> String {
+    let key: String = name
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    for suffix in KIND_SUFFIXES {
+        if let Some(stem) = key.strip_suffix(suffix)
+            && stem.len() >= 3
+        {
+            return stem.to_string();
+        }
+    }
+    key
+}
+
+/// The name of `l` that gives `key`, as written.
+pub(super) fn name_for<'a>(l: &'a Layer, key: &'a str) -> &'a str {
+    l.names
+        .iter()
+        .find(|n| name_key(n) == key)
+        .map_or(key, |n| n.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_without_separators_and_kind_suffixes() {
+        assert_eq!(name_key("basket-data"), name_key("basketdata"));
+        assert_eq!(name_key("Catalog.API"), name_key("catalog-api"));
+        assert_eq!(name_key("cart-service"), name_key("cart"));
+        assert_eq!(name_key("redis-svc"), "redis");
+        assert_eq!(name_key("app"), "app");
+        assert_eq!(name_key("webapp"), "web");
+        assert_ne!(name_key("basket-api"), name_key("basket-data"));
+    }
 }

@@ -25,7 +25,9 @@ use std::path::{Path, PathBuf};
 use crate::graph::model::{Ambiguity, Graph, Service};
 use crate::model::layer::{ImageName, Layer, LayerKind};
 use crate::source::{absolute, normalize};
-use evidence::{OFFICIAL_IMAGES, images_disagree, is_variant, one_image, service_name};
+use evidence::{
+    OFFICIAL_IMAGES, images_disagree, is_variant, name_for, name_key, one_image, service_name,
+};
 use sets::Sets;
 
 /// A service stated in `.plumbline.toml`, with paths made absolute.
@@ -104,6 +106,7 @@ pub fn link(layers: Vec<Layer>, explicit: &[Explicit], projects: &[(PathBuf, boo
     services.sort_by(|a, b| a.name.cmp(&b.name).then(a.layers.cmp(&b.layers)));
     Graph {
         layers,
+        projects: projects.iter().map(|(p, _)| p.clone()).collect(),
         services,
         links: sets.links,
         ambiguous,
@@ -274,13 +277,17 @@ impl Linking<'_> {
     fn equal_names(&mut self) {
         let layers = self.layers;
         let projects = self.projects;
-        let mut by_name: BTreeMap<(&Path, &str), Vec<usize>> = BTreeMap::new();
+        // Names compare without separators and kind suffixes (`basket-data` is `basketdata`).
+        let mut by_name: BTreeMap<(&Path, String), Vec<usize>> = BTreeMap::new();
         for (i, l) in layers.iter().enumerate() {
             // Layers an explicit service names are settled.
             if l.kind.deploys() && self.sets.owner[i].is_none() {
-                for name in &l.names {
+                let mut keys: Vec<String> = l.names.iter().map(|n| name_key(n)).collect();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
                     by_name
-                        .entry((projects[i].0.as_path(), name.as_str()))
+                        .entry((projects[i].0.as_path(), key))
                         .or_default()
                         .push(i);
                 }
@@ -343,14 +350,18 @@ impl Linking<'_> {
                 for v in (w + 1)..reps.len() {
                     let (a, b) = (reps[w], reps[v]);
                     if !images_disagree(&layers[a], &layers[b]) {
+                        let (na, nb) = (name_for(&layers[a], &name), name_for(&layers[b], &name));
+                        let named = if na == nb {
+                            format!("are both named `{na}`")
+                        } else {
+                            format!(
+                                "are named `{na}` and `{nb}`, one name but for separators or a kind suffix"
+                            )
+                        };
                         self.sets.join(
                             a,
                             b,
-                            format!(
-                                "{} and {} are both named `{name}`",
-                                layers[a].title(),
-                                layers[b].title()
-                            ),
+                            format!("{} and {} {named}", layers[a].title(), layers[b].title()),
                         );
                     }
                 }

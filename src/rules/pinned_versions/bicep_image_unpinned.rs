@@ -1,6 +1,7 @@
 //! PIN040 bicep-image-unpinned: a Bicep container app, job, container group or web app runs an
 //! image with no tag or `latest`, decided by a literal, a param default, a var or a
-//! `.bicepparam` value.
+//! `.bicepparam` value — each branch of a conditional too (`!empty(image) ? image :
+//! '…/containerapps-helloworld:latest'` runs the literal whenever the parameter is empty).
 
 use crate::model::bicep::containers;
 use crate::parse::dockerfile::ImageRef;

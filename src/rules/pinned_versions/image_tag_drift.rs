@@ -1,12 +1,18 @@
-//! PIN090 image-tag-drift: one service (linked across files in the service graph) runs the
-//! same image repository at different tags in different files (Compose `postgres:15.4`, a
-//! manifest `postgres:16`). Unrelated services that happen to use one image (two projects'
-//! databases) are not compared. Each file's tag is a pin, but
-//! the pins disagree, so development, CI and production run different software. For Helm
-//! charts only the base values (`default` environment) count: an overlay that moves a tag on
-//! purpose is a release, not drift.
+//! PIN090 image-tag-drift: one project deploys the same image repository at different tags in
+//! different files (Compose `postgres:15.4`, a manifest `postgres:16`).
+//!
+//! Two layers are compared when they are one service (linked across files in the service
+//! graph), or when they belong to one project and are deployed by different kinds of file (a
+//! Compose stack and a Helm chart), even when the graph could not link them: eShop's Compose
+//! gateways `mobileshoppingapigw`/`webshoppingapigw` and its Helm charts `apigwms`/`apigwws`
+//! all run `envoyproxy/envoy`, at `v1.11.1` in one and `v1.21.0` in the other, and no name
+//! says which is which. Two files of one kind in one project (two charts, two Compose stacks)
+//! are left alone unless linked: they are often different services that happen to share a
+//! base, released on their own. Two tags in one file are a deliberate pair (a migration). For
+//! Helm charts only the base values (`default` environment) count: an overlay that moves a
+//! tag on purpose is a release, not drift.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::graph::Graph;
 use crate::model::layer::{Layer, LayerKind};
@@ -16,84 +22,151 @@ pub struct ImageTagDrift;
 
 impl Rule for ImageTagDrift {
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
-        for svc in &graph.services {
-            check_service(graph.layers_of(svc).map(|(_, l)| l), sink);
+        let mut service_of: Vec<Option<usize>> = vec![None; graph.layers.len()];
+        for (s, svc) in graph.services.iter().enumerate() {
+            for l in &svc.layers {
+                service_of[*l] = Some(s);
+            }
+        }
+        // Every pulled, tagged image of a deploy layer, by project and repository.
+        let mut groups: BTreeMap<(&std::path::Path, &str), Vec<usize>> = BTreeMap::new();
+        for (i, l) in graph.layers.iter().enumerate() {
+            if !l.kind.deploys() || l.environment.as_deref().is_some_and(|e| e != "default") {
+                continue;
+            }
+            let Some(image) = &l.image else { continue };
+            // A Compose service that builds its image names a local build, not a pull.
+            if l.kind == LayerKind::Compose && l.builds.is_some() {
+                continue;
+            }
+            // Untagged and `latest` images are PIN010/PIN020's; digests pin exactly.
+            if tag(l).is_none_or(|t| t == "latest") || image.value.digest.is_some() {
+                continue;
+            }
+            // A Windows build (`redis:nanoserver`, `…-windowsservercore-ltsc2022`) is another
+            // platform's image, not drift from the Linux one.
+            if tag(l).is_some_and(|t| {
+                let t = t.to_ascii_lowercase();
+                ["nanoserver", "windowsservercore", "ltsc"]
+                    .iter()
+                    .any(|w| t.contains(w))
+            }) {
+                continue;
+            }
+            let project = graph
+                .projects
+                .get(i)
+                .map_or(std::path::Path::new(""), |p| p.as_path());
+            groups
+                .entry((project, image.value.repository.as_str()))
+                .or_default()
+                .push(i);
+        }
+        for ((_, repo), members) in groups {
+            check_group(graph, repo, &members, &service_of, sink);
         }
     }
 }
 
-fn check_service<'a>(layers: impl Iterator<Item = &'a Layer>, sink: &mut GraphSink) {
-    let mut by_repo: BTreeMap<&str, Vec<&Layer>> = BTreeMap::new();
-    for l in layers {
-        if !l.kind.deploys() || l.environment.as_deref().is_some_and(|e| e != "default") {
-            continue;
+fn tag(l: &Layer) -> Option<&str> {
+    l.image.as_ref().and_then(|i| i.value.tag.as_deref())
+}
+
+fn check_group(
+    graph: &Graph,
+    repo: &str,
+    members: &[usize],
+    service_of: &[Option<usize>],
+    sink: &mut GraphSink,
+) {
+    let layer = |i: usize| &graph.layers[i];
+    // The reference: the most common tag, then the earliest layer kind.
+    let mut tags: Vec<(&str, usize, LayerKind)> = Vec::new();
+    for m in members {
+        let t = tag(layer(*m)).unwrap_or_default();
+        match tags.iter_mut().find(|(x, _, _)| *x == t) {
+            Some(entry) => entry.1 += 1,
+            None => tags.push((t, 1, layer(*m).kind)),
         }
-        let Some(image) = &l.image else { continue };
-        // A Compose service that builds its image names a local build, not a pull.
-        if l.kind == LayerKind::Compose && l.builds.is_some() {
-            continue;
-        }
-        // Untagged and `latest` images are PIN010/PIN020's; digests pin exactly.
-        if image.value.tag.as_deref().is_none_or(|t| t == "latest") || image.value.digest.is_some()
-        {
-            continue;
-        }
-        by_repo.entry(&image.value.repository).or_default().push(l);
     }
-    for (repo, layers) in by_repo {
-        let mut tags: Vec<(&str, usize, LayerKind)> = Vec::new();
-        for l in &layers {
-            let tag = l
-                .image
-                .as_ref()
-                .and_then(|i| i.value.tag.as_deref())
-                .unwrap_or_default();
-            match tags.iter_mut().find(|(t, _, _)| *t == tag) {
-                Some(entry) => entry.1 += 1,
-                None => tags.push((tag, 1, l.kind)),
-            }
-        }
-        if tags.len() < 2 {
+    if tags.len() < 2 {
+        return;
+    }
+    tags.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    let reference = tags[0].0;
+    let at_reference: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|m| tag(layer(*m)) == Some(reference))
+        .collect();
+    for m in members {
+        let l = layer(*m);
+        let Some(image) = &l.image else { continue };
+        let t = tag(l).unwrap_or_default();
+        if t == reference {
             continue;
         }
-        // Only across files: two tags in one file are a deliberate pair (a migration).
-        let files: std::collections::BTreeSet<&str> = layers
+        let file = &image.at.file.display_path;
+        let linked = |r: &usize| service_of[*r].is_some() && service_of[*r] == service_of[*m];
+        // Partners: the same service, or another kind of file of this project; never this
+        // file itself.
+        let partners: Vec<usize> = at_reference
             .iter()
-            .filter_map(|l| l.image.as_ref().map(|i| i.at.file.display_path.as_str()))
+            .copied()
+            .filter(|r| linked(r) || layer(*r).kind != l.kind)
+            .filter(|r| {
+                layer(*r)
+                    .image
+                    .as_ref()
+                    .is_some_and(|i| i.at.file.display_path != *file)
+            })
             .collect();
-        if files.len() < 2 {
+        // The same service first, then the others in file order.
+        let mut partners = partners;
+        partners.sort_by_key(|p| !linked(p));
+        let Some(first) = partners.first().copied() else {
             continue;
-        }
-        // The reference: the most common tag, then the earliest layer kind.
-        tags.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-        let reference = tags[0].0;
-        let at_reference: Vec<&&Layer> = layers
-            .iter()
-            .filter(|l| l.image.as_ref().and_then(|i| i.value.tag.as_deref()) == Some(reference))
-            .collect();
-        for l in &layers {
-            let Some(image) = &l.image else { continue };
-            let tag = image.value.tag.as_deref().unwrap_or_default();
-            if tag == reference {
-                continue;
+        };
+        let what = if linked(&first) {
+            "the same image at different tags"
+        } else {
+            "one project deploys this image at two tags"
+        };
+        let mut named: Vec<String> = Vec::new();
+        for p in &partners {
+            let r = layer(*p);
+            let file = r.image.as_ref().map_or(&r.at.file, |i| &i.at.file);
+            let n = format!("{} ({})", r.label, file.display_path);
+            if !named.contains(&n) {
+                named.push(n);
             }
-            let finding = sink.report_at(
-                    &image.at,
-                    format!(
-                        "{} runs `{repo}:{tag}`, but {} runs `{repo}:{reference}`: the same image at different tags",
-                        l.label,
-                        at_reference.first().map_or("another file".to_string(), |r| format!("{} ({})", r.label, r.at.file.display_path)),
-                    ),
-                );
-            finding.related = at_reference
-                .iter()
-                .filter_map(|r| {
-                    Some(crate::finding::Related {
-                        location: r.image.as_ref()?.at.clone(),
+        }
+        let (others, verb) = match named.len() {
+            1 => (named[0].clone(), "runs"),
+            2 => (format!("{} and {}", named[0], named[1]), "run"),
+            n => (
+                format!("{}, {} and {} more", named[0], named[1], n - 2),
+                "run",
+            ),
+        };
+        let finding = sink.report_at(
+            &image.at,
+            format!(
+                "{} runs `{repo}:{t}`, but {others} {verb} `{repo}:{reference}`: {what}",
+                l.label
+            ),
+        );
+        let mut seen = BTreeSet::new();
+        finding.related = partners
+            .iter()
+            .filter_map(|p| {
+                let at = &layer(*p).image.as_ref()?.at;
+                seen.insert((at.file.display_path.clone(), at.span.start))
+                    .then(|| crate::finding::Related {
+                        location: at.clone(),
                         message: format!("`{repo}:{reference}` here"),
                     })
-                })
-                .collect();
-        }
+            })
+            .collect();
     }
 }

@@ -2,7 +2,7 @@
 //! without versions. Installs driven by a lock or requirements file (`pip install -r`,
 //! `npm ci`, a bare `npm install`, `yarn install`) are pinned by that file and not findings.
 
-use crate::model::dockerfile::run_commands;
+use crate::model::dockerfile::runs;
 use crate::parse::dockerfile::Word;
 use crate::parse::shell::SimpleCommand;
 use crate::rules::docker::{dockerfile, operands, subcommand};
@@ -61,21 +61,41 @@ const NPM_WITH_VALUE: &[&str] = &[
 impl Rule for LanguagePackageUnpinned {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(df) = dockerfile(ctx) else { return };
-        for cmd in run_commands(df) {
-            let Some((tool, unpinned, example)) = unpinned_of(&cmd) else {
-                continue;
-            };
-            let Some(first) = unpinned.first() else {
-                continue;
-            };
-            sink.report(
-                first.span,
-                format!(
-                    "`{tool}` installs {} without a pinned version: {} (pin like `{example}`, or install from a lock file)",
-                    plural(unpinned.len(), "package"),
-                    list(&unpinned)
-                ),
-            );
+        // One finding per `RUN` and tool: pinning one instruction's packages is one edit,
+        // however many install commands it chains (`pip install -U pip && pip install x`).
+        for (_, commands) in runs(df) {
+            let mut found: Vec<(String, Vec<&Word>, &'static str, Vec<crate::source::Span>)> =
+                Vec::new();
+            for cmd in &commands {
+                let Some((tool, unpinned, example)) = unpinned_of(cmd) else {
+                    continue;
+                };
+                let Some(first) = unpinned.first().map(|w| w.span) else {
+                    continue;
+                };
+                match found.iter_mut().find(|(t, ..)| *t == tool) {
+                    Some((_, all, _, again)) => {
+                        all.extend(unpinned);
+                        again.push(first);
+                    }
+                    None => found.push((tool, unpinned, example, Vec::new())),
+                }
+            }
+            for (tool, unpinned, example, again) in found {
+                let related = again
+                    .iter()
+                    .map(|s| sink.related_here(*s, format!("`{tool}` again in this `RUN`")))
+                    .collect();
+                sink.report(
+                    unpinned[0].span,
+                    format!(
+                        "`{tool}` installs {} without a pinned version: {} (pin like `{example}`, or install from a lock file)",
+                        plural(unpinned.len(), "package"),
+                        list(&unpinned)
+                    ),
+                )
+                .related = related;
+            }
         }
     }
 }

@@ -1,11 +1,13 @@
 //! PIN002 os-package-unpinned: `apt-get`/`apt`/`apk`/`yum`/`dnf`/`microdnf`/`zypper` installs
 //! without a version for each package.
 
-use crate::model::dockerfile::run_commands;
+use crate::model::dockerfile::runs;
 use crate::parse::dockerfile::Word;
+use crate::parse::shell::SimpleCommand;
 use crate::rules::docker::{dockerfile, operands, subcommand};
 use crate::rules::pinned_versions::{list, plural};
 use crate::rules::{FileContext, Rule, Sink};
+use crate::source::Span;
 
 pub struct OsPackageUnpinned;
 
@@ -80,49 +82,67 @@ const MANAGERS: &[Manager] = &[
 impl Rule for OsPackageUnpinned {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         let Some(df) = dockerfile(ctx) else { return };
-        for cmd in run_commands(df) {
-            let Some(program) = cmd.program() else {
-                continue;
-            };
-            let Some(manager) = MANAGERS.iter().find(|m| m.programs.contains(&program)) else {
-                continue;
-            };
-            let args = cmd.args();
-            let Some(sub) = subcommand(args, manager.with_value) else {
-                continue;
-            };
-            if !manager.install.contains(&args[sub].text.as_str()) {
-                continue;
+        // One finding per `RUN` and package manager: pinning the packages of one instruction
+        // is one edit, however many install commands it chains.
+        for (_, commands) in runs(df) {
+            let mut found: Vec<(String, &Manager, Vec<&Word>, Vec<Span>)> = Vec::new();
+            for cmd in &commands {
+                let Some((shown, manager, unpinned)) = unpinned_of(cmd) else {
+                    continue;
+                };
+                match found.iter_mut().find(|(s, ..)| *s == shown) {
+                    Some((_, _, all, again)) => {
+                        again.push(unpinned[0].span);
+                        all.extend(unpinned);
+                    }
+                    None => found.push((shown, manager, unpinned, Vec::new())),
+                }
             }
-            // A simulation installs nothing (`apt-get install -s pkg` probes availability).
-            if args.iter().any(|a| {
-                matches!(
-                    a.text.as_str(),
-                    "-s" | "--simulate" | "--dry-run" | "--just-print" | "--no-act" | "--assumeno"
+            for (shown, manager, unpinned, again) in found {
+                let related = again
+                    .iter()
+                    .map(|s| sink.related_here(*s, format!("`{shown}` again in this `RUN`")))
+                    .collect();
+                sink.report(
+                    unpinned[0].span,
+                    format!(
+                        "`{shown}` installs {} without a version: {} (pin like `{}`)",
+                        plural(unpinned.len(), "package"),
+                        list(&unpinned),
+                        manager.example
+                    ),
                 )
-            }) {
-                continue;
+                .related = related;
             }
-            let unpinned: Vec<&Word> = operands(args, sub + 1, manager.with_value)
-                .into_iter()
-                .filter(|w| {
-                    let t = w.text.as_str();
-                    !t.contains('/') && !t.starts_with('@') && !(manager.pinned)(t)
-                })
-                .collect();
-            let Some(first) = unpinned.first() else {
-                continue;
-            };
-            sink.report(
-                first.span,
-                format!(
-                    "`{program} {}` installs {} without a version: {} (pin like `{}`)",
-                    args[sub].text,
-                    plural(unpinned.len(), "package"),
-                    list(&unpinned),
-                    manager.example
-                ),
-            );
         }
     }
+}
+
+/// An install command's program and subcommand as shown (`apt-get install`), its package
+/// manager and the packages it installs without a version.
+fn unpinned_of(cmd: &SimpleCommand) -> Option<(String, &'static Manager, Vec<&Word>)> {
+    let program = cmd.program()?;
+    let manager = MANAGERS.iter().find(|m| m.programs.contains(&program))?;
+    let args = cmd.args();
+    let sub = subcommand(args, manager.with_value)?;
+    if !manager.install.contains(&args[sub].text.as_str()) {
+        return None;
+    }
+    // A simulation installs nothing (`apt-get install -s pkg` probes availability).
+    if args.iter().any(|a| {
+        matches!(
+            a.text.as_str(),
+            "-s" | "--simulate" | "--dry-run" | "--just-print" | "--no-act" | "--assumeno"
+        )
+    }) {
+        return None;
+    }
+    let unpinned: Vec<&Word> = operands(args, sub + 1, manager.with_value)
+        .into_iter()
+        .filter(|w| {
+            let t = w.text.as_str();
+            !t.contains('/') && !t.starts_with('@') && !(manager.pinned)(t)
+        })
+        .collect();
+    (!unpinned.is_empty()).then(|| (format!("{program} {}", args[sub].text), manager, unpinned))
 }

@@ -32,7 +32,7 @@ impl Rule for TerraformImageUnpinned {
 
 /// The image attributes of a resource, each with its separate tag attribute when the
 /// resource has one (`docker_image` + `docker_image_tag` in the older web app schema).
-fn images(r: &Resource) -> Vec<(&Attribute, Option<&Attribute>)> {
+pub fn images(r: &Resource) -> Vec<(&Attribute, Option<&Attribute>)> {
     let body = r.body();
     match r.kind.value.as_str() {
         "azurerm_container_app" | "azurerm_container_app_job" => body

@@ -1,36 +1,91 @@
 //! PORT001 expose-without-healthcheck: the final image serves (`EXPOSE`) but defines no
-//! `HEALTHCHECK`.
+//! `HEALTHCHECK`, and Docker or Compose may run it.
+//!
+//! A cross-file rule: an image the service graph shows deployed only by Kubernetes, Helm,
+//! Terraform `kubernetes_*` workloads or Azure Container Apps (which ignore `HEALTHCHECK` and
+//! use probes, PORT022's business) is not told to add one, nor is one whose Compose services
+//! all have their own `healthcheck:`. A Compose service with no check at all that others
+//! depend on or that publishes ports is PORT013's. An image nothing deploys is reported:
+//! `docker run` is how it runs.
 
-use crate::model::dockerfile::final_instructions;
-use crate::parse::dockerfile::InstructionKind;
-use crate::rules::docker::dockerfile;
-use crate::rules::{FileContext, Rule, Sink};
+use crate::graph::Graph;
+use crate::model::layer::LayerKind;
+use crate::rules::{GraphSink, Rule};
 
 pub struct ExposeWithoutHealthcheck;
 
 impl Rule for ExposeWithoutHealthcheck {
-    fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
-        let Some(df) = dockerfile(ctx) else { return };
-        let instructions = final_instructions(df);
-        // `HEALTHCHECK NONE` is a decision too: it is not flagged.
-        if instructions
-            .iter()
-            .any(|i| matches!(i.kind, InstructionKind::Healthcheck(_)))
-        {
-            return;
+    fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
+        for svc in &graph.services {
+            // azd deploys to Container Apps, App Service or AKS: none reads `HEALTHCHECK`.
+            let deployers: Vec<LayerKind> = graph
+                .layers_of(svc)
+                .map(|(_, l)| l.kind)
+                .filter(|k| k.deploys())
+                .collect();
+            // Only Docker and Compose read `HEALTHCHECK`; orchestrators use their probes.
+            if !deployers.is_empty() && !deployers.contains(&LayerKind::Compose) {
+                continue;
+            }
+            // Compose services with their own `healthcheck:` need none from the image; one
+            // that others depend on or that publishes ports, with no check at all, is
+            // PORT013's (a warning at the service, which either fix silences).
+            let compose: Vec<usize> = graph
+                .layers_of(svc)
+                .filter(|(_, l)| l.kind == LayerKind::Compose)
+                .map(|(i, _)| i)
+                .collect();
+            let own_check = |i: &usize| {
+                let l = &graph.layers[*i];
+                !l.probes.is_empty() || l.health_off.is_some()
+            };
+            let port013 = |i: &usize| {
+                !own_check(i) && (graph.layers[*i].publishes.is_some() || depended_on(graph, *i))
+            };
+            if !compose.is_empty() && (compose.iter().all(own_check) || compose.iter().any(port013))
+            {
+                continue;
+            }
+            for (_, l) in graph.layers_of(svc) {
+                // A variant (`Dockerfile.develop`, `Dockerfile.debug`) is a development image
+                // beside the one that ships.
+                if l.kind != LayerKind::Dockerfile
+                    || crate::model::layers::is_variant_dockerfile(&l.at.file.path)
+                    || l.health_off.is_some()
+                    || l.probes.iter().any(|p| p.kind == "HEALTHCHECK")
+                {
+                    continue;
+                }
+                let Some(expose) = &l.expose else { continue };
+                let runs = if deployers.is_empty() {
+                    "Docker"
+                } else {
+                    "Compose"
+                };
+                sink.report_at(
+                    expose,
+                    format!(
+                        "The image serves (`{}`) but has no `HEALTHCHECK`, so {runs} cannot tell a hung service from a healthy one",
+                        expose.text().lines().next().unwrap_or("EXPOSE").trim()
+                    ),
+                );
+            }
         }
-        let Some(expose) = instructions
-            .iter()
-            .find(|i| matches!(i.kind, InstructionKind::Expose(_)))
-        else {
-            return;
-        };
-        sink.report(
-            expose.span,
-            format!(
-                "The image serves (`{}`) but has no `HEALTHCHECK`, so Docker and Compose cannot tell a hung service from a healthy one",
-                ctx.file.slice(expose.span).lines().next().unwrap_or("EXPOSE").trim()
-            ),
-        );
     }
+}
+
+/// Whether another Compose service of the same document and environment depends on layer `i`.
+fn depended_on(graph: &Graph, i: usize) -> bool {
+    let l = &graph.layers[i];
+    let Some(name) = l.names.first() else {
+        return false;
+    };
+    graph.layers.iter().any(|o| {
+        o.kind == LayerKind::Compose
+            && o.document == l.document
+            && o.environment == l.environment
+            && o.depends_on
+                .iter()
+                .any(|d| d.service.eq_ignore_ascii_case(name))
+    })
 }

@@ -5,3 +5,107 @@
 // One module per rule, named after the rule (`rules/<ID>.toml` `name`), declared by
 // build.rs from the catalogue: a rule is its TOML, its file here, and its fixtures.
 include!(concat!(env!("OUT_DIR"), "/rules/probe_port_alignment.rs"));
+
+use std::collections::BTreeMap;
+
+use crate::graph::Graph;
+use crate::model::layer::{Layer, LayerKind};
+use crate::source::Origin;
+
+/// How a Compose service knows it is healthy.
+pub enum Health<'a> {
+    /// Its own `healthcheck:`.
+    Compose(&'a Origin),
+    /// The `HEALTHCHECK` of the image its Dockerfile builds.
+    Image(&'a Origin),
+    /// Turned off on purpose (`disable: true`, `HEALTHCHECK NONE`).
+    Off(&'a Origin),
+    /// Nothing we can see: no `healthcheck:`, and no Dockerfile with a `HEALTHCHECK` (an
+    /// image pulled from a registry is taken to have none).
+    Unknown,
+}
+
+/// The Compose services of a run, one project at a time: per document and environment, the
+/// layers by service name, with each layer's health.
+pub struct ComposeProjects<'g> {
+    pub graph: &'g Graph,
+    service_of: Vec<Option<usize>>,
+}
+
+impl<'g> ComposeProjects<'g> {
+    pub fn new(graph: &'g Graph) -> Self {
+        let mut service_of = vec![None; graph.layers.len()];
+        for (s, svc) in graph.services.iter().enumerate() {
+            for l in &svc.layers {
+                service_of[*l] = Some(s);
+            }
+        }
+        ComposeProjects { graph, service_of }
+    }
+
+    /// Compose layers grouped by the document (base file) and environment that hold them,
+    /// each group by service name.
+    pub fn groups(&self) -> Vec<BTreeMap<&'g str, usize>> {
+        let mut groups: BTreeMap<(&str, Option<&str>), BTreeMap<&str, usize>> = BTreeMap::new();
+        for (i, l) in self.graph.layers.iter().enumerate() {
+            if l.kind != LayerKind::Compose {
+                continue;
+            }
+            let Some(name) = l.names.first() else {
+                continue;
+            };
+            groups
+                .entry((l.document.as_str(), l.environment.as_deref()))
+                .or_default()
+                .insert(name.as_str(), i);
+        }
+        groups.into_values().collect()
+    }
+
+    /// How the Compose layer `i` is health-checked.
+    pub fn health(&self, i: usize) -> Health<'g> {
+        let l = &self.graph.layers[i];
+        if let Some(off) = &l.health_off {
+            return Health::Off(off);
+        }
+        if let Some(p) = l.probes.first() {
+            return Health::Compose(&p.at);
+        }
+        let image = self.service_of[i].and_then(|s| self.graph.image_of(&self.graph.services[s]));
+        match image {
+            Some(d) => match &d.health_off {
+                Some(off) => Health::Off(off),
+                None => d
+                    .probes
+                    .iter()
+                    .find(|p| p.kind == "HEALTHCHECK")
+                    .map_or(Health::Unknown, |p| Health::Image(&p.at)),
+            },
+            None => Health::Unknown,
+        }
+    }
+}
+
+/// The services of `group` that list `name` in `depends_on`, with the entry.
+pub fn dependants<'g>(
+    graph: &'g Graph,
+    group: &BTreeMap<&'g str, usize>,
+    name: &str,
+) -> Vec<(&'g str, &'g crate::model::layer::DependsOn)> {
+    group
+        .iter()
+        .filter(|(n, _)| **n != name)
+        .flat_map(|(n, j)| {
+            graph.layers[*j]
+                .depends_on
+                .iter()
+                .filter(move |d| d.service.eq_ignore_ascii_case(name))
+                .map(move |d| (*n, d))
+        })
+        .collect()
+}
+
+/// The environments a Compose layer holds in, for a cross-file finding.
+pub fn environments(l: &Layer) -> Vec<String> {
+    l.environment.iter().cloned().collect()
+}

@@ -140,6 +140,7 @@ mod tests {
             dockerignore: None,
             context_has_git: false,
             build_context: None,
+            config: &crate::config::Config::default(),
         };
         let mut sink = Sink::new(meta("RES020").expect("RES020 is catalogued"), file);
         ContainerMissingResources.check_file(&ctx, &mut sink);

@@ -1,5 +1,7 @@
 //! SEC010 compose-literal-secret: a Compose file writes a secret in clear, as the value of a
-//! secret-named `environment` variable or build argument, or as the password of a URL.
+//! secret-named `environment` variable or build argument (`*_PASSWORD`, `*_SECRET`,
+//! `APP_KEYS`…), as a user and password under an `*_AUTH` name (`NEO4J_AUTH=neo4j/s3cret`),
+//! or as the password of a URL or a connection string, whatever the variable is called.
 //!
 //! Only the Compose file's own literals count, including a literal default
 //! (`${DB_PASSWORD:-s3cret}`), which is what runs whenever the variable is unset. Values that
@@ -8,7 +10,10 @@
 
 use crate::finding::mask_secret;
 use crate::model::secret::contains_token;
-use crate::model::secret::{is_placeholder, is_secret_name, url_password};
+use crate::model::secret::{
+    connection_string_password, credential_pair, is_auth_name, is_file_path, is_placeholder,
+    is_secret_name, url_password,
+};
 use crate::parse::compose::{EnvVar, Service, Str};
 use crate::rules::compose::project;
 use crate::rules::{FileContext, Rule, Sink};
@@ -72,6 +77,29 @@ fn check(sink: &mut Sink<'_>, svc: &Service, var: &EnvVar, what: &str) {
                 ),
             );
             finding.secrets.push(at.span);
+        } else if let Some(pw) = is_auth_name(name).then(|| credential_pair(&text)).flatten() {
+            // `NEO4J_AUTH=neo4j/s3cret`: a user and its password in one value.
+            let secret = inner(&at, &text, pw);
+            let finding = sink.report_at(
+                &Origin::new(&at.file, secret),
+                format!(
+                    "Service `{}` sets {what} `{name}` to a user and a literal password (`{}`) in the Compose file; pass it from the environment or a Compose secret",
+                    svc.name.value,
+                    mask_secret(&text[pw.start..pw.end])
+                ),
+            );
+            finding.secrets.push(secret);
+        } else if let Some(pw) = connection_string_password(&text) {
+            let secret = inner(&at, &text, pw);
+            let finding = sink.report_at(
+                &Origin::new(&at.file, secret),
+                format!(
+                    "Service `{}` sets {what} `{name}` to a connection string with a literal password (`{}`)",
+                    svc.name.value,
+                    mask_secret(&text[pw.start..pw.end])
+                ),
+            );
+            finding.secrets.push(secret);
         } else if let Some(pw) = url_password(&text) {
             let secret = inner(&at, &text, pw);
             let finding = sink.report_at(
@@ -85,15 +113,6 @@ fn check(sink: &mut Sink<'_>, svc: &Service, var: &EnvVar, what: &str) {
             finding.secrets.push(secret);
         }
     }
-}
-
-/// `/run/secrets/db-password`: where the secret is, not the secret.
-fn is_file_path(value: &str) -> bool {
-    value.starts_with('/')
-        && value.len() > 1
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))
 }
 
 /// A connection string is a secret only when it carries one (`Password=`, `AccountKey=`, a

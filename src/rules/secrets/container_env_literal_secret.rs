@@ -4,7 +4,7 @@
 
 use crate::finding::mask_secret;
 use crate::model::secret::{contains_token, is_substitution_marker};
-use crate::model::secret::{is_placeholder, is_secret_name, url_password};
+use crate::model::secret::{is_file_path, is_placeholder, is_secret_name, url_password};
 use crate::model::workload::is_templated;
 use crate::rules::workload::{ContainerReports, describe};
 use crate::rules::{FileContext, Rule, Sink};
@@ -28,7 +28,8 @@ impl Rule for ContainerEnvLiteralSecret {
                     continue;
                 }
                 let name = &var.name.value;
-                if is_secret_name(name) {
+                // `GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/google/key.json` names the file.
+                if is_secret_name(name) && !is_file_path(v) {
                     reports
                         .add(
                             c,

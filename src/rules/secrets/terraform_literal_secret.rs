@@ -1,11 +1,14 @@
 //! SEC050 terraform-literal-secret: a secret written as a literal into Terraform: an
 //! attribute (or object key) whose name means a secret (`administrator_login_password`,
-//! `password`, `client_secret`, `connection_string`, `access_key`…) in a `resource`,
-//! `provider` or `module` block, set to a literal — directly, or through a variable's
-//! `default`, a `.tfvars` value or a local. The finding is at the literal.
+//! `password`, `client_secret`, `connection_string`, `access_key`, `sas_token`…) in any block
+//! that can hold one — a `resource`, a `data` source (a `terraform_remote_state`'s `config`),
+//! a `provider`, a `module` call, the `terraform { backend … }` — set to a literal: directly,
+//! or through a variable's `default`, a `.tfvars` value or a local. The finding is at the
+//! literal.
 //!
-//! Not findings: values from a variable declared `sensitive = true`, a data source (Key
-//! Vault's `azurerm_key_vault_secret`), another resource (`random_password.x.result`), a
+//! Not findings: values from a variable declared `sensitive = true`, the names a secret-reading
+//! data source looks up (`azurerm_key_vault_secret`), values read from a data source, another
+//! resource (`random_password.x.result`), a
 //! module output or any other expression; placeholders (`changeme`, `<password>`); and values
 //! in a known token format, which SEC004 reports.
 
@@ -23,16 +26,31 @@ impl Rule for TerraformLiteralSecret {
     fn check_file(&self, ctx: &FileContext<'_>, sink: &mut Sink<'_>) {
         each_module(ctx, sink, |m, sink| {
             let mut seen = Vec::new();
-            for r in m.resources.iter().filter(|r| !r.data) {
-                let what = format!("{} `{}`", r.kind.value, r.name.value);
-                // The env of a container the container model reads (ECS, Cloud Run, App Runner,
-                // Lambda) is SEC020's.
-                if crate::model::cloud::KINDS.contains(&r.kind.value.as_str()) {
+            // Every block of a module can hold a credential: resources, data sources (a
+            // `terraform_remote_state` `config`, a database a data source logs in to),
+            // providers, module calls and the state backend.
+            for r in &m.resources {
+                // A data source that reads a secret names it (`secret = "db-password"`).
+                if r.data && r.kind.value.contains("secret") {
+                    continue;
+                }
+                let what = if r.data {
+                    format!("data source {} `{}`", r.kind.value, r.name.value)
+                } else {
+                    format!("{} `{}`", r.kind.value, r.name.value)
+                };
+                // The env of a container the container model reads (ECS, Cloud Run, App
+                // Runner, Lambda) is SEC020's.
+                if !r.data && crate::model::cloud::KINDS.contains(&r.kind.value.as_str()) {
                     let b = without_container_env(&r.block.body);
                     body(m, &b, &what, sink, &mut seen);
                     continue;
                 }
                 body(m, &r.block.body, &what, sink, &mut seen);
+            }
+            for backend in m.settings.iter().filter_map(|s| s.backend.as_ref()) {
+                let what = format!("backend `{}`", backend.label(0).unwrap_or(""));
+                body(m, &backend.body, &what, sink, &mut seen);
             }
             for p in &m.providers {
                 let what = format!("provider `{}`", p.label(0).unwrap_or(""));
