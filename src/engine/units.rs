@@ -265,7 +265,6 @@ fn compose_unit_key(path: &Path, declared: &DeclaredCompose) -> PathBuf {
     compose_key(&at).0
 }
 
-
 /// The Bicep templates that the run's templates call as modules by a local path.
 pub fn bicep_called(loaded: &[Loaded]) -> std::collections::HashSet<PathBuf> {
     loaded
