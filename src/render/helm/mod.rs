@@ -8,3 +8,4 @@ pub mod values;
 pub use values::{
     EnvValues, ValuesFile, environment_of, environments, is_example_name, lookup, merge, truthy,
 };
+pub mod template;
