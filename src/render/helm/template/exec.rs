@@ -31,6 +31,16 @@ pub struct Rendered {
     pub literal: Vec<(Range<usize>, TemplateSpan)>,
     /// Output ranges holding [`UNKNOWN_TEXT`] and why.
     pub unknowns: Vec<(Range<usize>, String)>,
+    /// `required` calls given no value while [`Exec::required_unknown`] is set: each gave
+    /// Unknown instead of failing the render.
+    pub required: Vec<Required>,
+}
+
+/// A `required` call that had no value: its message and the action that called it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Required {
+    pub message: String,
+    pub at: TemplateSpan,
 }
 
 impl Rendered {
@@ -171,6 +181,7 @@ impl Out {
                 .into_iter()
                 .map(|(r, w)| (r, w.to_string()))
                 .collect(),
+            required: Vec::new(),
         }
     }
 }
@@ -300,6 +311,10 @@ pub struct Exec<'s> {
     pub(crate) action_span: Option<Range<u32>>,
     /// The last evaluated argument was a nil read out of an `interface{}` slot.
     last_iface: bool,
+    /// `required` with no value gives Unknown (recorded in [`Rendered::required`]) instead of
+    /// Helm's error: a linter renders charts whose required values only the deployer knows.
+    pub required_unknown: bool,
+    pub(crate) required: Vec<Required>,
 }
 
 fn stack_addr() -> usize {
@@ -316,6 +331,20 @@ impl Host for Exec<'_> {
     }
     fn tpl(&mut self, text: &Text, dot: Value) -> Result<Value, FnErr> {
         Exec::tpl(self, text, dot)
+    }
+    fn required_missing(&mut self, message: &str) -> Option<Value> {
+        if !self.required_unknown {
+            return None;
+        }
+        let span = self.action_span.clone().unwrap_or(self.at_pos..self.at_pos);
+        self.required.push(Required {
+            message: message.to_string(),
+            at: TemplateSpan {
+                template: self.cur.source.id,
+                span,
+            },
+        });
+        Some(Value::unknown(format!("required: {message}")))
     }
 }
 
@@ -348,6 +377,8 @@ impl<'s> Exec<'s> {
             tpl_template_id: u32::MAX,
             action_span: None,
             last_iface: false,
+            required_unknown: false,
+            required: Vec::new(),
         }
     }
 
@@ -375,7 +406,9 @@ impl<'s> Exec<'s> {
             });
         };
         let out = self.run_tree(t, dot.clone())?;
-        Ok(out.finish(true))
+        let mut rendered = out.finish(true);
+        rendered.required = std::mem::take(&mut self.required);
+        Ok(rendered)
     }
 
     /// Runs a tree with a fresh variable scope into a fresh output buffer.

@@ -727,6 +727,10 @@ pub struct RenderOptions {
     pub limits: Limits,
     /// First template id to assign (ids go up in Helm's parse order).
     pub first_template_id: u32,
+    /// Go on where Helm stops: a template that does not parse is left out (its error in
+    /// [`ChartRender::parse_errors`]) and the others still render; `required` without a value
+    /// gives Unknown ([`Rendered::required`]). Off: exactly Helm's behaviour.
+    pub keep_going: bool,
 }
 
 impl Default for RenderOptions {
@@ -737,6 +741,7 @@ impl Default for RenderOptions {
             capabilities: Capabilities::default(),
             limits: Limits::default(),
             first_template_id: 0,
+            keep_going: false,
         }
     }
 }
@@ -750,6 +755,9 @@ pub struct ChartRender {
     pub sources: BTreeMap<u32, (String, String)>,
     /// A parse error of the set (Helm fails the whole render).
     pub parse_error: Option<Error>,
+    /// Every template that did not parse, with its name (with [`RenderOptions::keep_going`];
+    /// without it, only the first).
+    pub parse_errors: Vec<(String, Error)>,
 }
 
 impl ChartRender {
@@ -849,7 +857,7 @@ pub struct PreparedChart {
     set: TemplateSet,
     names: Vec<String>,
     sources: BTreeMap<u32, (String, String)>,
-    parse_error: Option<Error>,
+    parse_errors: Vec<(String, Error)>,
     tpl_id: u32,
 }
 
@@ -876,34 +884,41 @@ impl PreparedChart {
             tpls.iter().map(|t| (t.name.as_str(), t)).collect();
         let mut set = TemplateSet::new();
         let mut sources = BTreeMap::new();
-        let mut parse_error = None;
+        let mut parse_errors = Vec::new();
         for (i, n) in names.iter().enumerate() {
             let Some(r) = by_name.get(n.as_str()) else {
                 continue;
             };
-            let id = opts.first_template_id + i as u32;
+            let id = opts.first_template_id.saturating_add(i as u32);
             sources.insert(id, (n.clone(), r.text.to_string()));
             if let Err(e) = set.add(n, &r.text, id) {
-                parse_error = Some(e);
-                break;
+                parse_errors.push((n.clone(), e));
+                if !opts.keep_going {
+                    break;
+                }
             }
         }
-        let tpl_id = opts.first_template_id + names.len() as u32;
+        let tpl_id = opts.first_template_id.saturating_add(names.len() as u32);
         PreparedChart {
             chart: chart.clone(),
             set,
             names,
             sources,
-            parse_error,
+            parse_errors,
             tpl_id,
         }
+    }
+
+    /// Template id → full template name and source text.
+    pub fn sources(&self) -> &BTreeMap<u32, (String, String)> {
+        &self.sources
     }
 
     /// Renders every non-partial template with `values` (already coalesced: the root chart's
     /// values with each subchart's values under its name, `global` copied in).
     pub fn render(&self, values: &Map, opts: &RenderOptions) -> ChartRender {
         let mut outputs = Vec::new();
-        if self.parse_error.is_none() {
+        if self.parse_errors.is_empty() || opts.keep_going {
             let release = release_value(opts);
             let caps = Value::Object(Rc::new(opts.capabilities.clone()));
             let top = Map::new();
@@ -926,12 +941,16 @@ impl PreparedChart {
                 let Some(r) = by_name.get(n.as_str()) else {
                     continue;
                 };
+                if self.parse_errors.iter().any(|(failed, _)| failed == n) {
+                    continue;
+                }
                 let tm = Map::with_ty(MapTy::Values);
                 tm.insert("Name", Value::str(n.clone()));
                 tm.insert("BasePath", Value::str(r.base_path.clone()));
                 r.vals.insert("Template", Value::Map(tm));
                 let mut ex = super::exec::Exec::new(&self.set, opts.limits.clone());
                 ex.tpl_template_id = self.tpl_id;
+                ex.required_unknown = opts.keep_going;
                 let res = ex.execute_top(n, &Value::Map(r.vals.clone()));
                 outputs.push((n.clone(), res));
             }
@@ -939,7 +958,8 @@ impl PreparedChart {
         ChartRender {
             outputs,
             sources: self.sources.clone(),
-            parse_error: self.parse_error.clone(),
+            parse_error: self.parse_errors.first().map(|(_, e)| e.clone()),
+            parse_errors: self.parse_errors.clone(),
         }
     }
 }

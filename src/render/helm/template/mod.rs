@@ -50,7 +50,7 @@ pub mod semver;
 pub mod value;
 pub mod yaml;
 
-pub use exec::{Error, ErrorKind, Exec, Limits, Rendered, TemplateSet, TemplateSpan};
+pub use exec::{Error, ErrorKind, Exec, Limits, Rendered, Required, TemplateSet, TemplateSpan};
 pub use helm::{
     Capabilities, ChartInput, ChartRender, Files, PreparedChart, RenderOptions, render_chart,
 };

@@ -162,10 +162,10 @@ pub(super) fn defs() -> Vec<FuncDef> {
             let dot = c.v(1).clone();
             ex.tpl(&t, dot)
         }),
-        f!("required", [Str, Any], None, Own, |_, c| match c.v(1) {
+        f!("required", [Str, Any], None, Own, |ex, c| match c.v(1) {
             Value::Unknown(w) => Ok(Value::Unknown(w.clone())),
-            Value::Nil => Err(FnErr::Fail(text_of(c.v(0)).s)),
-            Value::Str(t) if t.s.is_empty() => Err(FnErr::Fail(text_of(c.v(0)).s)),
+            Value::Nil => required_missing(ex, c),
+            Value::Str(t) if t.s.is_empty() => required_missing(ex, c),
             v => Ok(v.clone()),
         }),
         f!("fail", [Str], None, Own, |_, c| Err(FnErr::Fail(
@@ -1131,6 +1131,14 @@ fn parse_date_err(layout: &str, value: &str) -> Result<TimeObj, String> {
 
 fn cannot(v: &str, elem: &str) -> String {
     format!("cannot parse {:?} as {:?}", v, elem)
+}
+
+fn required_missing(ex: &mut dyn Host, c: &Call) -> FR {
+    let message = text_of(c.v(0)).s;
+    match ex.required_missing(&message) {
+        Some(v) => Ok(v),
+        None => Err(FnErr::Fail(message)),
+    }
 }
 
 #[allow(dead_code)]

@@ -130,6 +130,9 @@ pub trait Host {
     fn limits(&self) -> &Limits;
     fn include(&mut self, name: &str, dot: Value) -> FR;
     fn tpl(&mut self, text: &Text, dot: Value) -> FR;
+    /// `required` found no value: the Unknown to return instead of failing, when the
+    /// executor is asked to go on (see `Exec::required_unknown`).
+    fn required_missing(&mut self, message: &str) -> Option<Value>;
 }
 
 pub type FnImpl = fn(&mut dyn Host, &mut Call) -> FR;
