@@ -121,7 +121,9 @@ impl<'a> Remapper<'a> {
                 whole.path.clone(),
                 whole.display_path.clone(),
                 Format::Kubernetes,
-                text[piece.clone()].to_string(),
+                // Helm prints each document followed by a line break: a block scalar that
+                // ends the document keeps its final newline.
+                format!("{}\n", &text[piece.clone()]),
             ));
             let stream = yaml::load(&piece_file);
             for e in &stream.errors {

@@ -919,6 +919,27 @@ impl<'s> Exec<'s> {
         }
     }
 
+    /// The map and key a field chain (`.Values.a.b`, `$.Values.a.b`, `$x.b`) reads from.
+    fn slot_of(&self, dot: &Value, a: &Arg) -> Option<(super::value::Map, String)> {
+        let (start, fields): (Value, &[Rc<str>]) = match a {
+            Arg::Field { idents, .. } => (dot.clone(), idents),
+            Arg::Var { name, fields, .. } => (self.var_value(name)?.0, fields),
+            _ => return None,
+        };
+        let (last, init) = fields.split_last()?;
+        let mut cur = start;
+        for f in init {
+            cur = match cur {
+                Value::Map(m) => m.get(f)?,
+                _ => return None,
+            };
+        }
+        match cur {
+            Value::Map(m) => Some((m, last.to_string())),
+            _ => None,
+        }
+    }
+
     fn var_value(&self, name: &str) -> Option<(Value, bool)> {
         self.vars
             .iter()
@@ -1459,8 +1480,22 @@ impl<'s> Exec<'s> {
         if lazy_unknown && let Some(w) = vals.iter().find_map(|v| v.unknown_reason()) {
             return Ok(Value::Unknown(w));
         }
+        let missing_required = def.name == "required"
+            && self.required_unknown
+            && matches!(vals.get(1), Some(Value::Nil) | Some(Value::Str(_)))
+            && vals
+                .get(1)
+                .is_some_and(|v| v.is_nil() || v.as_str() == Some(""));
         let mut call = Call { args: vals };
         let r = (def.imp)(self, &mut call);
+        // A required value nobody gave is unknown for the rest of the render, as if the
+        // deployer had given it: its slot in the values now holds the Unknown.
+        if missing_required
+            && let Ok(unknown @ Value::Unknown(_)) = &r
+            && let Some((map, key)) = args.get(1).and_then(|a| self.slot_of(dot, a))
+        {
+            map.insert(key, unknown.clone());
+        }
         if let Some(c) = cmd {
             self.at_cmd(c);
         }
