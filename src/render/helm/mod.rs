@@ -320,6 +320,27 @@ pub fn conventional_environments(files: &dyn Files, chart_dir: &Path) -> Vec<Env
     out
 }
 
+/// Whether `assignment` is a `--set` Helm accepts (`a.b=c,d[0]=e`); why not otherwise.
+pub fn check_set(assignment: &str) -> Result<(), String> {
+    strvals::parse_into(assignment, &Map::new(), None)
+}
+
+/// The environments to render for a chart: its conventional ones (see
+/// [`conventional_environments`]), where `configured` ones (from `.plumbline.toml`) replace
+/// those of the same name and add the others.
+pub fn with_configured(conventional: Vec<EnvSpec>, configured: &[EnvSpec]) -> Vec<EnvSpec> {
+    let mut out: Vec<EnvSpec> = conventional
+        .into_iter()
+        .filter(|c| {
+            !configured
+                .iter()
+                .any(|x| x.environment.name == c.environment.name)
+        })
+        .collect();
+    out.extend(configured.iter().cloned());
+    out
+}
+
 /// The table behind `Mark::External` ids: every values node (and Chart.yaml field, `.Files`
 /// file, `--set` entry) that can reach a template.
 #[derive(Debug, Default)]
