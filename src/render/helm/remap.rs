@@ -127,7 +127,9 @@ impl<'a> Remapper<'a> {
             ));
             let stream = yaml::load(&piece_file);
             for e in &stream.errors {
-                let r = piece.start + e.span.start..piece.start + e.span.end;
+                // The piece's appended line break is not in the output: clamp to the piece.
+                let a = (piece.start + e.span.start).min(piece.end);
+                let r = a..(piece.start + e.span.end).clamp(a, piece.end);
                 let at = self
                     .template_origin(&r)
                     .unwrap_or_else(|| Origin::new(whole, Span::new(r.start, r.end)));
@@ -171,8 +173,10 @@ impl<'a> Remapper<'a> {
                 node.span = o.span;
             }
             None => {
+                let len = whole.text.len();
+                let (a, b) = (whole.clamp(r.start.min(len)), whole.clamp(r.end.min(len)));
                 node.file = Arc::clone(whole);
-                node.span = Span::new(r.start, r.end);
+                node.span = Span::new(a, b.max(a));
             }
         }
     }
