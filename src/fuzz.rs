@@ -318,20 +318,22 @@ pub fn helm_chart_target(data: &[u8]) {
         files.insert(root.join(name), content);
     }
     let files = MemFiles(files);
-    let mut opts = Options::default();
-    opts.limits = Limits {
-        value_nodes: 100_000,
-        template: crate::render::helm::template::Limits {
-            max_range_iterations: 10_000,
-            max_output_bytes: 1 << 20,
-            max_steps: 200_000,
-            max_include_depth: 50,
-            max_tpl_depth: 10,
-            ..Default::default()
+    let opts = Options {
+        include_crds: true,
+        limits: Limits {
+            value_nodes: 100_000,
+            template: crate::render::helm::template::Limits {
+                max_range_iterations: 10_000,
+                max_output_bytes: 1 << 20,
+                max_steps: 200_000,
+                max_include_depth: 50,
+                max_tpl_depth: 10,
+                ..Default::default()
+            },
+            ..Limits::default()
         },
-        ..Limits::default()
+        ..Options::default()
     };
-    opts.include_crds = true;
     let envs = helm::conventional_environments(&files, &root);
     let r = helm::render(&files, &root, &envs, &opts);
     for d in &r.diagnostics {

@@ -400,7 +400,11 @@ fn first_difference(ours: &Json, theirs: &Json, path: &str) -> String {
             let cut = |v: &Json| {
                 let s = v.to_string();
                 if s.len() > 200 {
-                    format!("{}…", &s[..s.floor_char_boundary(200)])
+                    let mut end = 200;
+                    while !s.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    format!("{}…", &s[..end])
                 } else {
                     s
                 }

@@ -365,10 +365,10 @@ impl<'a> Loader<'a> {
                             Ok(f) => {
                                 if let Some(deps) = self.dependencies_in(&f) {
                                     meta.dependencies = Some(deps);
-                                    if let Some(Value::Map(m)) = self.yaml_map(&f) {
-                                        if let Some(d) = m.get("dependencies") {
-                                            meta.map.insert("dependencies", d);
-                                        }
+                                    if let Some(Value::Map(m)) = self.yaml_map(&f)
+                                        && let Some(d) = m.get("dependencies")
+                                    {
+                                        meta.map.insert("dependencies", d);
                                     }
                                 }
                             }
@@ -463,9 +463,7 @@ impl<'a> Loader<'a> {
         display: &str,
         depth: usize,
     ) -> Option<Chart> {
-        let Some(raw) = group.iter().find(|r| r.name == format!("charts/{cname}")) else {
-            return None;
-        };
+        let raw = group.iter().find(|r| r.name == format!("charts/{cname}"))?;
         let bytes = match self.bytes(raw) {
             Ok(b) => b,
             Err(e) => {

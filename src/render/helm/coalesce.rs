@@ -204,7 +204,7 @@ pub(crate) fn enable(
                     None => {}
                 }
             }
-            enabled[i] = !(!has_true && has_false);
+            enabled[i] = has_true || !has_false;
         }
     }
     for (i, (name, d)) in named.iter().enumerate() {

@@ -363,6 +363,10 @@ impl Origins {
     }
 }
 
+/// A parsed template set, kept while the enabled charts stay the same: the sorted template
+/// names, the set, and each template id's file.
+type Prepared = Option<(Vec<String>, PreparedChart, Vec<Arc<SourceFile>>)>;
+
 /// Renders the chart in `chart_dir` in each environment.
 pub fn render(
     files: &dyn Files,
@@ -399,7 +403,7 @@ pub fn render(
     }
     let mut files_read = read;
     let mut environments = Vec::new();
-    let mut prepared: Option<(Vec<String>, PreparedChart, Vec<Arc<SourceFile>>)> = None;
+    let mut prepared: Prepared = None;
     for env in envs {
         let r = render_env(
             files,
@@ -449,7 +453,7 @@ fn render_env(
     env: &EnvSpec,
     opts: &Options,
     origins: &mut Origins,
-    prepared: &mut Option<(Vec<String>, PreparedChart, Vec<Arc<SourceFile>>)>,
+    prepared: &mut Prepared,
     files_read: &mut Vec<Arc<SourceFile>>,
 ) -> RenderedEnv {
     let mut out = RenderedEnv {
