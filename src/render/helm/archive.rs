@@ -38,13 +38,11 @@ pub(crate) fn unpack(data: &[u8], bounds: Bounds) -> Result<Vec<(String, Vec<u8>
             return Err(format!("has more than {} entries", bounds.entries));
         }
         let mut entry = entry.map_err(|e| format!("cannot read the archive: {e}"))?;
-        let kind = entry.header().entry_type();
-        if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
-            continue;
-        }
-        if !(kind.is_file() || kind == tar::EntryType::Continuous || kind.is_gnu_sparse()) {
-            // Links, devices and FIFOs have no content Helm would read.
-            continue;
+        // Directories and PAX headers are skipped; links, devices and FIFOs have no content
+        // Helm would read.
+        match entry.header().entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {}
+            _ => continue,
         }
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let name = chart_path(&raw)?;

@@ -340,7 +340,7 @@ impl<'a> Loader<'a> {
         if !self.read.iter().any(|f| Arc::ptr_eq(f, &chart_file)) {
             self.read.push(Arc::clone(&chart_file));
         }
-        let mut meta = self.metadata(&chart_file)?;
+        let mut meta = self.chart_meta(&chart_file)?;
         let api_v1 = meta.api_version == "v1";
         let mut values = Map::new();
         let mut templates = Vec::new();
@@ -566,7 +566,7 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn metadata(&mut self, file: &Arc<SourceFile>) -> Option<Meta> {
+    fn chart_meta(&mut self, file: &Arc<SourceFile>) -> Option<Meta> {
         let map = match self.yaml_map(file)? {
             Value::Map(m) => m,
             Value::Nil => Map::new(),
