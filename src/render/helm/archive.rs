@@ -5,7 +5,8 @@
 //! directory is refused. Bounded: entries, bytes per file and bytes in all (Helm's own limits
 //! are 5 MiB per file and 100 MiB per chart).
 
-use std::io::Read;
+// `io::Read` over bytes already in memory (the archive was read through `Files`).
+use std::io::Read as _;
 
 /// Bounds on one archive.
 #[derive(Debug, Clone, Copy)]
