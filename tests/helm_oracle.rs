@@ -493,6 +493,10 @@ fn run() {
         "no charts under tests/fixtures/*/{{fail,pass}}/"
     );
     let tmp = tempfile::tempdir().unwrap();
+    // `PLUMBLINE_HELM_COPIES=DIR` keeps the vendored copies there, for timing them with
+    // `cargo run --release --example helm_render -- --time --helm HELM DIR`.
+    let kept = std::env::var_os("PLUMBLINE_HELM_COPIES").map(PathBuf::from);
+    let copies = kept.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let files = DiskFiles::new(10 << 20, tmp.path());

@@ -504,24 +504,42 @@ impl<'a> Loader<'a> {
         if files.files.len() >= self.limits.files {
             return;
         }
-        let bytes = match self.bytes(raw) {
-            Ok(b) => b,
-            Err(e) => {
-                self.read_failed(raw, e);
-                return;
-            }
+        // Text files are read once, as files (their content points at the file as a whole);
+        // binary ones as bytes.
+        let text = match &raw.mem {
+            None => self.files.read(&raw.path).ok(),
+            Some(_) => None,
         };
-        // A text file's content points at the file as a whole.
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            let file = Arc::new(SourceFile::new(
-                raw.path.clone(),
-                raw.display.clone(),
-                Format::OtherYaml,
-                text.to_string(),
-            ));
-            if let Some(m) = self.origins.mark(&file, Span::new(0, text.len())) {
-                files.marks.insert(raw.name.clone(), m);
+        let (bytes, file) = match text {
+            Some(f) => {
+                if let Err(e) = self.count(f.text.len() as u64) {
+                    self.read_failed(raw, e);
+                    return;
+                }
+                (f.text.as_bytes().to_vec(), Some(f))
             }
+            None => match self.bytes(raw) {
+                Ok(b) => {
+                    let file = std::str::from_utf8(&b).ok().map(|text| {
+                        Arc::new(SourceFile::new(
+                            raw.path.clone(),
+                            raw.display.clone(),
+                            Format::OtherYaml,
+                            text.to_string(),
+                        ))
+                    });
+                    (b, file)
+                }
+                Err(e) => {
+                    self.read_failed(raw, e);
+                    return;
+                }
+            },
+        };
+        if let Some(file) = file
+            && let Some(m) = self.origins.mark(&file, Span::new(0, file.text.len()))
+        {
+            files.marks.insert(raw.name.clone(), m);
         }
         files.files.insert(raw.name.clone(), bytes);
     }

@@ -116,7 +116,8 @@ pub(crate) fn tree<'c>(chart: &'c Chart, budget: &mut Budget) -> Result<Node<'c>
     Ok(Node {
         chart,
         name: chart.name.clone(),
-        values: copy_map(&chart.values, budget)?,
+        // Shared, never changed: every use below copies before it merges.
+        values: chart.values.clone(),
         deps: chart
             .dependencies
             .as_ref()
@@ -133,7 +134,7 @@ fn renamed<'c>(node: &Node<'c>, name: &str, budget: &mut Budget) -> Result<Node<
     Ok(Node {
         chart: node.chart,
         name: name.to_string(),
-        values: copy_map(&node.values, budget)?,
+        values: node.values.clone(),
         deps: node.deps.clone(),
         children: node
             .children

@@ -526,11 +526,12 @@ fn render_env(
         out.diagnostics.push(values_limit(opts, at_chart));
         return out;
     };
-    // 5. The engine's input: enabled charts, templates named as Helm names them.
+    // 5. The engine's input: enabled charts, templates named as Helm names them. The parsed
+    // set is kept while the enabled charts stay the same (most environments).
     let mut names: Vec<(String, Arc<SourceFile>)> = Vec::new();
-    let input = chart_input(&root, "", &mut names);
+    template_names(&root, "", &mut names);
     let mut signature: Vec<String> = names.iter().map(|(n, _)| n.clone()).collect();
-    signature.sort();
+    signature.extend(aliases(&root));
     let ropts = RenderOptions {
         release_name: opts.release_name.clone(),
         namespace: opts.namespace.clone(),
@@ -542,6 +543,7 @@ fn render_env(
         .as_ref()
         .is_some_and(|(sig, _, _)| *sig == signature);
     if !reuse {
+        let input = chart_input(&root);
         let p = PreparedChart::new(&input, &ropts);
         // Template ids follow Helm's parse order; map each back to its file.
         let by_name: HashMap<&str, &Arc<SourceFile>> =
@@ -721,18 +723,37 @@ fn crds(node: &coalesce::Node<'_>, out: &mut RenderedEnv) {
     }
 }
 
-/// The engine's input for an enabled tree; `names` gets each template's Helm name
-/// (`chart/charts/sub/templates/x.yaml`) and file.
-fn chart_input(
+/// Each template's Helm name (`chart/charts/sub/templates/x.yaml`) and file, for an enabled
+/// tree.
+fn template_names(
     node: &coalesce::Node<'_>,
     parent: &str,
     names: &mut Vec<(String, Arc<SourceFile>)>,
-) -> ChartInput {
+) {
     let full = if parent.is_empty() {
         node.name.clone()
     } else {
         format!("{parent}/charts/{}", node.name)
     };
+    for (path, file) in &node.chart.templates {
+        names.push((format!("{full}/{path}"), Arc::clone(file)));
+    }
+    for c in &node.children {
+        template_names(c, &full, names);
+    }
+}
+
+/// Which chart each enabled name is (an alias renders its chart's templates under its name).
+fn aliases(node: &coalesce::Node<'_>) -> Vec<String> {
+    let mut out = vec![format!("{}={:p}", node.name, node.chart)];
+    for c in &node.children {
+        out.extend(aliases(c));
+    }
+    out
+}
+
+/// The engine's input for an enabled tree.
+fn chart_input(node: &coalesce::Node<'_>) -> ChartInput {
     let metadata = Map::new();
     for (k, v) in node.chart.meta.entries() {
         metadata.insert_marked(k.clone(), node.chart.meta.key_mark(&k), v);
@@ -740,19 +761,15 @@ fn chart_input(
     if node.name != node.chart.name {
         metadata.insert("name", template::Value::str(node.name.clone()));
     }
-    let mut templates = Vec::new();
-    for (path, file) in &node.chart.templates {
-        names.push((format!("{full}/{path}"), Arc::clone(file)));
-        templates.push((path.clone(), file.text.clone()));
-    }
     ChartInput {
         metadata,
-        templates,
-        files: node.chart.files.clone(),
-        subcharts: node
-            .children
+        templates: node
+            .chart
+            .templates
             .iter()
-            .map(|c| chart_input(c, &full, names))
+            .map(|(path, file)| (path.clone(), file.text.clone()))
             .collect(),
+        files: node.chart.files.clone(),
+        subcharts: node.children.iter().map(chart_input).collect(),
     }
 }

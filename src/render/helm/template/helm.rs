@@ -776,6 +776,33 @@ struct Renderable {
     base_path: String,
 }
 
+/// A chart as the renderer keeps it between renders: texts and files shared, not copied.
+struct Tree {
+    name: String,
+    metadata: Map,
+    library: bool,
+    templates: Vec<(String, Rc<str>)>,
+    files: Rc<Files>,
+    subcharts: Vec<Tree>,
+}
+
+impl Tree {
+    fn new(c: &ChartInput) -> Tree {
+        Tree {
+            name: c.name(),
+            metadata: c.metadata.clone(),
+            library: c.is_library(),
+            templates: c
+                .templates
+                .iter()
+                .map(|(p, t)| (p.clone(), Rc::from(t.as_str())))
+                .collect(),
+            files: Rc::new(c.files.clone()),
+            subcharts: c.subcharts.iter().map(Tree::new).collect(),
+        }
+    }
+}
+
 /// Helm's `sortTemplates`: more path segments first, then reverse lexical order.
 pub fn sort_templates(names: &mut [String]) {
     names.sort_by(|a, b| {
@@ -786,7 +813,7 @@ pub fn sort_templates(names: &mut [String]) {
 
 #[allow(clippy::too_many_arguments)]
 fn rec_all_tpls(
-    c: &ChartInput,
+    c: &Tree,
     out: &mut Vec<Renderable>,
     vals: &Map,
     parent_path: &str,
@@ -803,7 +830,7 @@ fn rec_all_tpls(
             is_root,
         })),
     );
-    next.insert("Files", Value::Object(Rc::new(c.files.clone())));
+    next.insert("Files", Value::Object(c.files.clone()));
     next.insert("Release", release.clone());
     next.insert("Capabilities", caps.clone());
     let values = if is_root {
@@ -813,7 +840,7 @@ fn rec_all_tpls(
         }
     } else {
         match vals.get("Values") {
-            Some(Value::Map(pm)) => match pm.get(&c.name()) {
+            Some(Value::Map(pm)) => match pm.get(&c.name) {
                 Some(Value::Map(m)) => Value::Map(Map {
                     data: m.data.clone(),
                     ty: MapTy::Values,
@@ -826,15 +853,15 @@ fn rec_all_tpls(
     next.insert("Values", values);
     next.insert("Subcharts", Value::Map(sub.clone()));
     let full = if parent_path.is_empty() {
-        c.name()
+        c.name.clone()
     } else {
-        format!("{}/charts/{}", parent_path, c.name())
+        format!("{}/charts/{}", parent_path, c.name)
     };
     for child in &c.subcharts {
         let v = rec_all_tpls(child, out, &next, &full, false, release, caps);
-        sub.insert(child.name(), Value::Map(v));
+        sub.insert(child.name.clone(), Value::Map(v));
     }
-    let lib = c.is_library();
+    let lib = c.library;
     for (path, text) in &c.templates {
         let base = path.rsplit('/').next().unwrap_or(path);
         if lib && !base.starts_with('_') {
@@ -842,7 +869,7 @@ fn rec_all_tpls(
         }
         out.push(Renderable {
             name: format!("{}/{}", full, path),
-            text: Rc::from(text.as_str()),
+            text: text.clone(),
             vals: next.clone(),
             base_path: format!("{}/templates", full),
         });
@@ -853,7 +880,7 @@ fn rec_all_tpls(
 /// A chart whose templates are parsed once (Helm's order and override rules) and can be
 /// rendered with many value sets.
 pub struct PreparedChart {
-    chart: ChartInput,
+    tree: Tree,
     set: TemplateSet,
     names: Vec<String>,
     sources: BTreeMap<u32, (String, String)>,
@@ -875,9 +902,10 @@ fn release_value(opts: &RenderOptions) -> Value {
 impl PreparedChart {
     /// Parses every template of the chart tree into one set (ids from `first_template_id`).
     pub fn new(chart: &ChartInput, opts: &RenderOptions) -> PreparedChart {
+        let tree = Tree::new(chart);
         let mut tpls = Vec::new();
         let empty = Map::new();
-        rec_all_tpls(chart, &mut tpls, &empty, "", true, &Value::Nil, &Value::Nil);
+        rec_all_tpls(&tree, &mut tpls, &empty, "", true, &Value::Nil, &Value::Nil);
         let mut names: Vec<String> = tpls.iter().map(|t| t.name.clone()).collect();
         sort_templates(&mut names);
         let by_name: BTreeMap<&str, &Renderable> =
@@ -900,7 +928,7 @@ impl PreparedChart {
         }
         let tpl_id = opts.first_template_id.saturating_add(names.len() as u32);
         PreparedChart {
-            chart: chart.clone(),
+            tree,
             set,
             names,
             sources,
@@ -930,7 +958,7 @@ impl PreparedChart {
                 }),
             );
             let mut tpls = Vec::new();
-            rec_all_tpls(&self.chart, &mut tpls, &top, "", true, &release, &caps);
+            rec_all_tpls(&self.tree, &mut tpls, &top, "", true, &release, &caps);
             let by_name: BTreeMap<&str, &Renderable> =
                 tpls.iter().map(|t| (t.name.as_str(), t)).collect();
             for n in &self.names {
