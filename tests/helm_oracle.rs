@@ -495,8 +495,9 @@ fn run() {
     let tmp = tempfile::tempdir().unwrap();
     // `PLUMBLINE_HELM_COPIES=DIR` keeps the vendored copies there, for timing them with
     // `cargo run --release --example helm_render -- --time --helm HELM DIR`.
-    let kept = std::env::var_os("PLUMBLINE_HELM_COPIES").map(PathBuf::from);
-    let copies = kept.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let copies = std::env::var_os("PLUMBLINE_HELM_COPIES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let files = DiskFiles::new(10 << 20, tmp.path());
@@ -515,10 +516,7 @@ fn run() {
         }))
         .collect();
     for (n, (label, dir)) in charts.iter().enumerate() {
-        let copy = tmp
-            .path()
-            .join(format!("c{n}"))
-            .join(dir.file_name().unwrap());
+        let copy = copies.join(format!("c{n}")).join(dir.file_name().unwrap());
         copy_dir(dir, &copy);
         let removed = vendor(&copy, &index, 0);
         let mut envs = helm::conventional_environments(&files, &copy);
