@@ -113,6 +113,7 @@ pub(crate) fn compatible(constraint: &str, version: &str) -> bool {
 
 /// The tree of a chart before dependencies are processed: every subchart, by its own name.
 pub(crate) fn tree<'c>(chart: &'c Chart, budget: &mut Budget) -> Result<Node<'c>, Exhausted> {
+    budget.spend()?;
     Ok(Node {
         chart,
         name: chart.name.clone(),
@@ -131,6 +132,7 @@ pub(crate) fn tree<'c>(chart: &'c Chart, budget: &mut Budget) -> Result<Node<'c>
 }
 
 fn renamed<'c>(node: &Node<'c>, name: &str, budget: &mut Budget) -> Result<Node<'c>, Exhausted> {
+    budget.spend()?;
     Ok(Node {
         chart: node.chart,
         name: name.to_string(),
