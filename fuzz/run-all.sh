@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-1200}; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(dockerfile yaml compose kubernetes helm bicep terraform arm pipeline)
+[ ${#targets[@]} -gt 0 ] || targets=(dockerfile yaml compose kubernetes helm helm_template helm_chart bicep terraform arm pipeline)
 jobs=${JOBS:-2}
 logs=${LOGS:-/tmp/fuzzlogs}
 mkdir -p "$logs"

@@ -102,6 +102,12 @@ def main():
     for i, t in enumerate(templates[: args.max_per_target]):
         v = values[i % len(values)] if values else b""
         put("helm", v + b"\0" + t, counts, 2 * args.max_per_target)
+        # The engine: the template, NUL, values, NUL, helpers.
+        h = by_kind.get("helpers", [])
+        helpers = h[i % len(h)] if h else b""
+        put("helm_template", t.replace(b"\0", b"") + b"\0" + v.replace(b"\0", b"") + b"\0" + helpers.replace(b"\0", b""), counts, args.max_per_target)
+        # A chart: values (name byte 1), the template (3), helpers (4).
+        put("helm_chart", b"\x01" + v.replace(b"\0", b"") + b"\0\x03" + t.replace(b"\0", b"") + b"\0\x04" + helpers.replace(b"\0", b""), counts, args.max_per_target)
     # Pipeline: a Dockerfile with a Compose file, a chart's values with a template.
     docker = by_kind.get("dockerfile", [])
     compose = by_kind.get("compose", [])

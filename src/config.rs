@@ -19,6 +19,9 @@ use toml::Spanned;
 use crate::catalogue::RuleMeta;
 use crate::finding::{Family, Severity};
 use crate::model::tag::Precision;
+use crate::render::Environment;
+use crate::render::helm::{EnvSpec, SetValue};
+use crate::source::{Format, Origin, SourceFile, Span};
 
 /// The name looked for in each directory.
 pub const FILE_NAME: &str = ".plumbline.toml";
@@ -67,6 +70,16 @@ pub const STARTER: &str = r#"# plumbline configuration. Documentation: `plumblin
 # [environments.live]
 # compose = ["stack.yml", "deploy/live.yml"]
 
+# Helm charts rendered with values files or --set values of your own, per environment
+# (besides values.yaml and the values-<env>.yaml / values.<env>.yaml overlays, found anyway).
+# [[helm.chart]]
+# path = "deploy/chart"                 # the chart's directory, relative to this file
+# release = "shop"                      # .Release.Name (default: release-name, as helm template)
+# namespace = "shop"                    # .Release.Namespace (default: default)
+# [helm.chart.environments.prod]
+# values = ["../inf.yaml", "values.prod.yaml"]   # helm -f files in order, relative to the chart
+# set = ["image.tag=1.2.3"]                      # helm --set, after the files
+
 # Explicit links between the files that describe one service, used by the service graph.
 # [services.api]
 # dockerfile = "services/api/Dockerfile"
@@ -91,6 +104,75 @@ struct Raw {
     services: Option<BTreeMap<String, ServiceLink>>,
     #[serde(rename = "pinned-versions")]
     pinned_versions: Option<RawPinnedVersions>,
+    helm: Option<RawHelm>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHelm {
+    release: Option<Spanned<String>>,
+    namespace: Option<Spanned<String>>,
+    chart: Option<Vec<RawHelmChart>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHelmChart {
+    path: Spanned<String>,
+    release: Option<Spanned<String>>,
+    namespace: Option<Spanned<String>>,
+    environments: Option<BTreeMap<Spanned<String>, RawHelmEnvironment>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHelmEnvironment {
+    values: Option<Vec<Spanned<String>>>,
+    set: Option<Vec<Spanned<String>>>,
+}
+
+/// `[[helm.chart]]`: a chart rendered with values the user names, per environment.
+#[derive(Debug, Clone)]
+pub struct HelmChart {
+    /// The chart's directory (the config's directory joined with `path`).
+    pub dir: PathBuf,
+    /// The `path` entry.
+    pub at: Origin,
+    /// `.Release.Name` and `.Release.Namespace`.
+    pub release: String,
+    pub namespace: String,
+    /// `[helm.chart.environments.<name>]`, by name.
+    pub environments: Vec<HelmEnvironment>,
+}
+
+/// One environment of a configured chart: `helm template -f values… --set set…`.
+#[derive(Debug, Clone)]
+pub struct HelmEnvironment {
+    pub name: String,
+    /// Where the environment is named.
+    pub at: Origin,
+    /// Values files, relative to the chart's directory as written (or absolute).
+    pub values: Vec<(PathBuf, Origin)>,
+    /// `--set` assignments; each value they set points at its entry.
+    pub set: Vec<SetValue>,
+}
+
+impl HelmChart {
+    /// The environments to render, for [`crate::render::helm::render`]: `production` says
+    /// which names are production (the config's `[environments]`).
+    pub fn env_specs(&self, production: impl Fn(&str) -> bool) -> Vec<EnvSpec> {
+        self.environments
+            .iter()
+            .map(|e| EnvSpec {
+                environment: Environment {
+                    name: e.name.clone(),
+                    production: production(&e.name),
+                },
+                values: e.values.iter().map(|(p, _)| p.clone()).collect(),
+                set: e.set.clone(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,8 +257,11 @@ fn known_keys(table: &[&str]) -> Option<&'static [&'static str]> {
             "environments",
             "services",
             "pinned-versions",
+            "helm",
         ],
         ["pinned-versions"] => &["tag-precision"],
+        // `[[helm.chart]]` entries are checked by serde (`deny_unknown_fields`).
+        ["helm"] => &["release", "namespace", "chart"],
         ["environments"] => return None,
         ["environments", _] => &["compose"],
         ["services", _] => &[
@@ -240,6 +325,8 @@ pub struct Config {
     pub services: BTreeMap<String, ServiceLink>,
     /// How precise an image tag must be to pin (`[pinned-versions] tag-precision`).
     pub tag_precision: Precision,
+    /// `[[helm.chart]]`: charts with values of the user's, per environment.
+    pub helm: Vec<HelmChart>,
 }
 
 /// Names a set of rules: one rule, a family, or an id prefix.
@@ -290,6 +377,7 @@ impl Default for Config {
             declared: BTreeMap::new(),
             services: BTreeMap::new(),
             tag_precision: Precision::default(),
+            helm: Vec::new(),
         }
     }
 }
@@ -406,18 +494,22 @@ impl Config {
         }
         let tag_precision = match raw.pinned_versions.and_then(|p| p.tag_precision) {
             None => Precision::default(),
-            Some(p) => Precision::parse(p.get_ref()).ok_or_else(|| {
-                format!(
-                    "{}: tag-precision `{}` must be one of {}",
-                    at(p.span()),
-                    p.get_ref(),
-                    Precision::NAMES
-                        .iter()
-                        .map(|n| format!("\"{n}\""))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?,
+            Some(p) => Precision::parse(p.get_ref()).unwrap_or_else(|| {
+                errs.push((
+                    p.span().start,
+                    format!(
+                        "{}: tag-precision `{}` must be one of {}",
+                        at(p.span()),
+                        p.get_ref(),
+                        Precision::NAMES
+                            .iter()
+                            .map(|n| format!("\"{n}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+                Precision::default()
+            }),
         };
         let mut per_path = Vec::new();
         for (glob, list) in raw.per_path.unwrap_or_default() {
@@ -449,11 +541,20 @@ impl Config {
         let select = raw.select.map(|s| selectors(s, &mut errs));
         let ignore = selectors(raw.ignore.unwrap_or_default(), &mut errs);
         let exclude = globs(&raw.exclude.unwrap_or_default(), &mut errs);
+        // `[helm]` stops at its first mistake, said with the others.
+        let helm = match raw.helm {
+            Some(h) => helm_charts(path, &dir, text, h, &at).unwrap_or_else(|e| {
+                errs.push((usize::MAX, e));
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
         if !errs.is_empty() {
             return Err(joined(&mut errs));
         }
         Ok(Config {
             path: path.to_path_buf(),
+            helm,
             select,
             ignore,
             strict: raw.strict.unwrap_or(false),
@@ -525,6 +626,125 @@ impl Config {
             .chain(e.split(['-', '.', '_']))
             .any(|w| self.production.iter().any(|p| p.eq_ignore_ascii_case(w)))
     }
+}
+
+/// Helm's rule for release names (`helm template NAME`): lower-case DNS labels, at most 53
+/// characters.
+fn valid_release_name(name: &str) -> bool {
+    name.len() <= 53
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// Reads and checks `[helm]`: every mistake located in the config file.
+fn helm_charts(
+    path: &Path,
+    dir: &Path,
+    text: &str,
+    raw: RawHelm,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<Vec<HelmChart>, String> {
+    let file = Arc::new(SourceFile::new(
+        path.to_path_buf(),
+        path.display().to_string(),
+        Format::OtherYaml,
+        text.to_string(),
+    ));
+    let origin = |span: std::ops::Range<usize>| {
+        let s = file.clamp(span.start);
+        Origin::new(&file, Span::new(s, file.clamp(span.end).max(s)))
+    };
+    let name = |v: &Option<Spanned<String>>, default: &str, what: &str| -> Result<String, String> {
+        match v {
+            None => Ok(default.to_string()),
+            Some(s) if what == "release" && !valid_release_name(s.get_ref()) => Err(format!(
+                "{}: release name `{}` is not valid for Helm (lower-case letters, digits, `-` and `.`, at most 53 characters)",
+                at(s.span()),
+                s.get_ref()
+            )),
+            Some(s) if s.get_ref().is_empty() => Err(format!("{}: {what} is empty", at(s.span()))),
+            Some(s) => Ok(s.get_ref().clone()),
+        }
+    };
+    let release = name(&raw.release, "release-name", "release")?;
+    let namespace = name(&raw.namespace, "default", "namespace")?;
+    let mut charts: Vec<HelmChart> = Vec::new();
+    for c in raw.chart.unwrap_or_default() {
+        let p = c.path.get_ref();
+        if p.trim().is_empty() {
+            return Err(format!("{}: `path` is empty", at(c.path.span())));
+        }
+        let chart_dir = crate::source::normalize(&dir.join(p));
+        if charts.iter().any(|x| x.dir == chart_dir) {
+            return Err(format!(
+                "{}: chart `{p}` is configured twice",
+                at(c.path.span())
+            ));
+        }
+        let mut environments = Vec::new();
+        for (env, e) in c.environments.unwrap_or_default() {
+            let env_name = env.get_ref().clone();
+            if env_name.is_empty() || env_name.contains(['/', '\\']) {
+                return Err(format!(
+                    "{}: environment name `{env_name}` must be a non-empty word",
+                    at(env.span())
+                ));
+            }
+            let mut values = Vec::new();
+            for v in e.values.unwrap_or_default() {
+                if v.get_ref().trim().is_empty() {
+                    return Err(format!("{}: a values file path is empty", at(v.span())));
+                }
+                values.push((PathBuf::from(v.get_ref()), origin(v.span())));
+            }
+            let mut set = Vec::new();
+            for s in e.set.unwrap_or_default() {
+                let assignment = s.get_ref().clone();
+                if let Err(e) = crate::render::helm::check_set(&assignment) {
+                    return Err(format!(
+                        "{}: `{assignment}` is not a Helm --set assignment: {e}",
+                        at(s.span())
+                    ));
+                }
+                // Point at the value itself when the entry is written without escapes.
+                let span = s.span();
+                let raw_text = text.get(span.clone()).unwrap_or("");
+                let value_span = match (
+                    assignment.find('='),
+                    raw_text.get(1..raw_text.len().saturating_sub(1)),
+                ) {
+                    (Some(eq), Some(inner)) if inner == assignment && eq + 1 < assignment.len() => {
+                        span.start + 1 + eq + 1..span.end - 1
+                    }
+                    _ => span,
+                };
+                set.push(SetValue {
+                    assignment,
+                    at: origin(value_span),
+                });
+            }
+            environments.push(HelmEnvironment {
+                name: env_name,
+                at: origin(env.span()),
+                values,
+                set,
+            });
+        }
+        charts.push(HelmChart {
+            dir: chart_dir,
+            at: origin(c.path.span()),
+            release: name(&c.release, &release, "release")?,
+            namespace: name(&c.namespace, &namespace, "namespace")?,
+            environments,
+        });
+    }
+    Ok(charts)
 }
 
 /// Finds the config for each file: the nearest `.plumbline.toml` above it (cached per
@@ -697,6 +917,41 @@ mod tests {
         assert_eq!(parse("").unwrap().tag_precision, Precision::MajorMinor);
         let c = parse("[pinned-versions]\ntag-precision = \"major\"\n").unwrap();
         assert_eq!(c.tag_precision, Precision::Major);
+    }
+
+    #[test]
+    fn helm_charts_with_values_and_set_per_environment() {
+        let text = "[helm]\nrelease = \"shop\"\n[[helm.chart]]\npath = \"deploy/chart\"\n[helm.chart.environments.prod]\nvalues = [\"../inf.yaml\", \"values.prod.yaml\"]\nset = [\"image.tag=1.2.3\"]\n";
+        let c = parse(text).unwrap();
+        assert_eq!(c.helm.len(), 1);
+        let chart = &c.helm[0];
+        assert_eq!(chart.dir, Path::new("/repo/deploy/chart"));
+        assert_eq!(chart.release, "shop");
+        assert_eq!(chart.namespace, "default");
+        let env = &chart.environments[0];
+        assert_eq!(env.name, "prod");
+        assert_eq!(env.values[1].0, Path::new("values.prod.yaml"));
+        // A --set value points at its value in the config.
+        assert_eq!(env.set[0].at.text(), "1.2.3");
+        assert_eq!(env.set[0].at.start().line, 7);
+        let specs = chart.env_specs(|n| c.is_production(n));
+        assert!(specs[0].environment.production);
+        assert_eq!(specs[0].values.len(), 2);
+    }
+
+    #[test]
+    fn helm_mistakes_are_located() {
+        let e =
+            parse("[[helm.chart]]\npath = \"c\"\n[helm.chart.environments.prod]\nset = [\"a,\"]\n")
+                .unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:4:8: "), "{e}");
+        let e = parse("[[helm.chart]]\npath = \"c\"\nrelease = \"Shop_1\"\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:3:11: "), "{e}");
+        let e = parse("[[helm.chart]]\npath = \"c\"\nvalues = []\n").unwrap_err();
+        assert!(e.starts_with("/repo/.plumbline.toml:3:1: "), "{e}");
+        let e =
+            parse("[[helm.chart]]\npath = \"c\"\n[[helm.chart]]\npath = \"./c\"\n").unwrap_err();
+        assert!(e.contains("twice"), "{e}");
     }
 
     #[test]

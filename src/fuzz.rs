@@ -19,12 +19,14 @@ use crate::report::{self, OutputFormat, ReportOptions};
 use crate::source::{Format, SourceFile};
 
 /// The fuzz targets, by name.
-pub const TARGETS: [&str; 9] = [
+pub const TARGETS: [&str; 11] = [
     "dockerfile",
     "yaml",
     "compose",
     "kubernetes",
     "helm",
+    "helm_template",
+    "helm_chart",
     "bicep",
     "terraform",
     "arm",
@@ -40,6 +42,8 @@ pub fn run(name: &str, data: &[u8]) {
         "compose" => compose_target(data),
         "kubernetes" => kubernetes_target(data),
         "helm" => helm_target(data),
+        "helm_template" => helm_template_target(data),
+        "helm_chart" => helm_chart_target(data),
         "bicep" => bicep_target(data),
         "terraform" => terraform_target(data),
         "arm" => arm_target(data),
@@ -165,6 +169,224 @@ pub fn helm_target(data: &[u8]) {
     for e in &chart.errors {
         assert!(e.span.start <= e.span.end);
     }
+}
+
+/// The Go template engine: the input is a template, then (after a NUL) values YAML, then
+/// (after another NUL) a second template file (helpers). Parsing and executing must end
+/// without a panic, within the limits, and every range of the output must lie inside it.
+pub fn helm_template_target(data: &[u8]) {
+    use crate::render::helm::template::{self, Limits, Map, TemplateSet, Value};
+    let mut parts = data.split(|b| *b == 0);
+    let main = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let values = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let helpers = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let values = match template::load_yaml(&values, &mut |s, _| {
+        Some(template::Mark::External(s as u32))
+    }) {
+        Ok(Value::Map(m)) => m,
+        _ => Map::new(),
+    };
+    let top = Map::new();
+    top.insert("Values", Value::Map(values));
+    let mut set = TemplateSet::new();
+    let _ = set.add("c/templates/_helpers.tpl", &helpers, 0);
+    if set.add("c/templates/main.yaml", &main, 1).is_err() {
+        return;
+    }
+    let limits = Limits {
+        max_range_iterations: 10_000,
+        max_output_bytes: 1 << 20,
+        max_steps: 200_000,
+        max_include_depth: 50,
+        max_tpl_depth: 10,
+        ..Limits::default()
+    };
+    if let Ok(r) = set.execute("c/templates/main.yaml", &Value::Map(top), &limits) {
+        let n = r.text.len();
+        let inside = |a: usize, b: usize| {
+            a <= b && b <= n && r.text.is_char_boundary(a) && r.text.is_char_boundary(b)
+        };
+        for (range, _) in &r.marks {
+            assert!(
+                inside(range.start, range.end),
+                "mark {range:?} outside {n} bytes"
+            );
+        }
+        for (range, _) in &r.literal {
+            assert!(
+                inside(range.start, range.end),
+                "literal {range:?} outside {n} bytes"
+            );
+        }
+        for (range, _) in &r.unknowns {
+            assert!(
+                inside(range.start, range.end),
+                "unknown {range:?} outside {n} bytes"
+            );
+        }
+    }
+}
+
+/// Files in memory for the chart target.
+struct MemFiles(std::collections::BTreeMap<PathBuf, Vec<u8>>);
+
+impl crate::source::files::Files for MemFiles {
+    fn read(&self, path: &std::path::Path) -> Result<Arc<SourceFile>, String> {
+        let bytes = self.0.get(path).ok_or("no such file or directory")?;
+        let text = String::from_utf8(bytes.clone()).map_err(|_| "is not valid UTF-8")?;
+        let name = path.display().to_string();
+        Ok(Arc::new(SourceFile::new(
+            path.to_path_buf(),
+            name,
+            Format::OtherYaml,
+            text,
+        )))
+    }
+    fn read_bytes(&self, path: &std::path::Path) -> Result<Vec<u8>, String> {
+        self.0
+            .get(path)
+            .cloned()
+            .ok_or_else(|| "no such file or directory".into())
+    }
+    fn is_dir(&self, path: &std::path::Path) -> bool {
+        self.0.keys().any(|k| k.starts_with(path) && k != path)
+    }
+    fn exists(&self, path: &std::path::Path) -> bool {
+        self.0.contains_key(path)
+    }
+    fn list(&self, dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+        let mut out: Vec<PathBuf> = Vec::new();
+        for k in self.0.keys() {
+            if let Ok(rest) = k.strip_prefix(dir)
+                && let Some(first) = rest.components().next()
+            {
+                let p = dir.join(first);
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// Files of the chart target, by name byte.
+const CHART_NAMES: [&str; 14] = [
+    "Chart.yaml",
+    "values.yaml",
+    "values-prod.yaml",
+    "templates/a.yaml",
+    "templates/_helpers.tpl",
+    "templates/NOTES.txt",
+    "charts/sub/Chart.yaml",
+    "charts/sub/values.yaml",
+    "charts/sub/templates/b.yaml",
+    ".helmignore",
+    "requirements.yaml",
+    "charts/packed-1.0.0.tgz",
+    "files/data.txt",
+    "crds/crd.yaml",
+];
+
+/// Loading and rendering a chart: the input is `[name byte][content]` records separated by
+/// NUL bytes (a name byte picks one of `CHART_NAMES`; a `.tgz` record is a gzipped tar of
+/// the content as `packed/templates/c.yaml` beside a valid Chart.yaml unless the content
+/// starts with the gzip magic). Rendering must end without a panic, and every rendered node
+/// and diagnostic must point inside its file.
+pub fn helm_chart_target(data: &[u8]) {
+    use crate::render::helm::{self, Limits, Options};
+    let root = PathBuf::from(ROOT).join("chart");
+    let mut files = std::collections::BTreeMap::new();
+    files.insert(
+        root.join("Chart.yaml"),
+        b"apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: sub\n    version: '*'\n    condition: sub.enabled\n".to_vec(),
+    );
+    for record in data.split(|b| *b == 0).take(16) {
+        let Some((&pick, content)) = record.split_first() else {
+            continue;
+        };
+        let name = CHART_NAMES[usize::from(pick) % CHART_NAMES.len()];
+        let content = if name.ends_with(".tgz") && !content.starts_with(b"\x1f\x8b") {
+            tgz(&[
+                (
+                    "packed/Chart.yaml",
+                    b"apiVersion: v2\nname: packed\nversion: 1.0.0\n",
+                ),
+                ("packed/templates/c.yaml", content),
+            ])
+        } else {
+            content.to_vec()
+        };
+        files.insert(root.join(name), content);
+    }
+    let files = MemFiles(files);
+    let opts = Options {
+        include_crds: true,
+        limits: Limits {
+            value_nodes: 100_000,
+            template: crate::render::helm::template::Limits {
+                max_range_iterations: 10_000,
+                max_output_bytes: 1 << 20,
+                max_steps: 200_000,
+                max_include_depth: 50,
+                max_tpl_depth: 10,
+                ..Default::default()
+            },
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let envs = helm::conventional_environments(&files, &root);
+    let r = helm::render(&files, &root, &envs, &opts);
+    for d in &r.diagnostics {
+        assert_span(&d.at.file, d.at.span, &d.message);
+    }
+    for e in &r.environments {
+        for d in &e.diagnostics {
+            assert_span(&d.at.file, d.at.span, &d.message);
+        }
+        for w in &e.written_by {
+            assert_span(&w.value.file, w.value.span, "value");
+            assert_span(&w.template.file, w.template.span, "template");
+        }
+        for doc in &e.documents {
+            assert_nodes(&doc.node);
+        }
+    }
+}
+
+fn assert_nodes(n: &yaml::Node) {
+    assert_span(&n.file, n.span, "rendered node");
+    match &n.value {
+        yaml::Value::Scalar(_) => {}
+        yaml::Value::Seq(items) => items.iter().for_each(assert_nodes),
+        yaml::Value::Map(entries) => {
+            for e in entries {
+                assert_nodes(&e.key);
+                assert_nodes(&e.value);
+            }
+        }
+    }
+}
+
+/// A gzipped tar of `entries`.
+fn tgz(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        if h.set_path(name).is_err() {
+            continue;
+        }
+        h.set_cksum();
+        let _ = b.append(&h, *data);
+    }
+    let tar = b.into_inner().unwrap_or_default();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let _ = std::io::Write::write_all(&mut gz, &tar);
+    gz.finish().unwrap_or_default()
 }
 
 pub fn bicep_target(data: &[u8]) {

@@ -215,9 +215,11 @@ fn render_never_touches_the_disk() {
     assert!(!files.is_empty());
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
+        // (`std::io::Read` itself is fine: the Helm renderer reads chart archives from bytes
+        // that came through `Files`.)
         for bad in [
             "std::fs",
-            "std::io::Read",
+            "std::io::stdin",
             "File::open",
             "read_to_string",
             "std::process",

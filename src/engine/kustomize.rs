@@ -191,6 +191,13 @@ impl Files for RunFiles {
     fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
         self.disk.list(dir)
     }
+
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, String> {
+        match self.loaded.get(&key(path)) {
+            Some(f) => Ok(f.text.clone().into_bytes()),
+            None => self.disk.read_bytes(path),
+        }
+    }
 }
 
 /// A Kustomize build's diagnostic as a run's error, at its place.

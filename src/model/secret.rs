@@ -465,7 +465,12 @@ pub fn url_password(text: &str) -> Option<crate::source::Span> {
 /// placeholder someone is meant to replace.
 pub fn is_placeholder(value: &str) -> bool {
     let v = value.trim().trim_matches(['"', '\'']);
-    if v.is_empty() || v.starts_with('$') || v.contains("${") || v.starts_with("{{") {
+    if v.is_empty()
+        || v.starts_with('$')
+        || v.contains("${")
+        || v.starts_with("{{")
+        || v.contains(crate::render::helm::template::UNKNOWN_TEXT)
+    {
         return true;
     }
     let lower = v.to_ascii_lowercase();

@@ -275,9 +275,15 @@ pub struct EnvVar {
 
 /// Whether a value is filled in at deploy time and so unknown here: Go/Helm/azd templates
 /// (`{{ .Values.image }}`, `{{.Env.IMAGE}}`), shell/envsubst variables (`${IMAGE}`, `$IMAGE`)
-/// and Kubernetes' own dependent variables (`$(OTHER_VAR)`).
+/// and Kubernetes' own dependent variables (`$(OTHER_VAR)`), and values the Helm renderer
+/// cannot know (`⦃unknown⦄`: random passwords, generated names, `required` values not given).
 pub fn is_templated(text: &str) -> bool {
-    text.contains("{{") || text.contains("${") || text.contains("$(") || {
+    text.contains("{{")
+        || text.contains("${")
+        || text.contains("$(")
+        // A value the Helm renderer cannot know (a random password, a generated name).
+        || text.contains(crate::render::helm::template::UNKNOWN_TEXT)
+        || {
         // `$NAME`: a dollar followed by a variable name.
         text.match_indices('$').any(|(i, _)| {
             text[i + 1..]
@@ -301,6 +307,7 @@ mod tests {
             "$IMAGE",
             "registry/app:${TAG}",
             "$(POD_IP):8080",
+            "release-name-app-⦃unknown⦄",
         ] {
             assert!(is_templated(yes), "{yes}");
         }

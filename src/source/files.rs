@@ -24,6 +24,12 @@ pub trait Files: Sync {
     fn exists(&self, path: &Path) -> bool;
     /// The entries of a directory, sorted by path.
     fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, String>;
+    /// The bytes of a regular file that need not be text (a chart's `.Files`, a `.tgz` chart
+    /// archive), within the same size limit as [`Files::read`]. By default, the text
+    /// [`Files::read`] gives (trees in memory hold text).
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, String> {
+        self.read(path).map(|f| f.text.clone().into_bytes())
+    }
 }
 
 /// Files on disk, read with the same limits as checked files: regular files only (no FIFO,
@@ -122,6 +128,34 @@ impl Files for DiskFiles {
         out.sort();
         Ok(out)
     }
+
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, String> {
+        use std::io::Read;
+        let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+        if meta.is_dir() {
+            return Err("is a directory".into());
+        }
+        if !meta.is_file() {
+            return Err("is not a regular file".into());
+        }
+        if meta.len() > self.max_bytes {
+            return Err(format!(
+                "is larger than {} bytes ({} bytes); not read",
+                self.max_bytes,
+                meta.len()
+            ));
+        }
+        // The file may grow between the check and the read: read one byte past the limit.
+        let file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
+        let mut bytes = Vec::new();
+        file.take(self.max_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_reason(&e))?;
+        if bytes.len() as u64 > self.max_bytes {
+            return Err(format!("is larger than {} bytes; not read", self.max_bytes));
+        }
+        Ok(bytes)
+    }
 }
 
 #[cfg(test)]
@@ -161,5 +195,14 @@ mod tests {
         assert!(files.is_dir(dir.path()));
         assert!(files.exists(&p));
         assert_eq!(files.list(dir.path()).unwrap().len(), 3);
+        // Bytes: binary is fine, the size limit holds.
+        assert_eq!(files.read_bytes(&dir.path().join("bin")).unwrap(), b"a\0b");
+        assert!(
+            files
+                .read_bytes(&dir.path().join("big"))
+                .unwrap_err()
+                .contains("larger")
+        );
+        assert!(files.read_bytes(dir.path()).is_err());
     }
 }

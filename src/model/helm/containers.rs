@@ -30,7 +30,7 @@ pub struct Ctx<'a> {
 
 /// Whether a scalar still holds template syntax (its value is unknown until rendered).
 pub fn is_templated(text: &str) -> bool {
-    text.contains("{{")
+    text.contains("{{") || text.contains(crate::render::helm::template::UNKNOWN_TEXT)
 }
 
 fn templated(node: &Node) -> bool {

@@ -157,19 +157,8 @@ pub struct Use {
     pub at: Option<Origin>,
 }
 
-/// What went wrong or was left out, always at a place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    /// The root cannot be built (kustomize would refuse it too).
-    Error,
-    /// A bound on the work was reached; the root is not built.
-    Limit,
-    /// Part of the root could not be checked (a remote resource, a Helm chart without a
-    /// renderer, a field we do not apply); the rest is built.
-    NotChecked,
-    /// Built, but probably not as meant (a patch target that selects nothing).
-    Warning,
-}
+/// What went wrong or was left out, always at a place (shared with the Helm renderer).
+pub use crate::render::Severity;
 
 /// The kind of an error, to compare with kustomize's refusals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,0 +1,703 @@
+//! Differential test of the Helm renderer against real `helm template` (Helm 3.17.3): every
+//! chart of the shared corpus (`../shared/corpus`) and every chart under
+//! `tests/fixtures/*/{fail,pass}/`, in each environment (`values.yaml` alone, each
+//! `values-<env>.yaml` / `values.<env>.yaml` overlay, and the scenarios below that switch
+//! optional parts of corpus charts on), is rendered by `helm template release-name CHART
+//! [-f OVERLAY]` and by `plumbline::render::helm::render`, and both outputs are compared as
+//! data: documents keyed by apiVersion/kind/namespace/name, scalars typed as YAML types them.
+//!
+//! Both render the same copy of each chart, with the dependencies the corpus itself holds
+//! vendored into its `charts/` (bitnami charts need `bitnami/common`, keycloak
+//! `postgresql`…). A dependency the corpus does not hold is removed from the copy's
+//! `Chart.yaml`, so Helm renders without it as plumbline does (Helm refuses a chart whose
+//! dependency is missing; plumbline renders it without and says so).
+//!
+//! The only differences allowed are values unknown by design (`⦃unknown⦄`: random passwords,
+//! generated certificates, hashes over them, random name suffixes): a document or scalar of
+//! ours holding it matches whatever Helm printed there. Where Helm refuses to render (a
+//! `required` value not given, a `fail`), plumbline must report the same message at its
+//! template line and render the rest.
+//!
+//! The oracle is installed by `tests/oracles/install.sh` (into
+//! `$HOME/.cache/plumbline-oracles`, or `$PLUMBLINE_ORACLES`; `$PLUMBLINE_HELM` names the
+//! binary directly). Without it the test fails: a differential test never passes silently,
+//! and nothing is cached.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use plumbline::parse::yaml::{self, Node};
+use plumbline::render::helm::{self, EnvSpec, Options};
+use plumbline::render::{Environment, Severity};
+use plumbline::source::files::DiskFiles;
+use plumbline::source::{Format, SourceFile};
+
+const UNKNOWN: &str = "⦃unknown⦄";
+
+fn crate_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn helm_bin() -> PathBuf {
+    let candidates: Vec<PathBuf> = [
+        std::env::var_os("PLUMBLINE_HELM").map(PathBuf::from),
+        std::env::var_os("PLUMBLINE_ORACLES").map(|d| PathBuf::from(d).join("helm")),
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/plumbline-oracles/helm")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for c in &candidates {
+        if let Ok(out) = Command::new(c).args(["version", "--short"]).output()
+            && String::from_utf8_lossy(&out.stdout).contains("v3.17.3")
+        {
+            return c.clone();
+        }
+    }
+    panic!(
+        "Helm 3.17.3 is not installed (looked at {candidates:?}).\n\
+         Run `bash tests/oracles/install.sh` (it installs into $HOME/.cache/plumbline-oracles), \
+         or set PLUMBLINE_HELM. The differential test does not pass without its oracle."
+    );
+}
+/// Value overlays (`helm template -f`) that switch on optional parts of charts.
+pub const SCENARIOS: &[(&str, &str, &str)] = &[
+    (
+        "bitnami__charts/bitnami/redis",
+        "features",
+        "auth:\n  password: s3cr3t\narchitecture: replication\nsentinel:\n  enabled: true\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\n  podMonitor:\n    enabled: true\n  prometheusRule:\n    enabled: true\nnetworkPolicy:\n  enabled: true\npdb:\n  create: true\ntls:\n  enabled: true\n  existingSecret: my-tls\n  certFilename: tls.crt\n  certKeyFilename: tls.key\n  certCAFilename: ca.crt\nmaster:\n  persistence:\n    enabled: false\n  extraEnvVars:\n    - name: A\n      value: \"1\"\nreplica:\n  autoscaling:\n    enabled: true\n",
+    ),
+    (
+        "bitnami__charts/bitnami/postgresql",
+        "replication",
+        "auth:\n  postgresPassword: pw\n  username: app\n  password: apppw\n  database: appdb\narchitecture: replication\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\nprimary:\n  initdb:\n    scripts:\n      init.sql: select 1;\n  extendedConfiguration: |\n    max_connections = 200\nbackup:\n  enabled: true\n",
+    ),
+    (
+        "bitnami__charts/bitnami/nginx",
+        "ingress",
+        "ingress:\n  enabled: true\n  hostname: example.com\n  tls: true\n  extraHosts:\n    - name: other.example.com\n      path: /\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\nautoscaling:\n  enabled: true\n  minReplicas: 2\n  maxReplicas: 5\n  targetCPU: 50\nserverBlock: |\n  server { listen 8080; }\n",
+    ),
+    (
+        "bitnami__charts/bitnami/kafka",
+        "sasl",
+        "listeners:\n  client:\n    protocol: SASL_PLAINTEXT\nsasl:\n  client:\n    users: [u1, u2]\n    passwords: [p1, p2]\n  interbroker:\n    password: ib\n  controller:\n    password: ctl\nkraft:\n  clusterId: abcdefghijklmnopqrstuv\nmetrics:\n  jmx:\n    enabled: true\nexternalAccess:\n  enabled: false\n",
+    ),
+    (
+        "stefanprodan__podinfo/charts/podinfo",
+        "all",
+        "ingress:\n  enabled: true\n  hosts:\n    - host: podinfo.local\n      paths:\n        - path: /\n          pathType: ImplementationSpecific\nhpa:\n  enabled: true\n  cpu: 80\nserviceMonitor:\n  enabled: true\nredis:\n  enabled: true\ncertificate:\n  create: true\n  issuerRef:\n    kind: ClusterIssuer\n    name: self-signed\ntls:\n  enabled: true\n  certPath: /data/cert\n",
+    ),
+    (
+        "prometheus-community__helm-charts/charts/kube-state-metrics",
+        "monitor",
+        "prometheus:\n  monitor:\n    enabled: true\n    honorLabels: true\nkubeRBACProxy:\n  enabled: true\nautosharding:\n  enabled: true\nverticalPodAutoscaler:\n  enabled: true\nnetworkPolicy:\n  enabled: true\ncustomResourceState:\n  enabled: true\n  config:\n    kind: CustomResourceStateMetrics\n",
+    ),
+    (
+        "prometheus-community__helm-charts/charts/prometheus",
+        "ingress",
+        "server:\n  ingress:\n    enabled: true\n    hosts: [prom.example.com]\n    tls:\n      - secretName: prom-tls\n        hosts: [prom.example.com]\n  persistentVolume:\n    enabled: false\n  statefulSet:\n    enabled: true\nalertmanager:\n  enabled: false\nprometheus-pushgateway:\n  enabled: false\nextraScrapeConfigs: |\n  - job_name: extra\n    static_configs:\n      - targets: [a:1]\n",
+    ),
+    (
+        "open-telemetry__opentelemetry-helm-charts/charts/opentelemetry-collector",
+        "deployment",
+        "mode: deployment\nimage:\n  repository: otel/opentelemetry-collector-k8s\npresets:\n  kubernetesAttributes:\n    enabled: true\n  hostMetrics:\n    enabled: false\n  logsCollection:\n    enabled: false\ningress:\n  enabled: true\n  hosts:\n    - host: otel.local\n      paths:\n        - path: /\n          pathType: Prefix\n          port: 4318\nautoscaling:\n  enabled: true\nserviceMonitor:\n  enabled: true\npodDisruptionBudget:\n  enabled: true\n",
+    ),
+    (
+        "GoogleCloudPlatform__microservices-demo/helm-chart",
+        "options",
+        "networkPolicies:\n  create: true\nsidecars:\n  create: true\nauthorizationPolicies:\n  create: true\nopentelemetryCollector:\n  create: true\ngoogleCloudOperations:\n  tracing: true\n  metrics: true\ncartDatabase:\n  inClusterRedis:\n    create: false\n  connectionString: redis-cart:6379\n",
+    ),
+    (
+        "bitnami__charts/bitnami/mongodb",
+        "replicaset",
+        "architecture: replicaset\nauth:\n  rootPassword: root\n  usernames: [u1]\n  passwords: [p1]\n  databases: [d1]\n  replicaSetKey: keykeykey\narbiter:\n  enabled: true\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\nexternalAccess:\n  enabled: false\npdb:\n  create: true\n",
+    ),
+    (
+        "bitnami__charts/bitnami/mysql",
+        "replication",
+        "architecture: replication\nauth:\n  rootPassword: r\n  username: u\n  password: p\n  replicationPassword: rp\nmetrics:\n  enabled: true\nprimary:\n  configuration: |-\n    [mysqld]\n    max_connections=100\ninitdbScripts:\n  my_init_script.sh: |\n    #!/bin/bash\n    echo hi\n",
+    ),
+    (
+        "bitnami__charts/bitnami/mariadb",
+        "replication",
+        "architecture: replication\nauth:\n  rootPassword: r\n  replicationPassword: rp\n  username: u\n  password: p\n  database: db\nmetrics:\n  enabled: true\n  prometheusRule:\n    enabled: true\nnetworkPolicy:\n  enabled: true\n",
+    ),
+    (
+        "bitnami__charts/bitnami/minio",
+        "distributed",
+        "mode: distributed\nauth:\n  rootPassword: supersecret\nstatefulset:\n  replicaCount: 4\ningress:\n  enabled: true\n  hostname: minio.local\nprovisioning:\n  enabled: true\n  buckets:\n    - name: b1\n      region: us-east-1\n  users:\n    - username: u1\n      password: p1p1p1p1\n      policies: [readwrite]\n",
+    ),
+    (
+        "bitnami__charts/bitnami/rabbitmq",
+        "cluster",
+        "replicaCount: 3\nauth:\n  password: pw\n  erlangCookie: cookiecookie\nmetrics:\n  enabled: true\n  serviceMonitor:\n    default:\n      enabled: true\ningress:\n  enabled: true\n  hostname: rmq.local\n  tls: true\nloadDefinition:\n  enabled: false\nextraConfiguration: |\n  log.console.level = debug\nplugins: rabbitmq_management rabbitmq_peer_discovery_k8s\n",
+    ),
+    (
+        "bitnami__charts/bitnami/zookeeper",
+        "ensemble",
+        "replicaCount: 3\nauth:\n  client:\n    enabled: true\n    clientUser: u\n    clientPassword: p\n    serverUsers: s\n    serverPasswords: sp\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\ntls:\n  client:\n    enabled: true\n    autoGenerated:\n      enabled: false\n    existingSecret: zk-tls\n",
+    ),
+    (
+        "bitnami__charts/bitnami/keycloak",
+        "ingress",
+        "auth:\n  adminPassword: admin\npostgresql:\n  enabled: false\nexternalDatabase:\n  host: db.local\n  password: dbpw\ningress:\n  enabled: true\n  hostname: kc.local\n  tls: true\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\nkeycloakConfigCli:\n  enabled: true\n  configuration:\n    realm.json: |\n      {\"realm\": \"r\"}\n",
+    ),
+    (
+        "bitnami__charts/bitnami/wordpress",
+        "ingress",
+        "wordpressPassword: wp\nmariadb:\n  auth:\n    rootPassword: r\n    password: p\ningress:\n  enabled: true\n  hostname: wp.local\n  tls: true\nmemcached:\n  enabled: true\nmetrics:\n  enabled: true\nwordpressConfigureCache: true\n",
+    ),
+    (
+        "bitnami__charts/bitnami/grafana",
+        "ldap",
+        "admin:\n  password: adm\nldap:\n  enabled: true\n  uri: ldap://ldap.local\n  basedn: dc=example,dc=org\nsmtp:\n  enabled: true\n  host: smtp.local\n  user: u\n  password: p\ningress:\n  enabled: true\n  hostname: g.local\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\n",
+    ),
+    (
+        "prometheus-community__helm-charts/charts/alertmanager",
+        "ingress",
+        "ingress:\n  enabled: true\n  hosts:\n    - host: am.local\n      paths:\n        - path: /\n          pathType: ImplementationSpecific\nreplicaCount: 2\nconfigmapReload:\n  enabled: true\nservicePerReplica:\n  enabled: true\ningressPerReplica:\n  enabled: true\n  hostPrefix: am\n  hostDomain: local\n",
+    ),
+    (
+        "prometheus-community__helm-charts/charts/prometheus-node-exporter",
+        "monitor",
+        "prometheus:\n  monitor:\n    enabled: true\nrbac:\n  pspEnabled: false\nkubeRBACProxy:\n  enabled: true\nextraArgs:\n  - --collector.systemd\nnetworkPolicy:\n  enabled: true\n",
+    ),
+    (
+        "Azure-Samples__aks-store-demo/charts/aks-store-demo",
+        "ai",
+        "aiService:\n  create: true\n  modelDeploymentName: gpt\n  openAiEndpoint: https://x.openai.azure.com\n  openAiKey: key\nuseAzureOpenAi: true\nvirtualCustomer:\n  create: true\nvirtualWorker:\n  create: true\n",
+    ),
+    (
+        "bitnami__charts/bitnami/rabbitmq",
+        "cluster-notls",
+        "replicaCount: 3\nauth:\n  password: pw\n  erlangCookie: cookiecookie\nmetrics:\n  enabled: true\n  serviceMonitor:\n    default:\n      enabled: true\ningress:\n  enabled: true\n  hostname: rmq.local\nextraConfiguration: |\n  log.console.level = debug\nnetworkPolicy:\n  enabled: true\n",
+    ),
+    (
+        "bitnami__charts/bitnami/grafana",
+        "ldap-port",
+        "admin:\n  password: adm\nldap:\n  enabled: true\n  uri: ldap://ldap.local:389\n  basedn: dc=example,dc=org\n  binddn: cn=admin,dc=example,dc=org\n  bindpw: pw\nsmtp:\n  enabled: true\n  host: smtp.local\n  user: u\n  password: p\ningress:\n  enabled: true\n  hostname: g.local\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\n",
+    ),
+];
+
+/// Charts below `dir`: directories with a `Chart.yaml`, not looked into further (their
+/// subcharts are theirs).
+fn find_charts(dir: &Path, out: &mut Vec<PathBuf>) {
+    if dir.join("Chart.yaml").is_file() {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() && !p.is_symlink() {
+            find_charts(&p, out);
+        }
+    }
+}
+
+fn load(path: &Path) -> Option<(Arc<SourceFile>, Node)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let f = Arc::new(SourceFile::in_memory(
+        &path.display().to_string(),
+        Format::HelmChart,
+        text,
+    ));
+    let doc = yaml::load(&f).docs.into_iter().next()?;
+    Some((f, doc))
+}
+
+fn chart_name(dir: &Path) -> Option<String> {
+    let (_, doc) = load(&dir.join("Chart.yaml"))?;
+    doc.get("name")?.as_str().map(str::to_string)
+}
+
+/// Names of the dependencies a chart lists, with the span of each entry in its file.
+fn dependencies(dir: &Path) -> Vec<(String, Arc<SourceFile>, usize, usize)> {
+    let mut out = Vec::new();
+    for file in ["Chart.yaml", "requirements.yaml"] {
+        let Some((f, doc)) = load(&dir.join(file)) else {
+            continue;
+        };
+        for item in doc
+            .get("dependencies")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+        {
+            if let Some(name) = item.get("name").and_then(Node::as_str) {
+                out.push((
+                    name.to_string(),
+                    Arc::clone(&f),
+                    item.span.start,
+                    item.span.end,
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap().flatten() {
+        let p = e.path();
+        let t = dst.join(e.file_name());
+        if p.is_symlink() {
+            continue;
+        }
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
+
+/// Vendors into `copy/charts/` each dependency the corpus holds (recursively); removes from
+/// the copy's `Chart.yaml` those it does not. Returns the removed names.
+fn vendor(copy: &Path, index: &BTreeMap<String, PathBuf>, depth: usize) -> Vec<String> {
+    let mut missing = Vec::new();
+    if depth > 8 {
+        return missing;
+    }
+    let charts = copy.join("charts");
+    let mut cut: Vec<(Arc<SourceFile>, usize, usize)> = Vec::new();
+    for (name, file, start, end) in dependencies(copy) {
+        let present_dir = std::fs::read_dir(&charts).ok().and_then(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .find(|p| p.is_dir() && chart_name(p).as_deref() == Some(name.as_str()))
+        });
+        let present_tgz = std::fs::read_dir(&charts).ok().is_some_and(|rd| {
+            rd.flatten().any(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.ends_with(".tgz") && n.starts_with(&format!("{name}-"))
+            })
+        });
+        if let Some(d) = present_dir {
+            missing.extend(vendor(&d, index, depth + 1));
+        } else if present_tgz {
+        } else if let Some(src) = index.get(&name) {
+            let dst = charts.join(&name);
+            copy_dir(src, &dst);
+            missing.extend(vendor(&dst, index, depth + 1));
+        } else {
+            missing.push(name.clone());
+            cut.push((file, start, end));
+        }
+    }
+    // Cut the entries of dependencies nobody has, whole lines, last first.
+    cut.sort_by_key(|(_, s, _)| std::cmp::Reverse(*s));
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    for (file, start, end) in cut {
+        let text = texts
+            .entry(file.display_path.clone())
+            .or_insert_with(|| file.text.clone());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+        text.replace_range(line_start..line_end, "");
+    }
+    for (path, text) in texts {
+        std::fs::write(path, text).unwrap();
+    }
+    missing
+}
+
+type Json = serde_json::Value;
+
+fn key(v: &Json) -> String {
+    let s = |p: &[&str]| {
+        let mut x = v;
+        for k in p {
+            x = &x[*k];
+        }
+        match x {
+            Json::String(s) => s.clone(),
+            Json::Null => String::new(),
+            other => other.to_string(),
+        }
+    };
+    format!(
+        "{}/{} {}/{}",
+        s(&["apiVersion"]),
+        s(&["kind"]),
+        s(&["metadata", "namespace"]),
+        s(&["metadata", "name"])
+    )
+}
+
+/// Whether our value matches Helm's: equal, or equal where ours is unknown. `Some(true)`
+/// when an unknown was needed.
+fn matches(ours: &Json, theirs: &Json) -> Option<bool> {
+    match (ours, theirs) {
+        (Json::String(s), _) if s.contains(UNKNOWN) => {
+            let pattern = s
+                .split(UNKNOWN)
+                .map(regex::escape)
+                .collect::<Vec<_>>()
+                .join("(?s:.*)");
+            let re = regex::Regex::new(&format!("^(?s:{pattern})$")).ok()?;
+            let t = match theirs {
+                Json::String(t) => t.clone(),
+                other => other.to_string(),
+            };
+            re.is_match(&t).then_some(true)
+        }
+        (Json::Object(a), Json::Object(b)) => {
+            if a.len() != b.len() {
+                return None;
+            }
+            let mut unknown = false;
+            for (k, v) in a {
+                unknown |= matches(v, b.get(k)?)?;
+            }
+            Some(unknown)
+        }
+        (Json::Array(a), Json::Array(b)) => {
+            if a.len() != b.len() {
+                return None;
+            }
+            let mut unknown = false;
+            for (x, y) in a.iter().zip(b) {
+                unknown |= matches(x, y)?;
+            }
+            Some(unknown)
+        }
+        (a, b) => (a == b).then_some(false),
+    }
+}
+
+/// The first difference between two values, as a path and both sides.
+fn first_difference(ours: &Json, theirs: &Json, path: &str) -> String {
+    match (ours, theirs) {
+        (Json::Object(a), Json::Object(b)) => {
+            for k in a.keys().chain(b.keys()) {
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) if matches(x, y).is_none() => {
+                        return first_difference(x, y, &format!("{path}.{k}"));
+                    }
+                    (Some(x), None) => return format!("{path}.{k}: only ours ({x})"),
+                    (None, Some(y)) => return format!("{path}.{k}: only Helm's ({y})"),
+                    _ => {}
+                }
+            }
+            format!("{path}: ?")
+        }
+        (Json::Array(a), Json::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                if matches(x, y).is_none() {
+                    return first_difference(x, y, &format!("{path}[{i}]"));
+                }
+            }
+            format!("{path}: ?")
+        }
+        _ => {
+            let cut = |v: &Json| {
+                let s = v.to_string();
+                if s.len() > 200 {
+                    let mut end = 200;
+                    while !s.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    format!("{}…", &s[..end])
+                } else {
+                    s
+                }
+            };
+            format!("{path}: ours {} / Helm {}", cut(ours), cut(theirs))
+        }
+    }
+}
+
+fn helm_template(
+    helm: &Path,
+    chart: &Path,
+    values: &[PathBuf],
+    home: &Path,
+) -> (Result<String, String>, Duration) {
+    let mut cmd = Command::new(helm);
+    cmd.arg("template").arg("release-name").arg(chart);
+    for v in values {
+        cmd.arg("-f").arg(v);
+    }
+    let start = Instant::now();
+    let out = cmd
+        .env("HOME", home)
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .output()
+        .expect("helm runs");
+    let took = start.elapsed();
+    if out.status.success() {
+        (Ok(String::from_utf8_lossy(&out.stdout).into_owned()), took)
+    } else {
+        let e = String::from_utf8_lossy(&out.stderr).into_owned();
+        let e = e.strip_prefix("Error: ").unwrap_or(&e);
+        let e = e.split("\n\nUse --debug").next().unwrap_or(e).trim_end();
+        (Err(e.to_string()), took)
+    }
+}
+
+#[derive(Default)]
+struct Row {
+    label: String,
+    helm_docs: usize,
+    our_docs: usize,
+    identical: usize,
+    unknown_only: usize,
+    other: Vec<String>,
+    refused: Option<String>,
+}
+
+#[test]
+fn charts_render_as_helm_template_renders_them() {
+    // On a thread with the stack of the engine's workers (8 MiB, `engine::pool`): every chart
+    // must render within it, in a debug build too.
+    let h = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(run)
+        .expect("thread");
+    if let Err(p) = h.join() {
+        std::panic::resume_unwind(p);
+    }
+}
+
+fn run() {
+    let helm = helm_bin();
+    let root = crate_root();
+    let corpus = root.join("../shared/corpus");
+    let mut corpus_charts = Vec::new();
+    find_charts(&corpus, &mut corpus_charts);
+    let mut index: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for c in &corpus_charts {
+        if let Some(n) = chart_name(c) {
+            index.entry(n).or_insert_with(|| c.clone());
+        }
+    }
+    let mut fixture_charts = Vec::new();
+    for e in std::fs::read_dir(root.join("tests/fixtures"))
+        .unwrap()
+        .flatten()
+    {
+        for side in ["fail", "pass"] {
+            find_charts(&e.path().join(side), &mut fixture_charts);
+        }
+    }
+    fixture_charts.sort();
+    assert!(
+        !fixture_charts.is_empty(),
+        "no charts under tests/fixtures/*/{{fail,pass}}/"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    // `PLUMBLINE_HELM_COPIES=DIR` keeps the vendored copies there, for timing them with
+    // `cargo run --release --example helm_render -- --time --helm HELM DIR`.
+    let copies = std::env::var_os("PLUMBLINE_HELM_COPIES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let files = DiskFiles::new(10 << 20, tmp.path());
+    let mut rows: Vec<Row> = Vec::new();
+    let mut helm_time = Duration::ZERO;
+    let mut our_time = Duration::ZERO;
+    let charts: Vec<(String, PathBuf)> = corpus_charts
+        .iter()
+        .map(|c| {
+            let label = c.strip_prefix(&corpus).unwrap_or(c).display().to_string();
+            (label, c.clone())
+        })
+        .chain(fixture_charts.iter().map(|c| {
+            let label = c.strip_prefix(&root).unwrap_or(c).display().to_string();
+            (label, c.clone())
+        }))
+        .collect();
+    for (n, (label, dir)) in charts.iter().enumerate() {
+        let copy = copies.join(format!("c{n}")).join(dir.file_name().unwrap());
+        copy_dir(dir, &copy);
+        let removed = vendor(&copy, &index, 0);
+        let mut envs = helm::conventional_environments(&files, &copy);
+        for (chart, name, overlay) in SCENARIOS {
+            if label == chart {
+                let p = tmp.path().join(format!("c{n}-{name}.yaml"));
+                std::fs::write(&p, overlay).unwrap();
+                envs.push(EnvSpec {
+                    environment: Environment {
+                        name: format!("[{name}]"),
+                        production: false,
+                    },
+                    values: vec![p],
+                    set: Vec::new(),
+                });
+            }
+        }
+        let start = Instant::now();
+        let ours = helm::render(&files, &copy, &envs, &Options::default());
+        our_time += start.elapsed();
+        for (env, rendered) in envs.iter().zip(&ours.environments) {
+            let mut row = Row {
+                label: format!("{label} ({})", env.environment.name),
+                ..Row::default()
+            };
+            if !removed.is_empty() {
+                row.label
+                    .push_str(&format!(" without {}", removed.join(", ")));
+            }
+            let values: Vec<PathBuf> = env.values.iter().map(|v| copy.join(v)).collect();
+            let (theirs, took) = helm_template(&helm, &copy, &values, &home);
+            helm_time += took;
+            let errors: Vec<String> = ours
+                .diagnostics
+                .iter()
+                .chain(&rendered.diagnostics)
+                .filter(|d| d.severity == Severity::Error || d.severity == Severity::Limit)
+                .map(|d| {
+                    let lc = d.at.start();
+                    format!("{}:{}: {}", d.at.file.display_path, lc.line, d.message)
+                })
+                .collect();
+            let theirs = match theirs {
+                Ok(t) => t,
+                Err(e) => {
+                    // Helm refuses: we must report the same problem (and render the rest).
+                    let core = match e.strip_prefix("execution error at (") {
+                        Some(rest) => rest.split_once("): ").map_or(rest, |(_, m)| m),
+                        None => e.as_str(),
+                    }
+                    .trim()
+                    .to_string();
+                    let reported = ours
+                        .diagnostics
+                        .iter()
+                        .chain(&rendered.diagnostics)
+                        .any(|d| !core.is_empty() && d.message.contains(&core));
+                    // A library chart is not installable; we render nothing of it.
+                    let library = e.contains("library charts are not installable")
+                        && rendered.documents.is_empty();
+                    if !reported && !library {
+                        row.other
+                            .push(format!("Helm refuses ({e}); we report nothing like it"));
+                    }
+                    row.refused = Some(e);
+                    row.our_docs = rendered.documents.len();
+                    rows.push(row);
+                    continue;
+                }
+            };
+            for e in errors {
+                row.other.push(format!("our error where Helm renders: {e}"));
+            }
+            let helm_file = Arc::new(SourceFile::in_memory(
+                "helm.yaml",
+                Format::Kubernetes,
+                theirs,
+            ));
+            let stream = yaml::load(&helm_file);
+            assert!(
+                stream.errors.is_empty(),
+                "{}: Helm's output does not read: {:?}",
+                row.label,
+                stream.errors
+            );
+            let mut helm_docs: Vec<Json> = stream
+                .docs
+                .iter()
+                .map(plumbline::render::kustomize::data)
+                .collect();
+            helm_docs.retain(|d| !d.is_null());
+            let mut our_docs: Vec<Json> = rendered
+                .documents
+                .iter()
+                .map(|d| plumbline::render::kustomize::data(&d.node))
+                .collect();
+            our_docs.retain(|d| !d.is_null());
+            row.helm_docs = helm_docs.len();
+            row.our_docs = our_docs.len();
+            let mut unmatched: Vec<Json> = helm_docs;
+            for doc in &our_docs {
+                let k = key(doc);
+                // The Helm document with our key (or the one our unknown key matches).
+                let pos = unmatched
+                    .iter()
+                    .position(|h| key(h) == k && matches(doc, h).is_some())
+                    .or_else(|| unmatched.iter().position(|h| matches(doc, h).is_some()))
+                    .or_else(|| unmatched.iter().position(|h| key(h) == k));
+                let Some(pos) = pos else {
+                    row.other.push(format!("{k}: only ours"));
+                    continue;
+                };
+                let h = unmatched.remove(pos);
+                match matches(doc, &h) {
+                    Some(false) => row.identical += 1,
+                    Some(true) => row.unknown_only += 1,
+                    None => row
+                        .other
+                        .push(format!("{k}: {}", first_difference(doc, &h, ""))),
+                }
+            }
+            for h in unmatched {
+                row.other.push(format!("{}: only Helm's", key(&h)));
+            }
+            rows.push(row);
+        }
+    }
+    // The summary table.
+    let mut table = String::from(
+        "| chart (environment) | Helm docs | our docs | identical | differ only in unknown values | other differences |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    let (mut docs, mut identical, mut unknown, mut other, mut refused) = (0, 0, 0, 0, 0);
+    for r in &rows {
+        match &r.refused {
+            Some(e) => {
+                refused += 1;
+                table.push_str(&format!(
+                    "| {} | Helm refuses: {} | {} | | | {} |\n",
+                    r.label,
+                    e.lines().next().unwrap_or(""),
+                    r.our_docs,
+                    r.other.len()
+                ));
+            }
+            None => table.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                r.label,
+                r.helm_docs,
+                r.our_docs,
+                r.identical,
+                r.unknown_only,
+                r.other.len()
+            )),
+        }
+        docs += r.helm_docs;
+        identical += r.identical;
+        unknown += r.unknown_only;
+        other += r.other.len();
+    }
+    println!("{table}");
+    println!(
+        "{} renders of {} charts: {docs} Helm documents, {identical} identical, {unknown} differ only in unknown values, {other} other differences; Helm refused {refused} renders (we reported the same problem).",
+        rows.len(),
+        charts.len()
+    );
+    println!(
+        "time: helm template {:.1} s, plumbline (this build) {:.2} s",
+        helm_time.as_secs_f64(),
+        our_time.as_secs_f64()
+    );
+    let failures: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.other.iter().map(move |o| format!("{}: {o}", r.label)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} differences from helm template:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(identical > 100, "too few documents compared: {identical}");
+}
