@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::rules::probe_port_alignment::{ComposeProjects, Health, dependants};
+use crate::rules::probe_port_alignment::{ComposeProjects, Dependants, Health};
 use crate::rules::{GraphSink, Rule};
 use crate::source::Origin;
 
@@ -31,12 +31,13 @@ impl Rule for ComposeServiceWithoutHealthcheck {
         let compose = ComposeProjects::new(graph);
         let mut seen: BTreeMap<(String, usize, usize), Seen> = BTreeMap::new();
         for group in compose.groups() {
+            let dependants = Dependants::new(graph, &group);
             for (name, i) in &group {
                 if !matches!(compose.health(*i), Health::Unknown) {
                     continue;
                 }
                 let l = &graph.layers[*i];
-                let waiting = dependants(graph, &group, name);
+                let waiting = dependants.of(name);
                 // Waiting on `service_healthy` for a service with no check is PORT011's.
                 if waiting
                     .iter()

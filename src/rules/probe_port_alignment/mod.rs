@@ -86,23 +86,36 @@ impl<'g> ComposeProjects<'g> {
     }
 }
 
-/// The services of `group` that list `name` in `depends_on`, with the entry.
-pub fn dependants<'g>(
-    graph: &'g Graph,
-    group: &BTreeMap<&'g str, usize>,
-    name: &str,
-) -> Vec<(&'g str, &'g crate::model::layer::DependsOn)> {
-    group
-        .iter()
-        .filter(|(n, _)| **n != name)
-        .flat_map(|(n, j)| {
-            graph.layers[*j]
-                .depends_on
-                .iter()
-                .filter(move |d| d.service.eq_ignore_ascii_case(name))
-                .map(move |d| (*n, d))
-        })
-        .collect()
+/// Who waits on whom in one Compose project: each service's `depends_on` entries, indexed by
+/// the service they name (case-insensitively, as Compose matches them), built once per group
+/// so that asking for every service's dependants stays linear.
+pub struct Dependants<'g> {
+    by_name: std::collections::HashMap<String, Vec<(&'g str, &'g crate::model::layer::DependsOn)>>,
+}
+
+impl<'g> Dependants<'g> {
+    pub fn new(graph: &'g Graph, group: &BTreeMap<&'g str, usize>) -> Self {
+        let mut by_name: std::collections::HashMap<String, Vec<_>> =
+            std::collections::HashMap::new();
+        for (n, j) in group {
+            for d in &graph.layers[*j].depends_on {
+                by_name
+                    .entry(d.service.to_ascii_lowercase())
+                    .or_default()
+                    .push((*n, d));
+            }
+        }
+        Self { by_name }
+    }
+
+    /// The services that list `name` in `depends_on` (itself excepted), with the entry, in
+    /// service order.
+    pub fn of(&self, name: &str) -> Vec<(&'g str, &'g crate::model::layer::DependsOn)> {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .map(|v| v.iter().copied().filter(|(n, _)| *n != name).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// The environments a Compose layer holds in, for a cross-file finding.
