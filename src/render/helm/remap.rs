@@ -11,8 +11,9 @@
 //!   pinning or port rule is about. Without a value mark, to the template literal that wrote
 //!   it (a string literal, or text of an included helper: `Mark::Template`), else to the
 //!   template text or action that wrote it (`Rendered::literal`; text nodes map byte for byte);
-//! - a **mapping or sequence** to the template origin of its first key or item (where the
-//!   template wrote it, not where a value came from: the block as the template lays it out).
+//! - a **mapping or sequence** printed whole from the values (`toYaml .Values.resources`) to
+//!   that block of the values file, from its first key or item to its last; any other to the
+//!   template origin of its first key or item (the block as the template lays it out).
 //!
 //! The rendered text stays in `Scalar::text`. For each scalar that came from a value, the
 //! pair (value origin, template action that printed it) is recorded, so a finding on a
@@ -35,41 +36,60 @@ pub(crate) struct Resolve<'a> {
     pub templates: &'a [Arc<SourceFile>],
 }
 
-/// Ranges sorted by start, with the running maximum of their ends for overlap queries.
+/// Ranges sorted by start, with a tree of the maximum end under each node for overlap
+/// queries: a query costs O((k + 1) log n) for k hits, even when an early range covers
+/// everything after it (`toYaml` of a long list marks the whole list, then each item),
+/// where a running maximum would make every query scan back to it.
 struct Index<'a, T> {
     items: Vec<(&'a Range<usize>, &'a T)>,
+    /// Implicit binary tree over `items`: `max_end[size + i]` is item i's end, each inner
+    /// node the maximum of its children.
     max_end: Vec<usize>,
+    size: usize,
 }
 
 impl<'a, T> Index<'a, T> {
     fn new(mut items: Vec<(&'a Range<usize>, &'a T)>) -> Self {
         items.sort_by_key(|(r, _)| (r.start, r.end));
-        let mut max_end = Vec::with_capacity(items.len());
-        let mut m = 0;
-        for (r, _) in &items {
-            m = m.max(r.end);
-            max_end.push(m);
+        let size = items.len().next_power_of_two().max(1);
+        let mut max_end = vec![0; 2 * size];
+        for (i, (r, _)) in items.iter().enumerate() {
+            max_end[size + i] = r.end;
         }
-        Self { items, max_end }
+        for n in (1..size).rev() {
+            max_end[n] = max_end[2 * n].max(max_end[2 * n + 1]);
+        }
+        Self {
+            items,
+            max_end,
+            size,
+        }
     }
 
-    /// Entries overlapping `r` (an empty `r` overlaps the entries containing its start).
+    /// Entries overlapping `r` (an empty `r` overlaps the entries containing its start), in
+    /// order of start.
     fn overlapping(&self, r: &Range<usize>) -> Vec<(&'a Range<usize>, &'a T)> {
         let end = r.end.max(r.start + 1);
         let upto = self.items.partition_point(|(x, _)| x.start < end);
         let mut out = Vec::new();
-        let mut i = upto;
-        while i > 0 {
-            i -= 1;
-            if self.max_end[i] <= r.start {
-                break;
+        // Depth-first over the nodes covering [0, upto), left to right, skipping subtrees
+        // whose ranges all end at or before `r.start`.
+        let mut stack = vec![(1usize, 0usize, self.size)];
+        while let Some((node, lo, hi)) = stack.pop() {
+            if lo >= upto || self.max_end[node] <= r.start {
+                continue;
             }
-            let (x, t) = self.items[i];
-            if x.end > r.start && x.start < end {
-                out.push((x, t));
+            if hi - lo == 1 {
+                let (x, t) = self.items[lo];
+                if x.end > r.start && x.start < end {
+                    out.push((x, t));
+                }
+                continue;
             }
+            let mid = (lo + hi) / 2;
+            stack.push((2 * node + 1, mid, hi));
+            stack.push((2 * node, lo, mid));
         }
-        out.reverse();
         out
     }
 }
@@ -155,7 +175,11 @@ impl<'a> Remapper<'a> {
                     self.remap(&mut e.key, offset, whole);
                     self.remap(&mut e.value, offset, whole);
                 }
-                self.template_origin(first.as_ref().unwrap_or(&r))
+                let block = match (entries.first(), entries.last()) {
+                    (Some(a), Some(b)) => self.values_block(&a.value, &b.value),
+                    _ => None,
+                };
+                block.or_else(|| self.template_origin(first.as_ref().unwrap_or(&r)))
             }
             Value::Seq(items) => {
                 let first = items
@@ -164,7 +188,11 @@ impl<'a> Remapper<'a> {
                 for i in items.iter_mut() {
                     self.remap(i, offset, whole);
                 }
-                self.template_origin(first.as_ref().unwrap_or(&r))
+                let block = match (items.first(), items.last()) {
+                    (Some(a), Some(b)) => self.values_block(a, b),
+                    _ => None,
+                };
+                block.or_else(|| self.template_origin(first.as_ref().unwrap_or(&r)))
             }
         };
         match origin {
@@ -179,6 +207,30 @@ impl<'a> Remapper<'a> {
                 node.span = Span::new(a, b.max(a));
             }
         }
+    }
+
+    /// A block a template printed whole from the values (`{{ toYaml .Values.resources }}`):
+    /// its first and last values (already moved to their origins) lie in one values file, in
+    /// order. It points at that block of the values file — what the user edits — from the
+    /// start of its first line, rather than at the template action. (`toYaml` keys carry no
+    /// value mark, so the values decide.)
+    fn values_block(&self, first: &Node, last: &Node) -> Option<Origin> {
+        let file = &first.file;
+        let same = Arc::ptr_eq(file, &last.file) || file.path == last.file.path;
+        let from_values = file.format != Format::Kubernetes
+            && !self.resolve.templates.iter().any(|t| t.path == file.path);
+        if !same || !from_values || last.span.end < first.span.start {
+            return None;
+        }
+        let text = file.text.as_bytes();
+        let start = file.clamp(first.span.start.min(text.len()));
+        let line = text[..start]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let indent = text[line..start].iter().take_while(|b| **b == b' ').count();
+        let (a, b) = (file.clamp(line + indent), file.clamp(last.span.end));
+        Some(Origin::new(file, Span::new(a, b.max(a))))
     }
 
     /// A scalar: the value that decides it, else where the template wrote it.

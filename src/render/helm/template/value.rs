@@ -164,6 +164,42 @@ impl TextBuf {
             }
         }
     }
+    /// Appends the slices `ranges` of `t` (ascending, disjoint), calling `between(self, i)`
+    /// after slice `i`: what calling [`Self::push_slice`] for each slice does, in one sweep
+    /// over the marks instead of one pass per slice (`indent` of a long `toYaml` cuts it
+    /// into a slice per line; a pass per line would be quadratic).
+    pub fn push_slices(
+        &mut self,
+        t: &Text,
+        ranges: &[Range<usize>],
+        mut between: impl FnMut(&mut Self, usize),
+    ) {
+        let mut marks = Sweep::new(t.marks.iter().map(|(r, _)| r.clone()));
+        let mut unknown = Sweep::new(t.unknown.iter().map(|(r, _)| r.clone()));
+        for (i, r) in ranges.iter().enumerate() {
+            let base = self.t.s.len();
+            let Some(piece) = t.s.get(r.clone()) else {
+                between(self, i);
+                continue;
+            };
+            self.t.s.push_str(piece);
+            let (a, b) = (r.start as u32, r.end as u32);
+            for k in marks.overlapping(a, b) {
+                let (mr, m) = &t.marks[k];
+                let (s, e) = (mr.start.max(a), mr.end.min(b));
+                self.add_mark(base + (s - a) as usize..base + (e - a) as usize, m.clone());
+            }
+            for k in unknown.overlapping(a, b) {
+                let (ur, why) = &t.unknown[k];
+                let (s, e) = (ur.start.max(a), ur.end.min(b));
+                self.add_unknown(
+                    base + (s - a) as usize..base + (e - a) as usize,
+                    why.clone(),
+                );
+            }
+            between(self, i);
+        }
+    }
     /// Marks `r` (in this buffer) with every mark of `src` (a derived piece that does not
     /// keep positions).
     pub fn mark_whole_from(&mut self, r: Range<usize>, src: &Text) {
@@ -668,5 +704,47 @@ fn deep_equal_d(a: &Value, b: &Value, d: usize) -> bool {
             x.type_name() == y.type_name() && x.format() == y.format()
         }
         _ => false,
+    }
+}
+
+/// Ranges met by ascending, disjoint queries: each range enters the active set when a query
+/// reaches its start and leaves it once a query starts past its end.
+struct Sweep {
+    /// Indices of the ranges, by start.
+    order: Vec<usize>,
+    ranges: Vec<Range<u32>>,
+    next: usize,
+    active: Vec<usize>,
+}
+
+impl Sweep {
+    fn new(ranges: impl Iterator<Item = Range<u32>>) -> Self {
+        let ranges: Vec<Range<u32>> = ranges.collect();
+        let mut order: Vec<usize> = (0..ranges.len()).collect();
+        order.sort_by_key(|&i| ranges[i].start);
+        Self {
+            order,
+            ranges,
+            next: 0,
+            active: Vec::new(),
+        }
+    }
+
+    /// The ranges overlapping `a..b` (non-empty overlap), in their original order.
+    fn overlapping(&mut self, a: u32, b: u32) -> Vec<usize> {
+        while self.next < self.order.len() && self.ranges[self.order[self.next]].start < b {
+            self.active.push(self.order[self.next]);
+            self.next += 1;
+        }
+        let ranges = &self.ranges;
+        self.active.retain(|&i| ranges[i].end > a);
+        let mut hit: Vec<usize> = self
+            .active
+            .iter()
+            .copied()
+            .filter(|&i| ranges[i].start.max(a) < ranges[i].end.min(b))
+            .collect();
+        hit.sort_unstable();
+        hit
     }
 }

@@ -561,13 +561,19 @@ fn indent(n: i64, s: &Text, newline: bool) -> Text {
         b.push_str("\n");
     }
     b.push_str(&pad);
+    let mut lines = Vec::new();
     let mut last = 0;
     for (i, _) in s.s.match_indices('\n') {
-        b.push_slice(s, last..i + 1);
-        b.push_str(&pad);
+        lines.push(last..i + 1);
         last = i + 1;
     }
-    b.push_slice(s, last..s.s.len());
+    lines.push(last..s.s.len());
+    let n = lines.len();
+    b.push_slices(s, &lines, |b, i| {
+        if i + 1 < n {
+            b.push_str(&pad);
+        }
+    });
     b.finish()
 }
 
@@ -584,13 +590,19 @@ pub(crate) fn replace(src: &Text, old: &str, new: &Text) -> Text {
         b.push_text(new);
         return b.finish();
     }
+    let mut kept = Vec::new();
     let mut last = 0;
     for (i, _) in src.s.match_indices(old) {
-        b.push_slice(src, last..i);
-        b.push_text(new);
+        kept.push(last..i);
         last = i + old.len();
     }
-    b.push_slice(src, last..src.s.len());
+    kept.push(last..src.s.len());
+    let n = kept.len();
+    b.push_slices(src, &kept, |b, i| {
+        if i + 1 < n {
+            b.push_text(new);
+        }
+    });
     b.finish()
 }
 
