@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::{self, Options};
-use crate::model::{helm, kubernetes};
+use crate::model::kubernetes;
 use crate::parse::{bicep, compose, dockerfile, terraform, yaml};
 use crate::report::{self, OutputFormat, ReportOptions};
 use crate::source::{Format, SourceFile};
@@ -131,43 +131,79 @@ pub fn kubernetes_target(data: &[u8]) {
 }
 
 /// The input is split at NUL bytes into `values.yaml`, `templates/deployment.yaml`,
-/// `values.production.yaml` and `templates/_helpers.tpl`, beside a fixed `Chart.yaml`.
+/// `values.production.yaml` and `templates/_helpers.tpl`, beside a fixed `Chart.yaml`: the
+/// chart as written, then each environment rendered and read into the Kubernetes model, as a
+/// run does. Every span must lie inside its file.
 pub fn helm_target(data: &[u8]) {
+    use crate::render::helm;
     let mut parts = data.split(|b| *b == 0);
     let values = parts.next().unwrap_or_default();
     let template = parts.next().unwrap_or_default();
     let production = parts.next();
     let helpers = parts.next();
-    let chart_file = file(
-        "chart/Chart.yaml",
-        Format::HelmChart,
-        b"apiVersion: v2\nname: app\nversion: 1.0.0\nappVersion: \"1.2.3\"\n",
-    );
-    let load = |f: Arc<SourceFile>| {
+    let root = PathBuf::from(ROOT).join("chart");
+    let chart_text = b"apiVersion: v2\nname: app\nversion: 1.0.0\nappVersion: \"1.2.3\"\n";
+    let mut tree = std::collections::BTreeMap::new();
+    tree.insert(root.join("Chart.yaml"), chart_text.to_vec());
+    tree.insert(root.join("values.yaml"), values.to_vec());
+    tree.insert(root.join("templates/deployment.yaml"), template.to_vec());
+    if let Some(p) = production {
+        tree.insert(root.join("values.production.yaml"), p.to_vec());
+    }
+    if let Some(h) = helpers {
+        tree.insert(root.join("templates/_helpers.tpl"), h.to_vec());
+    }
+    let load = |name: &str, format: Format, text: &[u8]| {
+        let f = file(name, format, text);
         let docs = yaml::load(&f).docs;
         (f, docs)
     };
-    let mut files = helm::ChartFiles {
-        root: PathBuf::from(ROOT).join("chart"),
-        chart: Some(load(chart_file)),
-        values: vec![load(file("chart/values.yaml", Format::HelmValues, values))],
-        templates: vec![file(
-            "chart/templates/deployment.yaml",
-            Format::HelmTemplate,
-            template,
-        )],
+    let chart_file = load("chart/Chart.yaml", Format::HelmChart, chart_text);
+    let mut written = crate::model::helm::ChartFiles {
+        root: root.clone(),
+        chart: Some(chart_file.clone()),
+        values: vec![load("chart/values.yaml", Format::HelmValues, values)],
     };
     if let Some(p) = production {
-        let f = file("chart/values.production.yaml", Format::HelmValues, p);
-        files.values.push(load(f));
+        let v = load("chart/values.production.yaml", Format::HelmValues, p);
+        written.values.push(v);
     }
-    if let Some(h) = helpers {
-        let f = file("chart/templates/_helpers.tpl", Format::HelmTemplate, h);
-        files.templates.push(f);
-    }
-    let chart = helm::build(&files);
+    let chart = crate::model::helm::build(&written);
     for e in &chart.errors {
         assert!(e.span.start <= e.span.end);
+    }
+    let files = MemFiles(tree);
+    let opts = helm::Options {
+        limits: helm::Limits {
+            value_nodes: 100_000,
+            template: helm::template::Limits {
+                max_range_iterations: 10_000,
+                max_output_bytes: 1 << 20,
+                max_steps: 200_000,
+                max_include_depth: 50,
+                max_tpl_depth: 10,
+                ..Default::default()
+            },
+            ..helm::Limits::default()
+        },
+        ..helm::Options::default()
+    };
+    let envs = helm::conventional_environments(&files, &root);
+    let r = helm::render(&files, &root, &envs, &opts);
+    for env in r.environments {
+        let model = crate::model::helm::rendered::read(
+            root.clone(),
+            r.name.clone(),
+            &chart_file.0,
+            env,
+            Vec::new(),
+        );
+        for c in &model.manifests.containers {
+            assert_span(&c.at.file, c.at.span, "container");
+            if let Some(i) = &c.image {
+                assert_span(&i.at.file, i.at.span, "image");
+            }
+        }
     }
 }
 

@@ -170,6 +170,11 @@ impl RunFiles {
             disk: DiskFiles::new(max_bytes, cwd),
         }
     }
+
+    /// Whether the run read `path` itself (it was not excluded, ignored or left out).
+    pub fn is_loaded(&self, path: &Path) -> bool {
+        self.loaded.contains_key(&key(path))
+    }
 }
 
 impl Files for RunFiles {
@@ -201,20 +206,30 @@ impl Files for RunFiles {
 }
 
 /// A Kustomize build's diagnostic as a run's error, at its place.
-/// Paths in its message (kustomize's wording names them) are shown as every other path is:
-/// relative to the working directory.
 pub fn error(d: &kustomize::Diagnostic, cwd: &Path) -> FileError {
-    use kustomize::Severity;
-    let kind = match d.severity {
+    located(d.severity, &d.message, &d.at, cwd)
+}
+
+/// A renderer's diagnostic (Kustomize or Helm) as a run's error, at its place.
+/// Paths in its message (the renderers' wording names them) are shown as every other path
+/// is: relative to the working directory.
+pub fn located(
+    severity: crate::render::Severity,
+    message: &str,
+    at: &crate::source::Origin,
+    cwd: &Path,
+) -> FileError {
+    use crate::render::Severity;
+    let kind = match severity {
         Severity::Error => ErrorKind::Parse,
         Severity::Limit => ErrorKind::Limit,
         Severity::NotChecked | Severity::Warning => ErrorKind::Note,
     };
     FileError {
         kind,
-        path: d.at.file.display_path.clone(),
-        location: Some((Arc::clone(&d.at.file), d.at.span)),
-        message: relative_paths(&d.message, cwd),
+        path: at.file.display_path.clone(),
+        location: Some((Arc::clone(&at.file), at.span)),
+        message: relative_paths(message, cwd),
     }
 }
 

@@ -94,6 +94,11 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     if !missing.is_empty() {
         return Err(missing.join("\n"));
     }
+    let helm_charts: Vec<crate::config::HelmChart> = configs
+        .all()
+        .iter()
+        .flat_map(|c| c.helm.iter().cloned())
+        .collect();
     let terraform_called = units::terraform_called(&loaded);
     let bicep_called = units::bicep_called(&loaded);
     let cx = units::Context {
@@ -105,6 +110,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         bicep_called: &bicep_called,
         terraform_modules: &Default::default(),
         bicep_modules: &Default::default(),
+        helm: &helm_charts,
     };
     let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize, &declared)
         .into_par_iter()
@@ -330,6 +336,7 @@ fn settle(
     if let Some(config) = configs.get(&file.path) {
         match doc {
             Document::HelmChart(chart) => chart.set_production(|env| config.is_production(env)),
+            Document::HelmRender(r) => r.set_production(|env| config.is_production(env)),
             Document::Kustomize(k) => {
                 let production = config.is_production(&k.environment.name);
                 k.set_production(production);
@@ -348,6 +355,19 @@ fn settle(
                 .iter()
                 .map(|d| super::kustomize::error(d, cwd)),
         );
+    }
+    match doc {
+        Document::HelmChart(c) => errors.extend(
+            c.diagnostics
+                .iter()
+                .map(|d| super::kustomize::located(d.severity, &d.message, &d.at, cwd)),
+        ),
+        Document::HelmRender(r) => errors.extend(
+            r.diagnostics
+                .iter()
+                .map(|d| super::kustomize::located(d.severity, &d.message, &d.at, cwd)),
+        ),
+        _ => {}
     }
     if let Document::Terraform(t) = doc {
         errors.extend(t.module.diagnostics.iter().map(|d| FileError {
@@ -467,6 +487,14 @@ fn check_file(
             }
         }
     }
+    if let Document::HelmRender(r) = doc {
+        relate_written_by(&mut out, &r.written_by);
+        for f in &mut out {
+            if f.environments.is_empty() {
+                f.environments.push(r.environment.name.clone());
+            }
+        }
+    }
     if let Document::Kustomize(k) = doc {
         relate_replaced(&mut out, &k.replaced);
         // Everything a root deploys holds in its environment (Services and Secrets too, not
@@ -478,6 +506,59 @@ fn check_file(
         }
     }
     out
+}
+
+/// A finding on a values line (or `--set` entry) that a template printed names the template
+/// action as related: the values line is the cause, the template line is where it is used.
+fn relate_written_by(findings: &mut [Finding], written_by: &[crate::render::helm::WrittenBy]) {
+    if written_by.is_empty() || findings.is_empty() {
+        return;
+    }
+    let mut by_value: HashMap<(&std::path::Path, usize, usize), Vec<&crate::source::Origin>> =
+        HashMap::new();
+    for w in written_by {
+        by_value
+            .entry((
+                w.value.file.path.as_path(),
+                w.value.span.start,
+                w.value.span.end,
+            ))
+            .or_default()
+            .push(&w.template);
+    }
+    for f in findings {
+        let at = &f.location;
+        let Some(templates) = by_value.get(&(at.file.path.as_path(), at.span.start, at.span.end))
+        else {
+            continue;
+        };
+        // The template that lays the object out, not a helper that also prints the value
+        // (labels print `appVersion` everywhere): the first action outside `_*.tpl`.
+        let helper = |t: &crate::source::Origin| {
+            t.file
+                .path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('_'))
+        };
+        let Some(t) = templates
+            .iter()
+            .find(|t| !helper(t))
+            .or_else(|| templates.first())
+        else {
+            continue;
+        };
+        let seen = f
+            .related
+            .iter()
+            .any(|r| r.location.span == t.span && r.location.file.path == t.file.path);
+        if !seen {
+            f.related.push(crate::finding::Related {
+                location: (*t).clone(),
+                message: "the template that renders this value".into(),
+            });
+        }
+    }
 }
 
 /// Findings about values an overlay set in place of a base's land on the overlay: a finding

@@ -180,6 +180,8 @@ pub struct Context<'a> {
     /// Module directories and templates parsed for module calls, shared by every unit.
     pub terraform_modules: &'a terraform::modules::Cache,
     pub bicep_modules: &'a bicep::Cache,
+    /// The charts configs name (`[[helm.chart]]`), with their release and environments.
+    pub helm: &'a [crate::config::HelmChart],
 }
 
 /// Compose environments declared in `.plumbline.toml` (`[environments.<name>] compose = […]`),
@@ -397,7 +399,7 @@ impl Unit {
                 .collect(),
             UnitKind::Kustomize => members.into_iter().map(|m| kustomize_unit(m, cx)).collect(),
             UnitKind::Compose => compose_unit(members, cx.side, cx.declared),
-            UnitKind::Chart => chart_unit(members),
+            UnitKind::Chart => chart_unit(members, cx),
             UnitKind::Bicep => bicep_unit(members, cx),
             UnitKind::Terraform => terraform_unit(members, cx),
         });
@@ -694,7 +696,12 @@ fn top_services(docs: &[yaml::Node]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn chart_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
+/// A chart: `Chart.yaml` carries the chart as written ([`Document::HelmChart`]) and, unless
+/// the chart is a subchart its parent renders, one [`Document::HelmRender`] per environment
+/// (`values.yaml` alone, each `values-<env>.yaml` overlay, and the environments a
+/// `[[helm.chart]]` entry configures), rendered in process as `helm template` renders them.
+/// Values files and templates are parts: their findings come through the renders.
+fn chart_unit(members: Vec<Member>, cx: &Context<'_>) -> Vec<(usize, Arc<SourceFile>, Document)> {
     let mut out = Vec::new();
     let Some(root) = members.first().and_then(|m| chart_root(&m.file)) else {
         return out;
@@ -703,15 +710,14 @@ fn chart_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
         root,
         chart: None,
         values: Vec::new(),
-        templates: Vec::new(),
     };
     let mut chart_at: Option<(usize, Vec<ParseError>)> = None;
     for mut m in members {
         match m.file.format {
             Format::HelmTemplate => {
-                // Read as text by the chart; the parse only finds Go template syntax errors.
+                // Rendered by the chart; the parse only finds Go template syntax errors, and
+                // only when the renderer does not run (it reports them itself, located).
                 let (_, errors) = yaml_of(m.parse());
-                files.templates.push(Arc::clone(&m.file));
                 out.push((m.index, m.file, Document::Part { errors }));
             }
             Format::HelmChart => {
@@ -731,17 +737,209 @@ fn chart_unit(members: Vec<Member>) -> Vec<(usize, Arc<SourceFile>, Document)> {
         }
     }
     files.values.sort_by_key(|v| values_order(&v.0.path));
-    files.templates.sort_by(|a, b| a.path.cmp(&b.path));
-    if let (Some((index, own)), Some((chart_file, _))) = (chart_at, &files.chart) {
-        let chart_file = Arc::clone(chart_file);
-        let doc = contained(&chart_file, || {
-            let mut chart = helm::build(&files);
-            chart.errors.splice(0..0, own);
-            Document::HelmChart(chart)
-        });
-        out.push((index, chart_file, doc));
-    }
+    let (Some((index, own)), Some((chart_file, _))) = (chart_at, &files.chart) else {
+        return out;
+    };
+    let chart_file = Arc::clone(chart_file);
+    let rendered = !is_subchart(&files.root, cx.files);
+    // A file whose own parse found errors (a template's Go syntax, a values file's YAML) has
+    // them reported once, at their place: the renderer's report of the same file is dropped.
+    let broken: std::collections::HashSet<PathBuf> = out
+        .iter()
+        .filter(|(_, _, d)| !d.errors().is_empty())
+        .map(|(_, f, _)| f.path.clone())
+        .chain((!own.is_empty()).then(|| chart_file.path.clone()))
+        .collect();
+    let mut renders = Vec::new();
+    let doc = contained(&chart_file, || {
+        let mut chart = helm::build(&files);
+        chart.errors.splice(0..0, own);
+        if rendered {
+            let (diagnostics, envs) = render_chart(&files.root, &chart_file, cx, &broken);
+            chart.diagnostics = diagnostics;
+            renders = envs;
+        }
+        Document::HelmChart(chart)
+    });
+    out.push((index, Arc::clone(&chart_file), doc));
+    out.extend(
+        renders
+            .into_iter()
+            .map(|r| (index, Arc::clone(&chart_file), r)),
+    );
     out
+}
+
+/// Renders a chart in each of its environments: the conventional ones, with those a
+/// `[[helm.chart]]` entry configures replacing (or adding to) them. Returns the chart's own
+/// diagnostics and one document per environment; a diagnostic every environment gives (a
+/// template error) is kept once, with the first.
+fn render_chart(
+    dir: &Path,
+    chart_file: &Arc<SourceFile>,
+    cx: &Context<'_>,
+    broken: &std::collections::HashSet<PathBuf>,
+) -> (Vec<crate::render::helm::Diagnostic>, Vec<Document>) {
+    use crate::render::helm;
+    let key = normalize(&crate::source::absolute(dir));
+    let configured = cx
+        .helm
+        .iter()
+        .find(|c| normalize(&crate::source::absolute(&c.dir)) == key);
+    let mut opts = helm::Options::default();
+    // Absolute, so that the overlays listed (and `-f` paths) do not depend on the working
+    // directory; what the run already read is the same file, found by absolute path.
+    let dir = key.as_path();
+    let mut envs = helm::conventional_environments(cx.files, dir);
+    if let Some(c) = configured {
+        opts.release_name.clone_from(&c.release);
+        opts.namespace.clone_from(&c.namespace);
+        envs = helm::with_configured(envs, &c.env_specs(|_| false));
+    }
+    let view = ChartView {
+        files: cx.files,
+        root: dir,
+    };
+    let out = helm::render(&view, dir, &envs, &opts);
+    let mut seen = std::collections::HashSet::new();
+    let mut once = |d: &helm::Diagnostic| {
+        if d.severity == crate::render::Severity::Error && broken.contains(&d.at.file.path) {
+            return false;
+        }
+        seen.insert((
+            d.at.file.path.clone(),
+            d.at.span.start,
+            d.at.span.end,
+            d.message.clone(),
+        ))
+    };
+    let mut diagnostics: Vec<_> = out.diagnostics.into_iter().filter(|d| once(d)).collect();
+    let names: Vec<String> = out
+        .environments
+        .iter()
+        .map(|e| e.environment.name.clone())
+        .collect();
+    // A dependency that is not vendored is said once, at its `Chart.yaml` entry; the
+    // templates that fail for want of its helpers (a library chart's `common.names.fullname`)
+    // are counted there, not reported one by one.
+    let missing = diagnostics.iter().any(|d| {
+        d.severity == crate::render::Severity::NotChecked && d.message.contains(NOT_VENDORED)
+    });
+    let mut unrendered = std::collections::BTreeSet::new();
+    let mut needs_missing = |d: &helm::Diagnostic| {
+        // What a missing chart's helpers and values make templates say (Helm's wording).
+        let yes = missing
+            && d.severity == crate::render::Severity::Error
+            && (d.message.contains("no template \"")
+                || (d.message.contains("template \"") && d.message.ends_with("not defined"))
+                || d.message.contains("nil pointer evaluating"));
+        if yes {
+            unrendered.insert(d.at.file.path.clone());
+        }
+        yes
+    };
+    let mut envs_out = out.environments;
+    for env in &mut envs_out {
+        env.diagnostics.retain(|d| !needs_missing(d));
+    }
+    if !unrendered.is_empty() {
+        for d in diagnostics
+            .iter_mut()
+            .filter(|d| d.message.contains(NOT_VENDORED))
+        {
+            d.message.push_str(&format!(
+                "; {} template file(s) that need a chart not in charts/ were not rendered",
+                unrendered.len()
+            ));
+        }
+    }
+    let docs = envs_out
+        .into_iter()
+        .map(|mut env| {
+            env.diagnostics.retain(|d| once(d));
+            let r = crate::model::helm::rendered::read(
+                dir.to_path_buf(),
+                out.name.clone(),
+                chart_file,
+                env,
+                names.clone(),
+            );
+            Document::HelmRender(Box::new(r))
+        })
+        .collect();
+    (diagnostics, docs)
+}
+
+/// How the renderer says a dependency is not vendored.
+const NOT_VENDORED: &str = "is not in charts/";
+
+/// The files a chart is rendered from: the run's. The chart's own `Chart.yaml`, values files
+/// and templates count only when the run read them (`--exclude`, `.gitignore` and the
+/// like leave them out of the render too); anything else of the chart (`.Files`, vendored
+/// subcharts, archives) is read as Helm reads it.
+struct ChartView<'a> {
+    files: &'a RunFiles,
+    root: &'a Path,
+}
+
+impl ChartView<'_> {
+    fn left_out(&self, path: &Path) -> bool {
+        let path = normalize(&crate::source::absolute(path));
+        let Ok(rel) = path.strip_prefix(self.root) else {
+            return false;
+        };
+        // The files a run reads as the chart's own: what discovery would find.
+        let own = match rel.components().count() {
+            1 => rel
+                .to_str()
+                .is_some_and(|n| n == "Chart.yaml" || detect::is_values_name(n)),
+            _ => rel.starts_with("templates") && detect::by_name(&path).is_some(),
+        };
+        own && !self.files.is_loaded(&path)
+    }
+}
+
+impl crate::source::files::Files for ChartView<'_> {
+    fn read(&self, path: &Path) -> Result<Arc<SourceFile>, String> {
+        if self.left_out(path) {
+            return Err("not part of this run (excluded or ignored)".into());
+        }
+        self.files.read(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.files.is_dir(path)
+    }
+    fn exists(&self, path: &Path) -> bool {
+        !self.left_out(path) && self.files.exists(path)
+    }
+    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        let mut entries = self.files.list(dir)?;
+        entries.retain(|p| !self.left_out(p));
+        Ok(entries)
+    }
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, String> {
+        if self.left_out(path) {
+            return Err("not part of this run (excluded or ignored)".into());
+        }
+        self.files.read_bytes(path)
+    }
+}
+
+/// Whether the chart in `dir` is a subchart of a chart above it (`parent/charts/<dir>`): its
+/// parent renders it with the parent's values, conditions and tags, so it is not rendered on
+/// its own (a subchart the parent disables deploys nothing).
+fn is_subchart(dir: &Path, files: &RunFiles) -> bool {
+    use crate::source::files::Files;
+    let dir = normalize(&crate::source::absolute(dir));
+    let mut at = dir.as_path();
+    while let Some(parent) = at.parent() {
+        if at.file_name().is_some_and(|n| n == "charts") && files.exists(&parent.join("Chart.yaml"))
+        {
+            return true;
+        }
+        at = parent;
+    }
+    false
 }
 
 fn bicep_unit(members: Vec<Member>, cx: &Context<'_>) -> Vec<(usize, Arc<SourceFile>, Document)> {

@@ -45,11 +45,11 @@ fn described(file: &Arc<SourceFile>, doc: &Document) -> Vec<Layer> {
             .collect(),
         Document::Kubernetes(_)
         | Document::Kustomize(_)
-        | Document::HelmChart(_)
+        | Document::HelmRender(_)
         | Document::Terraform(_) => {
             let kind = match doc {
                 Document::Kubernetes(_) | Document::Kustomize(_) => LayerKind::Kubernetes,
-                Document::HelmChart(_) => LayerKind::Helm,
+                Document::HelmRender(_) => LayerKind::Helm,
                 _ => LayerKind::Terraform,
             };
             doc.containers()

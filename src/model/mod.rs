@@ -42,8 +42,11 @@ pub enum Document {
     /// A Kustomize root, built: on its kustomization file, holding what its environment
     /// deploys (objects whose values point into the files that set them).
     Kustomize(Box<kustomize::Kustomized>),
-    /// A chart's `Chart.yaml`, holding the whole chart.
+    /// A chart's `Chart.yaml`, holding the chart as written (dependencies, values files).
     HelmChart(helm::Chart),
+    /// A chart rendered in one environment, on its `Chart.yaml`: what the environment
+    /// deploys (objects whose values point into the values lines that set them).
+    HelmRender(Box<helm::rendered::Rendered>),
     /// A Bicep template, with the values of the `.bicepparam` files that use it.
     Bicep(crate::render::bicep::Document),
     /// A Terraform module, on the first `.tf` file of its directory (in path order).
@@ -69,6 +72,7 @@ impl Document {
             Document::Azd(a) => &a.errors,
             Document::Kustomize(k) => &k.manifests.errors,
             Document::HelmChart(c) => &c.errors,
+            Document::HelmRender(r) => &r.manifests.errors,
             Document::Bicep(b) => &b.errors,
             Document::Terraform(t) => &t.module.errors,
             Document::Part { errors } => errors,
@@ -81,6 +85,7 @@ impl Document {
         match self {
             Document::Kubernetes(m) => Some(m),
             Document::Kustomize(k) => Some(&k.manifests),
+            Document::HelmRender(r) => Some(&r.manifests),
             _ => None,
         }
     }
@@ -91,7 +96,7 @@ impl Document {
         match self {
             Document::Kubernetes(m) => &m.containers,
             Document::Kustomize(k) => &k.manifests.containers,
-            Document::HelmChart(c) => &c.containers,
+            Document::HelmRender(r) => &r.manifests.containers,
             Document::Terraform(m) => &m.containers,
             _ => &[],
         }

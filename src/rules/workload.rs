@@ -46,7 +46,18 @@ pub fn describe(c: &Container) -> String {
 /// Where to report something the container lacks as a whole: its `name` (one short line),
 /// else the container's mapping.
 pub fn anchor(c: &Container) -> &Origin {
-    c.name.as_ref().map_or(&c.at, |n| &n.at)
+    // A rendered chart's container named from elsewhere (`{{ .Chart.Name }}`, a values
+    // key) is written in its template, not where its name comes from.
+    match &c.name {
+        Some(n)
+            if c.at.file.format == crate::source::Format::HelmTemplate
+                && n.at.file.path != c.at.file.path =>
+        {
+            &c.at
+        }
+        Some(n) => &n.at,
+        None => &c.at,
+    }
 }
 
 /// A finding waiting to be merged with its twins from other environments.

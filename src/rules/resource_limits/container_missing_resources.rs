@@ -2,6 +2,7 @@
 //! requests and limits. For a Helm chart that has a production environment, only production
 //! environments are checked: a base `values.yaml` meant for development may leave them out.
 
+use crate::model::Document;
 use crate::model::workload::{Container, Unresolved, is_templated};
 use crate::rules::workload::{ContainerReports, anchor, describe};
 use crate::rules::{FileContext, Rule, Sink};
@@ -13,7 +14,8 @@ impl Rule for ContainerMissingResources {
         let containers = ctx.doc.containers();
         let has_production = containers
             .iter()
-            .any(|c| c.environment.as_ref().is_some_and(|e| e.production));
+            .any(|c| c.environment.as_ref().is_some_and(|e| e.production))
+            || matches!(ctx.doc, Document::HelmRender(r) if r.chart_has_production);
         let mut reports = ContainerReports::new();
         for c in containers {
             // Kubernetes only: cloud services bound CPU and memory by default.
@@ -98,54 +100,80 @@ mod tests {
     use crate::model::{Document, helm};
     use crate::source::{Format, Origin, SourceFile, Span};
 
-    /// One chart component `api` in each of `envs`, all without resources, declared at the
-    /// same place of `values.yaml` (as when every environment inherits it).
-    fn chart(envs: &[(&str, bool)]) -> (Arc<SourceFile>, Document) {
+    /// A chart rendered in each of `envs` (one document per environment, as the engine
+    /// builds them), its container `api` without resources in each, at the same values line.
+    fn chart(envs: &[(&str, bool)]) -> (Arc<SourceFile>, Vec<Document>) {
         let file = Arc::new(SourceFile::in_memory(
             "values.yaml",
             Format::HelmValues,
             "api:\n  image: x\n",
         ));
         let at = Origin::new(&file, Span::new(0, 3));
-        let containers = envs
+        let names: Vec<String> = envs.iter().map(|(n, _)| (*n).to_string()).collect();
+        let docs = envs
             .iter()
-            .map(|(name, production)| Container {
-                environment: Some(Environment {
+            .map(|(name, production)| {
+                let environment = Environment {
                     name: (*name).into(),
                     production: *production,
-                }),
-                name: Some(Spanned::new("api".into(), at.clone())),
-                ..Container::new(
-                    Owner {
-                        kind: "values".into(),
-                        name: "api".into(),
-                        pod_labels: Vec::new(),
-                        at: at.clone(),
-                    },
-                    at.clone(),
-                )
+                };
+                let container = Container {
+                    environment: Some(environment.clone()),
+                    name: Some(Spanned::new("api".into(), at.clone())),
+                    ..Container::new(
+                        Owner {
+                            kind: "Deployment".into(),
+                            name: "api".into(),
+                            pod_labels: Vec::new(),
+                            at: at.clone(),
+                        },
+                        at.clone(),
+                    )
+                };
+                let mut r = helm::rendered::Rendered {
+                    dir: "chart".into(),
+                    chart: "shop".into(),
+                    environment,
+                    chart_environments: names.clone(),
+                    chart_has_production: false,
+                    manifests: crate::model::kubernetes::Manifests::default(),
+                    written_by: Vec::new(),
+                    diagnostics: Vec::new(),
+                };
+                r.manifests.containers.push(container);
+                let production: Vec<&str> =
+                    envs.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect();
+                r.set_production(|e| production.contains(&e));
+                Document::HelmRender(Box::new(r))
             })
             .collect();
-        let doc = Document::HelmChart(helm::Chart {
-            containers,
-            ..Default::default()
-        });
-        (file, doc)
+        (file, docs)
     }
 
-    fn messages(file: &Arc<SourceFile>, doc: &Document) -> Vec<String> {
-        let ctx = FileContext {
-            file,
-            doc,
-            dockerignore: None,
-            context_has_git: false,
-            build_context: None,
-            config: &crate::config::Config::default(),
-        };
-        let mut sink = Sink::new(meta("RES020").expect("RES020 is catalogued"), file);
-        ContainerMissingResources.check_file(&ctx, &mut sink);
+    fn messages(file: &Arc<SourceFile>, docs: &[Document]) -> Vec<String> {
+        let mut findings = Vec::new();
+        for doc in docs {
+            let ctx = FileContext {
+                file,
+                doc,
+                dockerignore: None,
+                context_has_git: false,
+                build_context: None,
+                config: &crate::config::Config::default(),
+            };
+            let mut sink = Sink::new(meta("RES020").expect("RES020 is catalogued"), file);
+            ContainerMissingResources.check_file(&ctx, &mut sink);
+            let mut found = sink.into_findings();
+            // As the engine does for a rendered environment.
+            let Document::HelmRender(r) = doc else {
+                unreachable!("only renders here")
+            };
+            for f in found.iter_mut().filter(|f| f.environments.is_empty()) {
+                f.environments.push(r.environment.name.clone());
+            }
+            findings.extend(found);
+        }
         // The engine names the environments once findings from every unit are merged.
-        let mut findings = sink.into_findings();
         crate::finding::merge_environments(&mut findings);
         findings.into_iter().map(|f| f.message).collect()
     }
@@ -156,7 +184,7 @@ mod tests {
         assert_eq!(
             messages(&file, &doc),
             [
-                "Container `api` has no `resources`: no CPU or memory requests or limits (environment: production)"
+                "Container `api` of Deployment `api` has no `resources`: no CPU or memory requests or limits (environment: production)"
             ]
         );
     }
@@ -167,7 +195,7 @@ mod tests {
         assert_eq!(
             messages(&file, &doc),
             [
-                "Container `api` has no `resources`: no CPU or memory requests or limits (environments: default, staging)"
+                "Container `api` of Deployment `api` has no `resources`: no CPU or memory requests or limits (environments: default, staging)"
             ]
         );
     }
