@@ -72,6 +72,18 @@ fn tag(l: &Layer) -> Option<&str> {
     l.image.as_ref().and_then(|i| i.value.tag.as_deref())
 }
 
+/// The version a tag starts with (`v1.21.0` of `v1.21.0-alpine`, `3.0.0` of `3.0.0-ad`);
+/// `None` for a tag that starts with no number (`stable`, `bookworm`).
+fn version_core(tag: &str) -> Option<&str> {
+    let t = tag.strip_prefix(['v', 'V']).unwrap_or(tag);
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let core = t[..end].trim_end_matches('.');
+    core.starts_with(|c: char| c.is_ascii_digit())
+        .then_some(core)
+}
+
 fn check_group(
     graph: &Graph,
     repo: &str,
@@ -90,6 +102,12 @@ fn check_group(
         }
     }
     if tags.len() < 2 {
+        return;
+    }
+    // One version in several builds (`demo:3.0.0-ad`, `demo:3.0.0-cart`: one repository,
+    // an image per component; `7.2-alpine`, `7.2-bookworm`) is not drift: the versions agree.
+    let first_core = version_core(tags[0].0);
+    if first_core.is_some() && tags.iter().all(|(t, _, _)| version_core(t) == first_core) {
         return;
     }
     tags.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
@@ -168,5 +186,20 @@ fn check_group(
                     })
             })
             .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_core;
+
+    #[test]
+    fn versions_of_tags() {
+        assert_eq!(version_core("3.0.0-ad"), Some("3.0.0"));
+        assert_eq!(version_core("3.0.0-cart"), version_core("3.0.0-ad"));
+        assert_eq!(version_core("v1.21.0"), Some("1.21.0"));
+        assert_ne!(version_core("15-alpine"), version_core("16"));
+        assert_eq!(version_core("stable"), None);
+        assert_eq!(version_core("alpine"), None);
     }
 }
