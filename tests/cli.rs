@@ -632,6 +632,77 @@ fn showcase_gives_its_documented_findings() {
     assert_eq!(v["errors"].as_array().unwrap().len(), 0);
 }
 
+/// The environments a finding holds in are data, not only words at the end of its message:
+/// `environments` on every JSON finding (empty when not deployed per environment), and
+/// `properties.environments` on a SARIF result when there are any. The showcase's chart has a
+/// production overlay (`values.production.yaml`).
+#[test]
+fn environments_are_structured_in_json_and_sarif() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |format: &str| {
+        let o = plumbline(&["check", "examples/showcase", "--format", format], root);
+        assert_eq!(o.status.code(), Some(1));
+        json(&o)
+    };
+    let key = |rule: &str, path: &str| {
+        format!("{rule} {}", path.trim_start_matches("examples/showcase/"))
+    };
+
+    let v = run("json");
+    let mut from_json = std::collections::BTreeMap::new();
+    for f in v["findings"].as_array().unwrap() {
+        let envs = f["environments"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no environments array: {f}"));
+        let envs: Vec<&str> = envs.iter().map(|e| e.as_str().unwrap()).collect();
+        let message = f["message"].as_str().unwrap();
+        // The message says the same environments, in the same order.
+        match envs.as_slice() {
+            [] => assert!(!message.contains("(environment"), "{message}"),
+            [one] => assert!(
+                message.ends_with(&format!("(environment: {one})")),
+                "{message}"
+            ),
+            many => assert!(
+                message.ends_with(&format!("(environments: {})", many.join(", "))),
+                "{message}"
+            ),
+        }
+        from_json.insert(
+            key(f["rule"].as_str().unwrap(), f["path"].as_str().unwrap()),
+            envs.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(
+        from_json["RES020 deploy/chart/templates/worker.yaml"],
+        ["production"]
+    );
+    assert_eq!(
+        from_json["PORT020 deploy/chart/values.yaml"],
+        ["default", "production"]
+    );
+    assert!(from_json["PIN001 services/worker/Dockerfile"].is_empty());
+
+    let v = run("sarif");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), from_json.len());
+    for r in results {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        let expected = &from_json[&key(r["ruleId"].as_str().unwrap(), uri)];
+        if expected.is_empty() {
+            assert!(r.get("properties").is_none(), "{r}");
+        } else {
+            assert_eq!(
+                r["properties"]["environments"],
+                serde_json::json!(expected),
+                "{r}"
+            );
+        }
+    }
+}
+
 /// SARIF for code scanning from the built binary: a scan run inside a subdirectory with
 /// `--sarif-root` at the repository root gives repository-relative paths, the rule's help
 /// link, a category, and fingerprints that do not change when lines move.

@@ -207,6 +207,8 @@ fn json_shape_and_values() {
     assert_eq!(f["end_line"], 2);
     assert_eq!(f["end_column"], col + "apt-get".len());
     assert_eq!(f["fingerprint"], report.findings[1].fingerprint.as_str());
+    // Always an array, so the document's shape does not depend on the project's layout.
+    assert_eq!(f["environments"], serde_json::json!([]));
 
     let related = f["related"].as_array().unwrap();
     assert_eq!(related.len(), 2);
@@ -252,6 +254,7 @@ fn json_shape_and_values() {
         "\"end_column\"",
         "\"related\"",
         "\"fingerprint\"",
+        "\"environments\"",
     ];
     let first = &text[text.find("\"findings\"").unwrap()..];
     let positions: Vec<usize> = order.iter().map(|k| first.find(k).unwrap()).collect();
@@ -618,6 +621,46 @@ fn sarif_shows_suppressed_findings_and_no_other_format_does() {
         plumbline::report::statistics::write(&report, as_json, &mut stats).unwrap();
         plumbline::report::statistics::write(&sample(), as_json, &mut plain).unwrap();
         assert_eq!(stats, plain);
+    }
+}
+
+/// Environment names come from file and folder names: the attacker's text. In JSON and SARIF
+/// they are data, escaped like every string and masked like messages.
+#[test]
+fn environments_are_data_escaped_and_masked() {
+    let mut report = sample();
+    let token = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+    let envs = [
+        "prod".to_string(),
+        "st\u{1b}]0;pwned\u{7}\n::error::x\u{202e}g".to_string(),
+        token.to_string(),
+    ];
+    report.findings[1].environments = envs.to_vec();
+    let masked = [
+        "prod",
+        "st\u{1b}]0;pwned\u{7}\n::error::x\u{202e}g",
+        "ghp_****",
+    ];
+
+    let text = render(&report, OutputFormat::Json, false);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["findings"][1]["environments"], serde_json::json!(masked));
+    assert_eq!(v["findings"][0]["environments"], serde_json::json!([]));
+    let sarif_text = render(&report, OutputFormat::Sarif, false);
+    let s: Value = serde_json::from_str(&sarif_text).unwrap();
+    assert_valid_sarif(&s);
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results[1]["properties"]["environments"],
+        serde_json::json!(masked)
+    );
+    // No environments, no property bag.
+    assert!(results[0].get("properties").is_none());
+    assert!(results[2].get("properties").is_none());
+    for out in [&text, &sarif_text] {
+        assert!(!out.contains(token));
+        assert!(out.contains("st\\u001b]0;pwned\\u0007\\n::error::x\\u202eg"));
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'));
     }
 }
 

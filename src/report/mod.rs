@@ -173,14 +173,19 @@ pub fn baseline_json(report: &Report) -> (crate::baseline::Baseline, String) {
 }
 
 /// A copy of `report` whose messages (findings, suppressed findings and their reasons, related
-/// locations, errors) are redacted; the formats read only this copy. Paths are left as they
-/// are: they locate files.
+/// locations, errors) and environment names are redacted; the formats read only this copy.
+/// Paths are left as they are: they locate files.
 fn redacted(report: &Report, r: &redact::Redactor) -> Report {
     let finding = |f: &crate::finding::Finding| {
         let mut f = f.clone();
         f.message = r.string(&f.message);
         for rel in &mut f.related {
             rel.message = r.string(&rel.message);
+        }
+        // Environment names are labels taken from file and folder names (they show in the
+        // message too), not places: masked like messages.
+        for e in &mut f.environments {
+            *e = r.string(e);
         }
         f
     };

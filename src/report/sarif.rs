@@ -13,7 +13,8 @@
 //! entry (`inSource`, with the comment's reason and place; `external` for the baseline), so code
 //! scanning shows them as suppressed instead of forgetting them; a result without the key is not
 //! suppressed. This is the only format that shows them. Results come in the report's order, the
-//! suppressed merged in by [`crate::finding::order`].
+//! suppressed merged in by [`crate::finding::order`]. A finding's environments are in its
+//! result's `properties.environments`, when it has any.
 
 use std::io;
 use std::path::Path;
@@ -164,6 +165,15 @@ struct SarifResult<'a> {
     partial_fingerprints: Fingerprints<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties<'a>>,
+}
+
+/// A result's property bag: the environments its finding holds in (Helm overlays, Kustomize
+/// roots, Compose variants), when it is deployed per environment.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    environments: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -501,6 +511,9 @@ fn result<'a>(e: Entry<'a>, rules: &[&RuleMeta], rb: Option<&Rebase>) -> SarifRe
             .collect(),
         partial_fingerprints: Fingerprints { v1: &f.fingerprint },
         suppressions: e.by.map(|by| suppression(by, rb)).into_iter().collect(),
+        properties: (!f.environments.is_empty()).then_some(ResultProperties {
+            environments: &f.environments,
+        }),
     }
 }
 
