@@ -88,25 +88,29 @@ impl Baseline {
         s
     }
 
-    /// Removes the findings the baseline holds (each entry matches at most one finding).
-    pub fn apply(&self, findings: Vec<Finding>) -> (Vec<Finding>, Stats) {
+    /// Sets apart the findings the baseline holds (each entry matches at most one finding):
+    /// returns the findings to report, the baselined ones (for SARIF, which shows them as
+    /// suppressed), and the counts. Both lists keep the order they came in.
+    pub fn apply(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Finding>, Stats) {
         let mut left: HashMap<&str, usize> = HashMap::new();
         for e in &self.entries {
             *left.entry(e.fingerprint.as_str()).or_insert(0) += 1;
         }
-        let mut matched = 0;
-        let kept: Vec<Finding> = findings
-            .into_iter()
-            .filter(|f| match left.get_mut(f.fingerprint.as_str()) {
+        let (mut kept, mut matched) = (Vec::with_capacity(findings.len()), Vec::new());
+        for f in findings {
+            match left.get_mut(f.fingerprint.as_str()) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
-                    matched += 1;
-                    false
+                    matched.push(f);
                 }
-                _ => true,
-            })
-            .collect();
+                _ => kept.push(f),
+            }
+        }
         let stale = left.values().sum();
-        (kept, Stats { matched, stale })
+        let stats = Stats {
+            matched: matched.len(),
+            stale,
+        };
+        (kept, matched, stats)
     }
 }

@@ -115,22 +115,25 @@ pub fn merge_environments(findings: &mut Vec<Finding>) {
 
 /// Deterministic order: path, position, rule, message.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (
-            &a.location.file.display_path,
-            a.location.span.start,
-            a.location.span.end,
-            &a.rule.id,
-            &a.message,
-        )
-            .cmp(&(
-                &b.location.file.display_path,
-                b.location.span.start,
-                b.location.span.end,
-                &b.rule.id,
-                &b.message,
-            ))
-    });
+    findings.sort_by(order);
+}
+
+/// The order of [`sort`], for lists that hold findings among other things.
+pub fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (
+        &a.location.file.display_path,
+        a.location.span.start,
+        a.location.span.end,
+        &a.rule.id,
+        &a.message,
+    )
+        .cmp(&(
+            &b.location.file.display_path,
+            b.location.span.start,
+            b.location.span.end,
+            &b.rule.id,
+            &b.message,
+        ))
 }
 
 /// Longest text a message quotes in full between backquotes: long enough for any real image

@@ -16,6 +16,8 @@
 //! ignores are reported (on in CI), so stale ignores do not pile up.
 //!
 //! Suppression is the engine's last step before fingerprinting; rules never see comments.
+//! Suppressed findings are not dropped: they are handed back with the comment that holds them
+//! and its reason, for the one format that shows them (SARIF's `suppressions`).
 
 use std::sync::{Arc, LazyLock};
 
@@ -23,6 +25,7 @@ use regex::Regex;
 
 use crate::catalogue::RuleMeta;
 use crate::finding::{Finding, Location};
+use crate::outcome::{Suppressed, Suppression};
 use crate::source::{Format, SourceFile, Span};
 
 /// The rules this module reports; they have catalogue entries and fixtures like every rule,
@@ -150,10 +153,13 @@ fn clean_reason(rest: &str) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub kept: Vec<Finding>,
+    /// How many findings ignore comments removed.
     pub suppressed: usize,
+    /// Those findings, in the order they came, each with the comment that holds it.
+    pub silenced: Vec<Suppressed>,
 }
 
-/// Removes suppressed findings and adds the findings about the ignores themselves.
+/// Sets suppressed findings apart and adds the findings about the ignores themselves.
 ///
 /// `active` are the rules that ran: an ignore of a rule that did not run is not unused.
 pub fn apply(
@@ -184,6 +190,18 @@ pub fn apply(
             Some(ignore) => {
                 ignore.used = true;
                 outcome.suppressed += 1;
+                // A reason is a comment line, as long as its writer made it: cut like messages.
+                let reason = ignore
+                    .reason
+                    .as_deref()
+                    .map(|r| crate::finding::shorten_message(r).unwrap_or_else(|| r.to_string()));
+                outcome.silenced.push(Suppressed {
+                    finding: f,
+                    by: Suppression::Comment {
+                        at: ignore.at.clone(),
+                        reason,
+                    },
+                });
             }
             None => outcome.kept.push(f),
         }
@@ -312,6 +330,45 @@ mod tests {
         assert_eq!(ig.len(), 1);
         assert_eq!(ig[0].rules, ["PIN001"]);
         assert!(scan(&file("a.yaml", Format::Kubernetes, text)).is_empty());
+    }
+
+    #[test]
+    fn suppressed_findings_are_handed_back_with_their_comment_and_reason() {
+        let text = "# plumbline: ignore[PIN001] rebuilt nightly\nFROM alpine\n# hadolint ignore=DL3006\nFROM node\nFROM python\n";
+        let f = file("Dockerfile", Format::Dockerfile, text);
+        let pin = crate::catalogue::meta("PIN001").unwrap();
+        let at = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            Location::new(&f, Span::new(start, start + needle.len()))
+        };
+        let findings = ["alpine", "node", "python"]
+            .map(|image| Finding::new(pin, at(image), format!("`{image}` has no tag")))
+            .to_vec();
+        let active: Vec<&'static RuleMeta> = crate::catalogue::all().iter().collect();
+        let out = apply(findings, &[Arc::clone(&f)], &active, false);
+        assert_eq!(out.suppressed, 2);
+        assert_eq!(out.silenced.len(), 2);
+        let kept: Vec<&str> = out.kept.iter().map(|k| k.message.as_str()).collect();
+        assert_eq!(kept, ["`python` has no tag"]);
+        let held: Vec<(&str, usize, Option<&str>)> = out
+            .silenced
+            .iter()
+            .map(|s| match &s.by {
+                Suppression::Comment { at, reason } => (
+                    s.finding.message.as_str(),
+                    at.start().line,
+                    reason.as_deref(),
+                ),
+                Suppression::Baseline => panic!("no baseline here"),
+            })
+            .collect();
+        assert_eq!(
+            held,
+            [
+                ("`alpine` has no tag", 1, Some("rebuilt nightly")),
+                ("`node` has no tag", 3, None),
+            ]
+        );
     }
 
     #[test]

@@ -651,6 +651,77 @@ fn showcase_gives_its_documented_findings() {
     );
 }
 
+/// The environments a finding holds in are data, not only words at the end of its message:
+/// `environments` on every JSON finding (empty when not deployed per environment), and
+/// `properties.environments` on a SARIF result when there are any. The showcase's chart has a
+/// production overlay (`values.production.yaml`).
+#[test]
+fn environments_are_structured_in_json_and_sarif() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |format: &str| {
+        let o = plumbline(&["check", "examples/showcase", "--format", format], root);
+        assert_eq!(o.status.code(), Some(1));
+        json(&o)
+    };
+    let key = |rule: &str, path: &str| {
+        format!("{rule} {}", path.trim_start_matches("examples/showcase/"))
+    };
+
+    let v = run("json");
+    let mut from_json = std::collections::BTreeMap::new();
+    for f in v["findings"].as_array().unwrap() {
+        let envs = f["environments"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no environments array: {f}"));
+        let envs: Vec<&str> = envs.iter().map(|e| e.as_str().unwrap()).collect();
+        let message = f["message"].as_str().unwrap();
+        // The message says the same environments, in the same order.
+        match envs.as_slice() {
+            [] => assert!(!message.contains("(environment"), "{message}"),
+            [one] => assert!(
+                message.ends_with(&format!("(environment: {one})")),
+                "{message}"
+            ),
+            many => assert!(
+                message.ends_with(&format!("(environments: {})", many.join(", "))),
+                "{message}"
+            ),
+        }
+        from_json.insert(
+            key(f["rule"].as_str().unwrap(), f["path"].as_str().unwrap()),
+            envs.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(
+        from_json["RES020 deploy/chart/templates/worker.yaml"],
+        ["production"]
+    );
+    assert_eq!(
+        from_json["PORT020 deploy/chart/values.yaml"],
+        ["default", "production"]
+    );
+    assert!(from_json["PIN001 services/worker/Dockerfile"].is_empty());
+
+    let v = run("sarif");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), from_json.len());
+    for r in results {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        let expected = &from_json[&key(r["ruleId"].as_str().unwrap(), uri)];
+        if expected.is_empty() {
+            assert!(r.get("properties").is_none(), "{r}");
+        } else {
+            assert_eq!(
+                r["properties"]["environments"],
+                serde_json::json!(expected),
+                "{r}"
+            );
+        }
+    }
+}
+
 /// SARIF for code scanning from the built binary: a scan run inside a subdirectory with
 /// `--sarif-root` at the repository root gives repository-relative paths, the rule's help
 /// link, a category, and fingerprints that do not change when lines move.
@@ -691,6 +762,174 @@ fn sarif_for_code_scanning() {
     assert_eq!(
         again["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
         3
+    );
+}
+
+/// The SARIF 2.1.0 schema the tests validate against (see tests/report_formats.rs).
+fn assert_valid_sarif(v: &serde_json::Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("SARIF schema")).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+}
+
+/// Findings held by an ignore comment or the baseline are SARIF results with `suppressions`
+/// (code scanning closes their alerts), and count for nothing anywhere else: the exit status,
+/// the JSON document and the text formats are what they were without them.
+#[test]
+fn suppressed_and_baselined_findings_are_sarif_suppressions_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "c/Dockerfile", "FROM python\nUSER 10001\n");
+    let rec = plumbline(&["baseline", ".", "-o", "base.json"], root);
+    assert_eq!(rec.status.code(), Some(0));
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("base.json")).unwrap()).unwrap();
+    let baselined_fp = recorded["entries"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    write(
+        root,
+        "a/Dockerfile",
+        "# plumbline: ignore[PIN001] base is rebuilt nightly on purpose\nFROM alpine\nUSER 10001\n",
+    );
+    write(
+        root,
+        "b/Dockerfile",
+        "# hadolint ignore=DL3006\nFROM alpine\nUSER 10001\n",
+    );
+    let check = |format: &str| {
+        plumbline(
+            &[
+                "check",
+                ".",
+                "--baseline",
+                "base.json",
+                "--format",
+                format,
+                "--color",
+                "never",
+            ],
+            root,
+        )
+    };
+
+    // Every finding is suppressed or baselined: the run passes, and says nothing new.
+    let j = check("json");
+    assert_eq!(j.status.code(), Some(0), "{}", stdout(&j));
+    let v = json(&j);
+    assert_eq!(v["findings"], serde_json::json!([]));
+    assert_eq!(v["summary"]["findings"], 0);
+    assert_eq!(v["summary"]["suppressed"], 2);
+    assert_eq!(v["summary"]["baseline"]["matched"], 1);
+    for format in ["compact", "github", "human"] {
+        let o = check(format);
+        assert_eq!(o.status.code(), Some(0), "{format}");
+        let text = stdout(&o);
+        for path in ["a/Dockerfile", "b/Dockerfile", "c/Dockerfile"] {
+            assert!(!text.contains(path), "{format} names {path}:\n{text}");
+        }
+    }
+    // JUnit lists every file checked, as passing.
+    let junit = stdout(&check("junit"));
+    assert!(
+        junit.contains("failures=\"0\"") && !junit.contains("<failure"),
+        "{junit}"
+    );
+
+    let s = check("sarif");
+    assert_eq!(s.status.code(), Some(0));
+    let v = json(&s);
+    assert_valid_sarif(&v);
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let at = |r: &serde_json::Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // In path order, as every format orders findings.
+    let paths: Vec<String> = results.iter().map(at).collect();
+    assert_eq!(paths, ["a/Dockerfile", "b/Dockerfile", "c/Dockerfile"]);
+    assert!(results.iter().all(|r| r["ruleId"] == "PIN001"));
+    assert_eq!(
+        results[0]["suppressions"],
+        serde_json::json!([{
+            "kind": "inSource",
+            "justification": "base is rebuilt nightly on purpose",
+            "location": {"physicalLocation": {
+                "artifactLocation": {"uri": "a/Dockerfile", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 28},
+            }},
+        }])
+    );
+    // hadolint's ignores give no reason: no justification rather than an invented one.
+    let b = &results[1]["suppressions"][0];
+    assert_eq!(b["kind"], "inSource");
+    assert!(b.get("justification").is_none(), "{b}");
+    assert_eq!(b["location"]["physicalLocation"]["region"]["startLine"], 1);
+    let c = &results[2]["suppressions"];
+    assert_eq!(c.as_array().unwrap().len(), 1);
+    assert_eq!(c[0]["kind"], "external");
+    assert!(c[0]["justification"].as_str().unwrap().contains("baseline"));
+    // The baselined result keeps the fingerprint the baseline matched it by.
+    assert_eq!(
+        results[2]["partialFingerprints"]["plumbline/v1"],
+        baselined_fp.as_str()
+    );
+    let fps: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["partialFingerprints"]["plumbline/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps.len(), 3, "fingerprints are unique in a run");
+
+    // A new finding is reported as before, and is the one result without `suppressions`.
+    write(root, "d/Dockerfile", "FROM node:latest\nUSER 10001\n");
+    let j = check("json");
+    assert_eq!(j.status.code(), Some(1));
+    let found: Vec<String> = json(&j)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(found, ["d/Dockerfile"]);
+    let s = check("sarif");
+    assert_eq!(s.status.code(), Some(1));
+    let v = json(&s);
+    assert_valid_sarif(&v);
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let live: Vec<String> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_none())
+        .map(at)
+        .collect();
+    assert_eq!(live, ["d/Dockerfile"]);
+    assert_eq!(results.len(), 4);
+
+    // Without the baseline, the baselined finding is an ordinary result again, with the same
+    // fingerprint: code scanning reopens the same alert, not a new one.
+    let plain = json(&plumbline(&["check", ".", "--format", "sarif"], root));
+    let c = plain["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| at(r) == "c/Dockerfile")
+        .unwrap()
+        .clone();
+    assert!(c.get("suppressions").is_none(), "{c}");
+    assert_eq!(
+        c["partialFingerprints"]["plumbline/v1"],
+        baselined_fp.as_str()
     );
 }
 

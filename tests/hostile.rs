@@ -195,13 +195,18 @@ fn build(root: &Path) -> Vec<Secret> {
             detectable: true,
         });
     }
-    // Suppressed.
-    for t in tokens(200) {
+    // Suppressed, with a reason that holds a token of its own and a terminal sequence (SARIF
+    // shows reasons).
+    for (t, r) in tokens(200).into_iter().zip(tokens(250)) {
         docker.push_str(&format!(
-            "# plumbline: ignore[SEC001,SEC004] throwaway test value\nENV API_TOKEN={t}\n"
+            "# plumbline: ignore[SEC001,SEC004] throwaway test value, was {r} \u{1b}]0;owned\u{7}\nENV API_TOKEN={t}\n"
         ));
         secrets.push(Secret {
             text: t,
+            detectable: true,
+        });
+        secrets.push(Secret {
+            text: r,
             detectable: true,
         });
     }
@@ -562,6 +567,27 @@ fn hostile_names_and_secrets_reach_no_output() {
         }
     }
     assert!(produced >= 4 * 18);
+
+    // The suppressed secrets and their reasons did reach SARIF (checked above), as results
+    // marked suppressed.
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&plumbline(&["check", ".", "--format", "sarif"], root).stdout)
+            .unwrap();
+    let reasons: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["suppressions"][0]["justification"].as_str())
+        .filter(|j| j.starts_with("throwaway test value"))
+        .collect();
+    assert!(reasons.len() >= tokens(200).len(), "{reasons:?}");
+    // Masked, and the sequence kept as data (the document escapes it: checked above).
+    assert!(
+        reasons
+            .iter()
+            .all(|j| j.contains("****") && j.contains("\u{1b}]0;owned")),
+        "{reasons:?}"
+    );
 
     // The hostile names did reach the outputs (escaped), so the assertions above saw them.
     let compact =

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use plumbline::catalogue::RuleMeta;
 use plumbline::engine::{ErrorKind, FileError, Report};
 use plumbline::finding::{Finding, Location, Related, Severity, mask_secret};
+use plumbline::outcome::{Suppressed, Suppression};
 use plumbline::report::{self, OutputFormat, ReportOptions};
 use plumbline::source::{Format, SourceFile, Span};
 use serde_json::Value;
@@ -158,6 +159,7 @@ fn sample() -> Report {
         files_checked: 3,
         suppressed: 0,
         baseline: None,
+        suppressed_findings: Vec::new(),
         checked: Vec::new(),
         rules: vec![info_rule(), pin(), sec()],
         graph: None,
@@ -205,6 +207,8 @@ fn json_shape_and_values() {
     assert_eq!(f["end_line"], 2);
     assert_eq!(f["end_column"], col + "apt-get".len());
     assert_eq!(f["fingerprint"], report.findings[1].fingerprint.as_str());
+    // Always an array, so the document's shape does not depend on the project's layout.
+    assert_eq!(f["environments"], serde_json::json!([]));
 
     let related = f["related"].as_array().unwrap();
     assert_eq!(related.len(), 2);
@@ -250,6 +254,7 @@ fn json_shape_and_values() {
         "\"end_column\"",
         "\"related\"",
         "\"fingerprint\"",
+        "\"environments\"",
     ];
     let first = &text[text.find("\"findings\"").unwrap()..];
     let positions: Vec<usize> = order.iter().map(|k| first.find(k).unwrap()).collect();
@@ -446,6 +451,216 @@ fn sarif_validates_and_maps_everything() {
             !render(&report, format, false).contains("supersecret"),
             "{format} leaks the secret"
         );
+    }
+}
+
+const HELD_SECRET: &str = "ghp_suppressedsecretvalue98765";
+const REASON_TOKEN: &str = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+
+/// [`sample`] plus three findings held from the report: one by an ignore comment whose reason
+/// is hostile (a terminal title sequence, a workflow command on a line of its own, a token),
+/// with a secret of its own in its message; one by a hadolint comment (no reason); one by the
+/// baseline.
+fn with_suppressed() -> Report {
+    let mut report = sample();
+    let k8s = Arc::clone(&report.findings[0].location.file);
+    let web = file(
+        "services/web/Dockerfile",
+        &format!(
+            "# plumbline: ignore[PIN001,SEC001] vendor image\nFROM node\nENV K={HELD_SECRET}\n"
+        ),
+    );
+    let comment = |f: &Arc<SourceFile>, needle: &str, reason: Option<&str>| Suppression::Comment {
+        at: Location {
+            file: Arc::clone(f),
+            span: span_of(f, needle),
+        },
+        reason: reason.map(String::from),
+    };
+    let hostile =
+        format!("vendor image \u{1b}]0;pwned\u{7}\n::error::owned {REASON_TOKEN} \u{202e}rotated");
+    let mut held_secret = finding(
+        sec(),
+        &web,
+        span_of(&web, &format!("K={HELD_SECRET}")),
+        &format!("`K` holds a literal token `{HELD_SECRET}`"),
+    );
+    held_secret.secrets.push(span_of(&web, HELD_SECRET));
+    let mut held = vec![
+        Suppressed {
+            finding: finding(pin(), &web, span_of(&web, "node"), "`node` has no tag"),
+            by: comment(&web, "# plumbline: ignore[PIN001,SEC001]", Some(&hostile)),
+        },
+        Suppressed {
+            finding: held_secret,
+            by: comment(
+                &web,
+                "# plumbline: ignore[PIN001,SEC001]",
+                Some("test value"),
+            ),
+        },
+        Suppressed {
+            finding: finding(pin(), &k8s, span_of(&k8s, "node:20"), "`node:20` floats"),
+            by: comment(&k8s, "apiVersion", None),
+        },
+        Suppressed {
+            finding: finding(info_rule(), &web, span_of(&web, "FROM"), "baselined one"),
+            by: Suppression::Baseline,
+        },
+    ];
+    held.sort_by(|a, b| plumbline::finding::order(&a.finding, &b.finding));
+    report.suppressed_findings = held;
+    report
+}
+
+/// Suppressed findings are SARIF results with `suppressions`, through the same redaction and
+/// escaping as every result, merged into the report's order; no other format changes by a
+/// byte.
+#[test]
+fn sarif_shows_suppressed_findings_and_no_other_format_does() {
+    let report = with_suppressed();
+    let text = render(&report, OutputFormat::Sarif, false);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_valid_sarif(&v);
+
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let seen: Vec<(String, String, Option<String>)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["suppressions"][0]["kind"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    let row = |path: &str, rule: &str, kind: Option<&str>| {
+        (path.to_string(), rule.to_string(), kind.map(String::from))
+    };
+    assert_eq!(
+        seen,
+        [
+            row("deploy/api.yaml", "RES001", None),
+            row("deploy/api.yaml", "PIN001", Some("inSource")),
+            row("services/api/Dockerfile", "PIN001", None),
+            row("services/api/Dockerfile", "SEC001", None),
+            row("services/web/Dockerfile", "RES001", Some("external")),
+            row("services/web/Dockerfile", "PIN001", Some("inSource")),
+            row("services/web/Dockerfile", "SEC001", Some("inSource")),
+        ]
+    );
+    for r in results {
+        if let Some(s) = r.get("suppressions") {
+            assert_eq!(s.as_array().unwrap().len(), 1, "{r}");
+        }
+    }
+    // The rule index points at the rule of a suppressed result too.
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(
+        rules[results[1]["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "PIN001"
+    );
+
+    // No reason, no justification; the comment's place is the suppression's location.
+    let hadolint = &results[1]["suppressions"][0];
+    assert!(hadolint.get("justification").is_none(), "{hadolint}");
+    assert_eq!(
+        hadolint["location"]["physicalLocation"]["region"]["startLine"],
+        1
+    );
+    assert!(
+        results[4]["suppressions"][0]["justification"]
+            .as_str()
+            .unwrap()
+            .contains("baseline")
+    );
+    assert!(results[4]["suppressions"][0].get("location").is_none());
+    assert_eq!(results[6]["suppressions"][0]["justification"], "test value");
+
+    // The hostile reason: kept as data, escaped in the document, its token masked.
+    let justification = results[5]["suppressions"][0]["justification"]
+        .as_str()
+        .unwrap();
+    assert!(
+        justification.starts_with("vendor image \u{1b}]0;pwned\u{7}\n::error::owned ghp_****"),
+        "{justification:?}"
+    );
+    assert!(text.contains("vendor image \\u001b]0;pwned\\u0007\\n::error::owned"));
+    assert!(text.contains("\\u202erotated"));
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
+    assert!(!text.lines().any(|l| l.trim_start().starts_with("::")));
+    // No secret of a suppressed finding, nor of its reason, in full.
+    assert!(!text.contains(REASON_TOKEN), "{text}");
+    assert!(!text.contains(HELD_SECRET), "{text}");
+    assert!(
+        results[6]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("`ghp_****`")
+    );
+
+    // Every other format is what it is without them.
+    for format in [
+        OutputFormat::Human,
+        OutputFormat::Json,
+        OutputFormat::Github,
+        OutputFormat::Junit,
+        OutputFormat::Compact,
+    ] {
+        assert_eq!(
+            render(&report, format, false),
+            render(&sample(), format, false),
+            "{format} changed by suppressed findings"
+        );
+    }
+    for as_json in [false, true] {
+        let (mut stats, mut plain) = (Vec::new(), Vec::new());
+        plumbline::report::statistics::write(&report, as_json, &mut stats).unwrap();
+        plumbline::report::statistics::write(&sample(), as_json, &mut plain).unwrap();
+        assert_eq!(stats, plain);
+    }
+}
+
+/// Environment names come from file and folder names: the attacker's text. In JSON and SARIF
+/// they are data, escaped like every string and masked like messages.
+#[test]
+fn environments_are_data_escaped_and_masked() {
+    let mut report = sample();
+    let token = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+    let envs = [
+        "prod".to_string(),
+        "st\u{1b}]0;pwned\u{7}\n::error::x\u{202e}g".to_string(),
+        token.to_string(),
+    ];
+    report.findings[1].environments = envs.to_vec();
+    let masked = [
+        "prod",
+        "st\u{1b}]0;pwned\u{7}\n::error::x\u{202e}g",
+        "ghp_****",
+    ];
+
+    let text = render(&report, OutputFormat::Json, false);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["findings"][1]["environments"], serde_json::json!(masked));
+    assert_eq!(v["findings"][0]["environments"], serde_json::json!([]));
+    let sarif_text = render(&report, OutputFormat::Sarif, false);
+    let s: Value = serde_json::from_str(&sarif_text).unwrap();
+    assert_valid_sarif(&s);
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results[1]["properties"]["environments"],
+        serde_json::json!(masked)
+    );
+    // No environments, no property bag.
+    assert!(results[0].get("properties").is_none());
+    assert!(results[2].get("properties").is_none());
+    for out in [&text, &sarif_text] {
+        assert!(!out.contains(token));
+        assert!(out.contains("st\\u001b]0;pwned\\u0007\\n::error::x\\u202eg"));
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'));
     }
 }
 
@@ -710,6 +925,7 @@ fn no_panics_on_odd_spans_and_text() {
             files_checked: 1,
             suppressed: 0,
             baseline: None,
+            suppressed_findings: Vec::new(),
             checked: Vec::new(),
             rules: vec![pin()],
             graph: None,

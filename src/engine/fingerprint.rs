@@ -8,14 +8,20 @@ use rayon::prelude::*;
 use crate::finding::Finding;
 use crate::source::Span;
 
+/// The fingerprints a run has given so far, by base hash: how many findings had each.
+#[derive(Default)]
+pub(super) struct Given(HashMap<String, usize>);
+
 /// Gives each finding (sorted) its fingerprint. Equal texts in one file (the same `FROM node`
 /// twice) get the same hash; the n-th of them gets `:n` appended, so each fingerprint is
-/// unique and still line-independent.
-pub(super) fn assign(findings: &mut [Finding]) {
-    let bases: Vec<String> = findings.par_iter().map(fingerprint).collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+/// unique and still line-independent. Counting goes on across calls with the same `given`:
+/// findings fingerprinted after the reported ones (the suppressed) take no fingerprint a
+/// reported finding has, and leave the reported ones' fingerprints as they would be alone.
+pub(super) fn assign<'a>(given: &mut Given, findings: impl IntoIterator<Item = &'a mut Finding>) {
+    let mut findings: Vec<&mut Finding> = findings.into_iter().collect();
+    let bases: Vec<String> = findings.par_iter().map(|f| fingerprint(f)).collect();
     for (f, base) in findings.iter_mut().zip(bases) {
-        let n = seen.entry(base.clone()).or_insert(0);
+        let n = given.0.entry(base.clone()).or_insert(0);
         f.fingerprint = if *n == 0 { base } else { format!("{base}:{n}") };
         *n += 1;
     }

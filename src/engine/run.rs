@@ -1,6 +1,7 @@
 //! One run, start to end: gather the files, then parse, render, model and check each unit in
 //! one parallel pass (its parse trees dropped as soon as it is checked), link the service
-//! graph and run the cross-file rules, then suppress, filter, sort, fingerprint and limit.
+//! graph and run the cross-file rules, then suppress, filter, sort, fingerprint and limit. What
+//! an ignore comment or the baseline holds is kept apart in the report, not dropped.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use crate::graph::link::Explicit;
 use crate::guard;
 use crate::model::Document;
 use crate::model::layer::ImageName;
-use crate::outcome::Report;
+use crate::outcome::{Report, Suppressed, Suppression};
 use crate::parse::dockerignore::Dockerignore;
 use crate::rules::{self, FileContext, RuleMeta, Sink};
 use crate::source::side::{self, SideFiles};
@@ -224,14 +225,34 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
             findings.push(f);
         }
     }
+    // What an ignore holds is selected by the config as if it stood: SARIF shows it as
+    // suppressed only where it would otherwise be reported.
+    let mut silenced = Vec::with_capacity(outcome.silenced.len());
+    for mut s in outcome.silenced {
+        let f = &mut s.finding;
+        let config = configs.for_file(&f.location.file.path)?;
+        if config.reports(f.rule, &enabled, &absolute(&f.location.file.path)) {
+            f.severity = config.severity(f.rule);
+            silenced.push(s);
+        }
+    }
     crate::finding::sort(&mut findings);
-    fingerprint::assign(&mut findings);
+    // The reported findings are fingerprinted first and alone, as if nothing were suppressed
+    // (baselines match on their fingerprints); the suppressed then take the next free ones.
+    let mut given = fingerprint::Given::default();
+    fingerprint::assign(&mut given, &mut findings);
+    fingerprint::assign(&mut given, silenced.iter_mut().map(|s| &mut s.finding));
     let mut baseline = None;
     if let Some(b) = &opts.baseline {
-        let (kept, stats) = b.apply(findings);
+        let (kept, matched, stats) = b.apply(findings);
         findings = kept;
         baseline = Some(stats);
+        silenced.extend(matched.into_iter().map(|finding| Suppressed {
+            finding,
+            by: Suppression::Baseline,
+        }));
     }
+    silenced.sort_by(|a, b| crate::finding::order(&a.finding, &b.finding));
     // A changed-files run reports on the files it was given: what touches them.
     let mut files = files;
     if let Some((named, read)) = &named {
@@ -259,11 +280,13 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
                 .iter()
                 .any(|(project, env)| at.starts_with(project) && f.environments.contains(env))
         };
-        findings.retain(|f| {
+        let touches = |f: &Finding| {
             is_named(&f.location.file)
                 || f.related.iter().any(|r| is_named(&r.location.file))
                 || in_environment(f)
-        });
+        };
+        findings.retain(touches);
+        silenced.retain(|s| touches(&s.finding));
         errors.retain(|e| match &e.location {
             Some((file, _)) => is_named(file),
             None => named
@@ -296,6 +319,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         errors,
         suppressed,
         baseline,
+        suppressed_findings: silenced,
         files_checked: files.len(),
         checked: {
             let mut c: Vec<_> = files

@@ -47,6 +47,10 @@ struct JsonFinding<'a> {
     end_column: usize,
     related: Vec<JsonRelated<'a>>,
     fingerprint: &'a str,
+    /// The environments the finding holds in (Helm overlays, Kustomize roots, Compose
+    /// variants), in the order met; always present, empty when the file is not deployed per
+    /// environment.
+    environments: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -72,7 +76,7 @@ struct JsonError<'a> {
 struct Summary {
     files_checked: usize,
     findings: usize,
-    /// Findings removed by ignore comments.
+    /// Findings removed by ignore comments (the findings themselves are only in SARIF).
     suppressed: usize,
     /// Present when a baseline was given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -133,6 +137,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         end_column,
         related: f.related.iter().map(related).collect(),
         fingerprint: &f.fingerprint,
+        environments: &f.environments,
     }
 }
 

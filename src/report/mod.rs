@@ -35,6 +35,7 @@ use std::str::FromStr;
 
 use crate::engine::{ErrorKind, Report};
 use crate::finding::{Family, Severity};
+use crate::outcome::{Suppressed, Suppression};
 
 /// The output formats `--format` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
@@ -171,19 +172,39 @@ pub fn baseline_json(report: &Report) -> (crate::baseline::Baseline, String) {
     (b, String::from_utf8(out).unwrap_or_default())
 }
 
-/// A copy of `report` whose messages (findings, related locations, errors) are redacted; the
-/// formats read only this copy. Paths are left as they are: they locate files.
+/// A copy of `report` whose messages (findings, suppressed findings and their reasons, related
+/// locations, errors) and environment names are redacted; the formats read only this copy.
+/// Paths are left as they are: they locate files.
 fn redacted(report: &Report, r: &redact::Redactor) -> Report {
-    let findings = report
-        .findings
+    let finding = |f: &crate::finding::Finding| {
+        let mut f = f.clone();
+        f.message = r.string(&f.message);
+        for rel in &mut f.related {
+            rel.message = r.string(&rel.message);
+        }
+        // Environment names are labels taken from file and folder names (they show in the
+        // message too), not places: masked like messages.
+        for e in &mut f.environments {
+            *e = r.string(e);
+        }
+        f
+    };
+    let findings = report.findings.iter().map(finding).collect();
+    let suppressed_findings = report
+        .suppressed_findings
         .iter()
-        .map(|f| {
-            let mut f = f.clone();
-            f.message = r.string(&f.message);
-            for rel in &mut f.related {
-                rel.message = r.string(&rel.message);
+        .map(|s| {
+            let by = match &s.by {
+                Suppression::Comment { at, reason } => Suppression::Comment {
+                    at: at.clone(),
+                    reason: reason.as_deref().map(|t| r.string(t)),
+                },
+                Suppression::Baseline => Suppression::Baseline,
+            };
+            Suppressed {
+                finding: finding(&s.finding),
+                by,
             }
-            f
         })
         .collect();
     let errors = report
@@ -201,6 +222,7 @@ fn redacted(report: &Report, r: &redact::Redactor) -> Report {
         files_checked: report.files_checked,
         suppressed: report.suppressed,
         baseline: report.baseline,
+        suppressed_findings,
         checked: report.checked.clone(),
         rules: report.rules.clone(),
         graph: None,

@@ -52,7 +52,7 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// The redactor of `report`: its secret spans, and every reported finding's.
+    /// The redactor of `report`: its secret spans, and every reported or suppressed finding's.
     pub fn of(report: &Report) -> Redactor {
         let mut spans: HashMap<String, Vec<Span>> = HashMap::new();
         let mut texts: Vec<String> = Vec::new();
@@ -70,7 +70,10 @@ impl Redactor {
         for o in &report.secret_spans {
             add(&o.file, o.span);
         }
-        for f in &report.findings {
+        let findings = || {
+            (report.findings.iter()).chain(report.suppressed_findings.iter().map(|s| &s.finding))
+        };
+        for f in findings() {
             for s in &f.secrets {
                 add(&f.location.file, *s);
             }
@@ -85,7 +88,7 @@ impl Redactor {
                 files.insert(f.display_path.clone(), std::sync::Arc::clone(f));
             }
         };
-        for f in &report.findings {
+        for f in findings() {
             note(&f.location.file);
             f.related.iter().for_each(|r| note(&r.location.file));
         }

@@ -8,6 +8,13 @@
 //! scanning resolves paths against the repository root). A path outside it becomes a
 //! `file://` URI of its own. Columns count Unicode code points. `automationDetails.id` is
 //! `plumbline/`, so code scanning keeps plumbline's alerts in a category of their own.
+//!
+//! Findings an ignore comment or the baseline holds are results too, each with a `suppressions`
+//! entry (`inSource`, with the comment's reason and place; `external` for the baseline), so code
+//! scanning shows them as suppressed instead of forgetting them; a result without the key is not
+//! suppressed. This is the only format that shows them. Results come in the report's order, the
+//! suppressed merged in by [`crate::finding::order`]. A finding's environments are in its
+//! result's `properties.environments`, when it has any.
 
 use std::io;
 use std::path::Path;
@@ -18,6 +25,7 @@ use serde::Serialize;
 use crate::catalogue::RuleMeta;
 use crate::engine::{ErrorKind, FileError, Report};
 use crate::finding::{Finding, Location, Related, Severity};
+use crate::outcome::{Suppressed, Suppression};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
@@ -155,7 +163,31 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<SarifLocation<'a>>,
     partial_fingerprints: Fingerprints<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties<'a>>,
 }
+
+/// A result's property bag: the environments its finding holds in (Helm overlays, Kustomize
+/// roots, Compose variants), when it is deployed per environment.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    environments: &'a [String],
+}
+
+#[derive(Serialize)]
+struct SarifSuppression<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<SarifLocation<'a>>,
+}
+
+/// What the baseline's suppressions say: all plumbline knows of why.
+const BASELINED: &str =
+    "In the baseline given with --baseline: recorded before this run, not reported as new";
 
 #[derive(Serialize)]
 struct Fingerprints<'a> {
@@ -403,7 +435,64 @@ fn related<'a>(i: usize, r: &'a Related, rb: Option<&Rebase>) -> SarifLocation<'
     }
 }
 
-fn result<'a>(f: &'a Finding, rules: &[&RuleMeta], rb: Option<&Rebase>) -> SarifResult<'a> {
+/// One result to write: a finding, and what holds it when it is suppressed.
+#[derive(Clone, Copy)]
+struct Entry<'a> {
+    finding: &'a Finding,
+    by: Option<&'a Suppression>,
+}
+
+/// The reported findings in the report's order, with the suppressed merged in by
+/// [`crate::finding::order`] (both lists come sorted from the engine; a list that is not, as
+/// in a report built by hand, keeps its own order).
+fn entries(report: &Report) -> Vec<Entry<'_>> {
+    let mut out = Vec::with_capacity(report.findings.len() + report.suppressed_findings.len());
+    let mut live = report.findings.iter().peekable();
+    let mut held = report.suppressed_findings.iter().peekable();
+    loop {
+        let take_held = match (live.peek(), held.peek()) {
+            (None, None) => break,
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (Some(f), Some(s)) => crate::finding::order(&s.finding, f).is_lt(),
+        };
+        out.push(if take_held {
+            let Suppressed { finding, by } = held.next().expect("peeked");
+            Entry {
+                finding,
+                by: Some(by),
+            }
+        } else {
+            Entry {
+                finding: live.next().expect("peeked"),
+                by: None,
+            }
+        });
+    }
+    out
+}
+
+fn suppression<'a>(by: &'a Suppression, rb: Option<&Rebase>) -> SarifSuppression<'a> {
+    match by {
+        Suppression::Comment { at, reason } => SarifSuppression {
+            kind: "inSource",
+            justification: reason.as_deref(),
+            location: Some(SarifLocation {
+                id: None,
+                physical_location: physical(at, rb),
+                message: None,
+            }),
+        },
+        Suppression::Baseline => SarifSuppression {
+            kind: "external",
+            justification: Some(BASELINED),
+            location: None,
+        },
+    }
+}
+
+fn result<'a>(e: Entry<'a>, rules: &[&RuleMeta], rb: Option<&Rebase>) -> SarifResult<'a> {
+    let f = e.finding;
     SarifResult {
         rule_id: &f.rule.id,
         rule_index: rules.iter().position(|m| m.id == f.rule.id),
@@ -421,6 +510,10 @@ fn result<'a>(f: &'a Finding, rules: &[&RuleMeta], rb: Option<&Rebase>) -> Sarif
             .map(|(i, r)| related(i, r, rb))
             .collect(),
         partial_fingerprints: Fingerprints { v1: &f.fingerprint },
+        suppressions: e.by.map(|by| suppression(by, rb)).into_iter().collect(),
+        properties: (!f.environments.is_empty()).then_some(ResultProperties {
+            environments: &f.environments,
+        }),
     }
 }
 
@@ -470,9 +563,10 @@ pub(super) fn write(
     // Rules a finding refers to but that are missing from `report.rules` (a caller that
     // built the report by hand) are still described, after the ones that ran.
     let mut rules: Vec<&RuleMeta> = report.rules.to_vec();
-    for f in &report.findings {
-        if !rules.iter().any(|m| m.id == f.rule.id) {
-            rules.push(f.rule);
+    let entries = entries(report);
+    for e in &entries {
+        if !rules.iter().any(|m| m.id == e.finding.rule.id) {
+            rules.push(e.finding.rule);
         }
     }
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -482,7 +576,7 @@ pub(super) fn write(
         root: crate::source::write::canonical(root),
     });
     let rb = rebase.as_ref();
-    let (kept, capped) = cap(&report.findings, MAX_RESULTS);
+    let (kept, capped) = cap(&entries, MAX_RESULTS);
     let base = srcroot_uri(rb.map_or(cwd.as_path(), |r| r.root.as_path()));
     let log = Log {
         schema: SCHEMA,
@@ -512,29 +606,38 @@ pub(super) fn write(
                 srcroot: Uri { uri },
             }),
             column_kind: "unicodeCodePoints",
-            results: kept.iter().map(|f| result(f, &rules, rb)).collect(),
+            results: kept.into_iter().map(|e| result(e, &rules, rb)).collect(),
         }],
     };
     super::escape::write_json(&log, out)
 }
 
-/// At most `max` findings, the most severe first (then in report order), and the
-/// notification that says what was left out, if anything was.
-fn cap(findings: &[Finding], max: usize) -> (Vec<&Finding>, Option<Notification<'static>>) {
-    if findings.len() <= max {
-        return (findings.iter().collect(), None);
+/// At most `max` results: the reported findings first, the most severe first (then in report
+/// order), then the suppressed the same way; and the notification that says what was left out,
+/// if anything was.
+fn cap<'a>(entries: &[Entry<'a>], max: usize) -> (Vec<Entry<'a>>, Option<Notification<'static>>) {
+    if entries.len() <= max {
+        return (entries.to_vec(), None);
     }
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(findings[i].severity), i));
-    let mut keep = vec![false; findings.len()];
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| {
+        (
+            entries[i].by.is_some(),
+            std::cmp::Reverse(entries[i].finding.severity),
+            i,
+        )
+    });
+    let mut keep = vec![false; entries.len()];
     for &i in &order[..max] {
         keep[i] = true;
     }
     let mut kept = Vec::with_capacity(max);
     let (mut by_level, mut by_rule) = ([0usize; 3], std::collections::BTreeMap::new());
-    for (f, k) in findings.iter().zip(keep) {
+    let mut suppressed = 0;
+    for (e, k) in entries.iter().zip(keep) {
+        let f = e.finding;
         if k {
-            kept.push(f);
+            kept.push(*e);
         } else {
             by_level[match f.severity {
                 Severity::Error => 0,
@@ -542,9 +645,10 @@ fn cap(findings: &[Finding], max: usize) -> (Vec<&Finding>, Option<Notification<
                 Severity::Info => 2,
             }] += 1;
             *by_rule.entry(f.rule.id.as_str()).or_insert(0usize) += 1;
+            suppressed += usize::from(e.by.is_some());
         }
     }
-    let left = findings.len() - max;
+    let left = entries.len() - max;
     let levels: Vec<String> = [
         ("error", by_level[0]),
         ("warning", by_level[1]),
@@ -555,9 +659,13 @@ fn cap(findings: &[Finding], max: usize) -> (Vec<&Finding>, Option<Notification<
     .map(|(l, n)| format!("{n} {l}{}", if *n == 1 { "" } else { "s" }))
     .collect();
     let rules: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    let held = match suppressed {
+        0 => String::new(),
+        n => format!("; {n} of them suppressed, which no other format lists"),
+    };
     let text = format!(
-        "{left} of {} results were left out of this run: GitHub code scanning rejects a run with more than {max} results. Kept the most severe; left out {} (by rule: {}). `--format json` lists every finding.",
-        findings.len(),
+        "{left} of {} results were left out of this run: GitHub code scanning rejects a run with more than {max} results. Kept the most severe; left out {} (by rule: {}){held}. `--format json` lists every finding.",
+        entries.len(),
         levels.join(", "),
         rules.join(", ")
     );
@@ -649,8 +757,12 @@ mod tests {
             };
             findings.push(f);
         }
-        let (kept, note) = cap(&findings, 3);
-        let kept: Vec<&str> = kept.iter().map(|f| f.message.as_str()).collect();
+        let entries: Vec<Entry> = findings
+            .iter()
+            .map(|finding| Entry { finding, by: None })
+            .collect();
+        let (kept, note) = cap(&entries, 3);
+        let kept: Vec<&str> = kept.iter().map(|e| e.finding.message.as_str()).collect();
         // Both errors and the first warning, in report order.
         assert_eq!(kept, ["f0", "f1", "f3"]);
         let Some(Notification {
@@ -665,8 +777,27 @@ mod tests {
             text.contains("left out 1 warning (by rule: ROOT001 1)"),
             "{text}"
         );
-        let (all, none) = cap(&findings, 4);
+        let (all, none) = cap(&entries, 4);
         assert_eq!((all.len(), none.is_none()), (4, true));
+
+        // Suppressed results go after every reported one, whatever their severity.
+        let held = Suppression::Baseline;
+        let mut entries = entries;
+        entries[1].by = Some(&held);
+        let (kept, note) = cap(&entries, 3);
+        let kept: Vec<&str> = kept.iter().map(|e| e.finding.message.as_str()).collect();
+        assert_eq!(kept, ["f0", "f2", "f3"]);
+        let Some(Notification {
+            message: Message::Owned { text },
+            ..
+        }) = note
+        else {
+            panic!("no notification");
+        };
+        assert!(
+            text.contains("left out 1 error (by rule: PIN001 1); 1 of them suppressed"),
+            "{text}"
+        );
     }
 
     #[test]
