@@ -167,6 +167,11 @@ impl<'a> Remapper<'a> {
         let r = offset + node.span.start..offset + node.span.end;
         let origin = match &mut node.value {
             Value::Scalar(_) => self.scalar_origin(&r),
+            // An empty `{}` or `[]` printed from a value (`toYaml .Values.resources` of
+            // `resources: {}`) is that value, like a scalar: a rule reading the template
+            // action's text there would take it for a templated block.
+            Value::Map(entries) if entries.is_empty() => self.scalar_origin(&r),
+            Value::Seq(items) if items.is_empty() => self.scalar_origin(&r),
             Value::Map(entries) => {
                 let first = entries
                     .first()
@@ -174,6 +179,24 @@ impl<'a> Remapper<'a> {
                 for e in entries.iter_mut() {
                     self.remap(&mut e.key, offset, whole);
                     self.remap(&mut e.value, offset, whole);
+                    // An empty `{}`/`[]` no value marks (`toYaml` of an empty map) would point
+                    // at the action that printed it, whose text reads as a templated block:
+                    // it points at its key, which the template wrote.
+                    let empty = match &e.value.value {
+                        Value::Map(m) => m.is_empty(),
+                        Value::Seq(s) => s.is_empty(),
+                        Value::Scalar(_) => false,
+                    };
+                    let at_action = e
+                        .value
+                        .file
+                        .text
+                        .get(e.value.span.start..e.value.span.end)
+                        .is_some_and(|t| t.contains("{{"));
+                    if empty && at_action {
+                        e.value.file = Arc::clone(&e.key.file);
+                        e.value.span = e.key.span;
+                    }
                 }
                 let block = match (entries.first(), entries.last()) {
                     (Some(a), Some(b)) => self.values_block(&a.value, &b.value),
