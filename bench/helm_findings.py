@@ -18,8 +18,7 @@ if not HELM or not os.path.isfile(HELM):
 PL=os.environ.get('PLUMBLINE', 'target/release/plumbline')
 CORPUS=sys.argv[1] if len(sys.argv) > 1 else '../shared/corpus'
 TMP=tempfile.mkdtemp()
-charts=[os.path.dirname(p) for p in glob.glob(os.path.abspath(CORPUS)+'/**/Chart.yaml',recursive=True) if '/charts/' not in p.split('/corpus/')[1].split('/',1)[1] or True]
-charts=[c for c in charts if not re.search(r'/charts/[^/]+/charts/',c) and not os.path.basename(os.path.dirname(c))=='charts' or c.count('/charts/')==1]
+charts=[os.path.dirname(p) for p in glob.glob(os.path.abspath(CORPUS)+'/**/Chart.yaml',recursive=True)]
 tot_a=tot_b=miss=false=0; n=0
 strip=lambda m: re.sub(r'-(⦃unknown⦄|[a-z0-9]{5})`', '-RANDOM`', re.sub(r' \(environments?: [^)]*\)$','',m))
 for c in sorted(set(charts)):

@@ -198,11 +198,13 @@ impl<'a> Remapper<'a> {
                         e.value.span = e.key.span;
                     }
                 }
-                let block = match (entries.first(), entries.last()) {
-                    (Some(a), Some(b)) => self.values_block(&a.value, &b.value),
-                    _ => None,
+                let written = self.template_origin(first.as_ref().unwrap_or(&r));
+                let block = if by_action(written.as_ref()) {
+                    self.values_block(entries.iter().map(|e| &e.value))
+                } else {
+                    None
                 };
-                block.or_else(|| self.template_origin(first.as_ref().unwrap_or(&r)))
+                block.or(written)
             }
             Value::Seq(items) => {
                 let first = items
@@ -211,11 +213,13 @@ impl<'a> Remapper<'a> {
                 for i in items.iter_mut() {
                     self.remap(i, offset, whole);
                 }
-                let block = match (items.first(), items.last()) {
-                    (Some(a), Some(b)) => self.values_block(a, b),
-                    _ => None,
+                let written = self.template_origin(first.as_ref().unwrap_or(&r));
+                let block = if by_action(written.as_ref()) {
+                    self.values_block(items.iter())
+                } else {
+                    None
                 };
-                block.or_else(|| self.template_origin(first.as_ref().unwrap_or(&r)))
+                block.or(written)
             }
         };
         match origin {
@@ -233,26 +237,34 @@ impl<'a> Remapper<'a> {
     }
 
     /// A block a template printed whole from the values (`{{ toYaml .Values.resources }}`):
-    /// its first and last values (already moved to their origins) lie in one values file, in
-    /// order. It points at that block of the values file — what the user edits — from the
-    /// start of its first line, rather than at the template action. (`toYaml` keys carry no
-    /// value mark, so the values decide.)
-    fn values_block(&self, first: &Node, last: &Node) -> Option<Origin> {
+    /// all its values (already moved to their origins) lie in one values file. It points at
+    /// that block of the values file — what the user edits — from the start of the line of its
+    /// first value to the end of its last, rather than at the template action. (`toYaml`
+    /// sorts keys and its keys carry no value mark, so the values' places decide.)
+    fn values_block<'n>(&self, mut values: impl Iterator<Item = &'n Node>) -> Option<Origin> {
+        let first = values.next()?;
         let file = &first.file;
-        let same = Arc::ptr_eq(file, &last.file) || file.path == last.file.path;
-        let from_values = file.format != Format::Kubernetes
-            && !self.resolve.templates.iter().any(|t| t.path == file.path);
-        if !same || !from_values || last.span.end < first.span.start {
+        if file.format == Format::Kubernetes
+            || self.resolve.templates.iter().any(|t| t.path == file.path)
+        {
             return None;
         }
+        let (mut start, mut end) = (first.span.start, first.span.end);
+        for v in values {
+            if !(Arc::ptr_eq(file, &v.file) || file.path == v.file.path) {
+                return None;
+            }
+            start = start.min(v.span.start);
+            end = end.max(v.span.end);
+        }
         let text = file.text.as_bytes();
-        let start = file.clamp(first.span.start.min(text.len()));
+        let start = file.clamp(start.min(text.len()));
         let line = text[..start]
             .iter()
             .rposition(|b| *b == b'\n')
             .map_or(0, |i| i + 1);
         let indent = text[line..start].iter().take_while(|b| **b == b' ').count();
-        let (a, b) = (file.clamp(line + indent), file.clamp(last.span.end));
+        let (a, b) = (file.clamp(line + indent), file.clamp(end));
         Some(Origin::new(file, Span::new(a, b.max(a))))
     }
 
@@ -329,6 +341,12 @@ impl<'a> Remapper<'a> {
         }
         Some(Origin::new(file, Span::new(s, e)))
     }
+}
+
+/// Whether the template wrote a block through an action (`{{ toYaml … }}`), not as literal
+/// text whose values happen to come from the values file one by one.
+fn by_action(written: Option<&Origin>) -> bool {
+    written.is_some_and(|o| o.text().contains("{{"))
 }
 
 /// Helm's `releaseutil.SplitManifests`: documents separated by `---` lines (the regexp
