@@ -504,6 +504,7 @@ fn run() {
     std::fs::create_dir_all(&home).unwrap();
     let files = DiskFiles::new(10 << 20, tmp.path());
     let mut rows: Vec<Row> = Vec::new();
+    let mut findings_cases: Vec<FindingsCase> = Vec::new();
     let mut helm_time = Duration::ZERO;
     let mut our_time = Duration::ZERO;
     let charts: Vec<(String, PathBuf)> = corpus_charts
@@ -591,6 +592,14 @@ fn run() {
             };
             for e in errors {
                 row.other.push(format!("our error where Helm renders: {e}"));
+            }
+            if env.environment.name == "default" {
+                findings_cases.push(FindingsCase {
+                    label: label.clone(),
+                    chart: copy.clone(),
+                    rendered: theirs.clone(),
+                    unknown_secret_keys: unknown_secret_keys(&rendered.documents),
+                });
             }
             let helm_file = Arc::new(SourceFile::in_memory(
                 "helm.yaml",
@@ -700,4 +709,167 @@ fn run() {
         failures.join("\n")
     );
     assert!(identical > 100, "too few documents compared: {identical}");
+    findings_match(&findings_cases, tmp.path());
+}
+
+/// A chart's default environment as Helm printed it, for [`findings_match`].
+struct FindingsCase {
+    label: String,
+    chart: PathBuf,
+    rendered: String,
+    /// Keys of Secrets whose value we render unknown (random passwords, generated
+    /// certificates): Helm prints a value made at render time, which nobody committed.
+    unknown_secret_keys: Vec<String>,
+}
+
+fn unknown_secret_keys(docs: &[helm::RenderedDoc]) -> Vec<String> {
+    let mut out = Vec::new();
+    for d in docs {
+        if d.node.get("kind").and_then(Node::as_str) != Some("Secret") {
+            continue;
+        }
+        for field in ["data", "stringData"] {
+            for (k, v) in d.node.get(field).map(|m| m.entries()).into_iter().flatten() {
+                if v.value.as_str().is_some_and(|s| s.contains(UNKNOWN)) {
+                    out.push(k.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The container-level findings plumbline gives on each chart (default environment) equal
+/// those it gives on Helm's rendering of it, read as plain manifests: missed at most 2%,
+/// extra at most 1% (issue 14). Left out on both sides, by design: rules a chart's own
+/// inline ignores suppress, resource rules on a chart with a production overlay (checked in
+/// production only), manifests pre-rendered under `examples/`, and Secrets Helm fills with
+/// values made at render time (we render those unknown: nothing is committed).
+fn findings_match(cases: &[FindingsCase], tmp: &Path) {
+    use std::collections::BTreeSet;
+    let env_suffix = regex::Regex::new(r" \(environments?: [^)]*\)$").unwrap();
+    let random = regex::Regex::new(r"-(⦃unknown⦄|[a-z0-9]{5})`").unwrap();
+    let ignored = regex::Regex::new(r"plumbline: ignore\[([A-Za-z0-9, ]+)\]").unwrap();
+    let container_level = |rule: &str| {
+        ["ROOT", "RES0", "PORT", "SEC0", "PIN0"]
+            .iter()
+            .any(|p| rule.starts_with(p))
+            && !["PIN030", "SEC030"].contains(&rule)
+    };
+    let check = |path: &Path| {
+        let opts = plumbline::engine::Options {
+            paths: vec![path.to_path_buf()],
+            excludes: vec![],
+            enable: vec![],
+            cwd: path.to_path_buf(),
+            report_unused_ignores: false,
+            baseline: None,
+            config: None,
+            limits: Default::default(),
+            graph_only: false,
+            context: false,
+            stdin: None,
+        };
+        plumbline::engine::check(&opts)
+            .expect("check runs")
+            .findings
+    };
+    let (mut on_helm, mut missed, mut extra) = (0usize, Vec::new(), Vec::new());
+    for (n, case) in cases.iter().enumerate() {
+        let dir = tmp.join(format!("rendered-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("rendered.yaml"), &case.rendered).unwrap();
+        let mut skip: BTreeSet<String> = BTreeSet::new();
+        let mut production = false;
+        let mut stack = vec![case.chart.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                let name = e.file_name().to_string_lossy().to_string();
+                if p.is_dir() {
+                    if name != "charts" || d == case.chart {
+                        stack.push(p);
+                    }
+                    continue;
+                }
+                if d == case.chart
+                    && [
+                        "values-prod",
+                        "values.prod",
+                        "values-production",
+                        "values.production",
+                    ]
+                    .iter()
+                    .any(|v| name.starts_with(v))
+                {
+                    production = true;
+                }
+                if let Ok(text) = std::fs::read_to_string(&p) {
+                    for c in ignored.captures_iter(&text) {
+                        for r in c[1].split(',').map(str::trim) {
+                            // By id or by name.
+                            let id = plumbline::catalogue::all()
+                                .iter()
+                                .find(|m| m.name == r)
+                                .map_or(r, |m| m.id.as_str());
+                            skip.insert(id.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let norm = |f: &plumbline::finding::Finding| -> Option<String> {
+            let rule = f.rule.id.as_str();
+            let path = f.location.file.path.to_string_lossy();
+            let default =
+                f.environments.is_empty() || f.environments.iter().any(|e| e == "default");
+            let by_design = skip.contains(rule)
+                || (production && ["RES020", "RES021"].contains(&rule))
+                || path.contains("/examples/")
+                || (rule == "SEC021"
+                    && case
+                        .unknown_secret_keys
+                        .iter()
+                        .any(|k| f.message.contains(&format!("for `{k}`"))));
+            (container_level(rule) && default && !by_design).then(|| {
+                let m = env_suffix.replace(&f.message, "");
+                format!("{rule} {}", random.replace_all(&m, "-RANDOM`"))
+            })
+        };
+        let mut theirs: Vec<String> = check(&dir).iter().filter_map(&norm).collect();
+        let mut ours: Vec<String> = check(&case.chart).iter().filter_map(&norm).collect();
+        theirs.sort();
+        ours.sort();
+        on_helm += theirs.len();
+        for t in &theirs {
+            match ours.iter().position(|o| o == t) {
+                Some(i) => {
+                    ours.remove(i);
+                }
+                None => missed.push(format!("{}: {t}", case.label)),
+            }
+        }
+        extra.extend(ours.into_iter().map(|o| format!("{}: {o}", case.label)));
+    }
+    eprintln!(
+        "findings: {} charts, {on_helm} on Helm's output, {} missed, {} extra",
+        cases.len(),
+        missed.len(),
+        extra.len()
+    );
+    for m in &missed {
+        eprintln!("  missed: {m}");
+    }
+    for e in &extra {
+        eprintln!("  extra: {e}");
+    }
+    assert!(on_helm > 100, "too few findings compared: {on_helm}");
+    assert!(
+        missed.len() * 50 <= on_helm && extra.len() * 100 <= on_helm,
+        "findings on charts differ from findings on helm template's output (missed {}, extra {} of {on_helm}):\nmissed:\n{}\nextra:\n{}",
+        missed.len(),
+        extra.len(),
+        missed.join("\n"),
+        extra.join("\n")
+    );
 }
