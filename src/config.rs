@@ -394,8 +394,33 @@ pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, String> {
+        Config::load_shown(path, &path.display().to_string())
+    }
+
+    /// [`Config::load`], the file shown as `display` where findings point into it (a
+    /// `[[helm.chart]]` `set` entry is where the values it sets come from).
+    pub fn load_shown(path: &Path, display: &str) -> Result<Config, String> {
         let text = crate::source::read::read_text(path, "the config", MAX_CONFIG_BYTES)?;
-        Config::parse(path, &text)
+        let mut config = Config::parse(path, &text)?;
+        for chart in &mut config.helm {
+            let file = Arc::new(SourceFile::new(
+                path.to_path_buf(),
+                display.to_string(),
+                Format::OtherYaml,
+                text.clone(),
+            ));
+            chart.at = Origin::new(&file, chart.at.span);
+            for env in &mut chart.environments {
+                env.at = Origin::new(&file, env.at.span);
+                for (_, at) in &mut env.values {
+                    *at = Origin::new(&file, at.span);
+                }
+                for set in &mut env.set {
+                    set.at = Origin::new(&file, set.at.span);
+                }
+            }
+        }
+        Ok(config)
     }
 
     /// Parses and validates a config. Every mistake found is reported at once, one per line
@@ -750,6 +775,8 @@ fn helm_charts(
 /// Finds the config for each file: the nearest `.plumbline.toml` above it (cached per
 /// directory), or the one given.
 pub struct Resolver {
+    /// Config files are shown relative to this directory (the run's).
+    cwd: Option<PathBuf>,
     given: Option<Arc<Config>>,
     default: Arc<Config>,
     by_dir: HashMap<PathBuf, Arc<Config>>,
@@ -759,11 +786,18 @@ pub struct Resolver {
 impl Resolver {
     pub fn new(given: Option<Config>) -> Resolver {
         Resolver {
+            cwd: None,
             given: given.map(Arc::new),
             default: Arc::new(Config::default()),
             by_dir: HashMap::new(),
             loaded: HashMap::new(),
         }
+    }
+
+    /// Shows the config files it loads relative to `cwd`, as every other path is shown.
+    pub fn relative_to(mut self, cwd: &Path) -> Resolver {
+        self.cwd = Some(crate::source::absolute(cwd));
+        self
     }
 
     /// The config governing a file. Paths are made absolute so walking up finds configs
@@ -786,7 +820,11 @@ impl Resolver {
             match self.loaded.get(&candidate) {
                 Some(c) => Arc::clone(c),
                 None => {
-                    let c = Arc::new(Config::load(&candidate)?);
+                    let shown = match &self.cwd {
+                        Some(cwd) => crate::source::discover::display_path(&candidate, cwd),
+                        None => candidate.display().to_string(),
+                    };
+                    let c = Arc::new(Config::load_shown(&candidate, &shown)?);
                     self.loaded.insert(candidate, Arc::clone(&c));
                     c
                 }

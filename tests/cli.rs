@@ -1167,3 +1167,63 @@ fn statistics_count_each_rules_findings() {
         Some(2)
     );
 }
+
+/// `[[helm.chart]]`: a chart installed with `-f ../inf.yaml --set image.tag=latest` in `prod`
+/// is rendered with them; the literal password lands on the line of `inf.yaml` (outside the
+/// chart) that sets it, the floating tag on the `set` entry of `.plumbline.toml`, and the
+/// release name is the configured one.
+#[test]
+fn configured_chart_values_and_sets_are_rendered_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "deploy/chart/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+    );
+    write(
+        root,
+        "deploy/chart/values.yaml",
+        "image:\n  repository: shop/api\n  tag: \"1.4.2\"\npassword: \"\"\n",
+    );
+    write(root, "deploy/inf.yaml", "password: Pass@word1234\n");
+    write(
+        root,
+        "deploy/chart/templates/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          env:\n            - name: DB_PASSWORD\n              value: {{ .Values.password | quote }}\n",
+    );
+    write(
+        root,
+        ".plumbline.toml",
+        "[[helm.chart]]\npath = \"deploy/chart\"\nrelease = \"shop\"\n[helm.chart.environments.prod]\nvalues = [\"../inf.yaml\"]\nset = [\"image.tag=latest\"]\n",
+    );
+    let v = json(&plumbline(&["check", ".", "--format", "json"], root));
+    let found = |rule: &str| -> Vec<(String, u64, String)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let sec = found("SEC020");
+    assert_eq!(sec.len(), 1, "{v}");
+    assert_eq!((sec[0].0.as_str(), sec[0].1), ("deploy/inf.yaml", 1));
+    assert!(sec[0].2.contains("Deployment `shop-api`"), "{v}");
+    assert!(sec[0].2.ends_with("(environment: prod)"), "{v}");
+    assert!(
+        !sec[0].2.contains("Pass@word1234"),
+        "the secret is masked: {v}"
+    );
+    let pin = found("PIN020");
+    assert_eq!(pin.len(), 1, "{v}");
+    assert_eq!((pin[0].0.as_str(), pin[0].1), (".plumbline.toml", 6));
+    assert!(pin[0].2.ends_with("(environment: prod)"), "{v}");
+}

@@ -60,7 +60,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     let mut timer = Phases::start();
     let enabled = super::enabled_rules(&opts.enable)?;
     let given = opts.config.as_deref().map(Config::load).transpose()?;
-    let mut configs = Resolver::new(given);
+    let mut configs = Resolver::new(given).relative_to(&opts.cwd);
     let Gathered {
         loaded,
         mut errors,
