@@ -170,6 +170,7 @@ impl HelmChart {
                 },
                 values: e.values.iter().map(|(p, _)| p.clone()).collect(),
                 set: e.set.clone(),
+                inline: Vec::new(),
             })
             .collect()
     }

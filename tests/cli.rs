@@ -1227,3 +1227,52 @@ fn configured_chart_values_and_sets_are_rendered_and_located() {
     assert_eq!((pin[0].0.as_str(), pin[0].1), (".plumbline.toml", 6));
     assert!(pin[0].2.ends_with("(environment: prod)"), "{v}");
 }
+
+/// Kustomize `helmCharts`: the chart is rendered with the entry's `valuesInline`, a floating
+/// tag set there lands on its line in the kustomization, the overlay's `namePrefix` is in the
+/// workload's name, and the chart (used only by the root) is not also checked on its own.
+#[test]
+fn kustomize_helm_charts_are_rendered_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "base/charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(
+        root,
+        "base/charts/web/values.yaml",
+        "image:\n  repository: nginx\n  tag: \"1.27.0\"\n",
+    );
+    write(
+        root,
+        "base/charts/web/templates/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+    );
+    write(
+        root,
+        "base/kustomization.yaml",
+        "helmCharts:\n  - name: web\n    releaseName: shop\n    valuesInline:\n      image:\n        tag: latest\n",
+    );
+    write(
+        root,
+        "overlays/prod/kustomization.yaml",
+        "resources:\n  - ../../base\nnamePrefix: prod-\n",
+    );
+    let v = json(&plumbline(&["check", ".", "--format", "json"], root));
+    let pin: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "PIN020")
+        .collect();
+    assert_eq!(pin.len(), 1, "{v}");
+    assert_eq!(pin[0]["path"], "base/kustomization.yaml");
+    assert_eq!(pin[0]["line"], 6);
+    let message = pin[0]["message"].as_str().unwrap();
+    assert!(message.contains("Deployment `prod-shop-web`"), "{v}");
+    assert!(message.ends_with("(environment: prod)"), "{v}");
+    // Only the root's rendering is checked: no finding names the chart's default release.
+    assert!(!v.to_string().contains("release-name-web"), "{v}");
+}

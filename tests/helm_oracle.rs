@@ -534,6 +534,7 @@ fn run() {
                     },
                     values: vec![p],
                     set: Vec::new(),
+                    inline: Vec::new(),
                 });
             }
         }

@@ -29,6 +29,7 @@ fn env(name: &str, values: &[&str]) -> EnvSpec {
         },
         values: values.iter().map(PathBuf::from).collect(),
         set: Vec::new(),
+        inline: Vec::new(),
     }
 }
 

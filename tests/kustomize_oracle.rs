@@ -344,3 +344,163 @@ fn builds_equal_kubectl_kustomize() {
         "builds differ from kubectl kustomize:\n{report}"
     );
 }
+
+/// Helm 3.17.3 from the same oracle install (`$PLUMBLINE_HELM`, `$PLUMBLINE_ORACLES/helm`,
+/// `~/.cache/plumbline-oracles/helm`).
+fn helm() -> PathBuf {
+    let candidates: Vec<PathBuf> = [
+        std::env::var_os("PLUMBLINE_HELM").map(PathBuf::from),
+        std::env::var_os("PLUMBLINE_ORACLES").map(|d| PathBuf::from(d).join("helm")),
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/plumbline-oracles/helm")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for c in &candidates {
+        if let Ok(out) = Command::new(c).args(["version", "--short"]).output()
+            && String::from_utf8_lossy(&out.stdout).contains("v3.17.3")
+        {
+            return c.clone();
+        }
+    }
+    panic!(
+        "Helm 3.17.3 is not installed (looked at {candidates:?}).\n\
+         Install the oracles with `bash tests/oracles/install.sh`."
+    );
+}
+
+fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// `helmCharts` built as `kubectl kustomize --enable-helm` builds them (kustomize v5.4.2
+/// running Helm 3.17.3), with plumbline's own Helm renderer: valuesInline merged over the
+/// chart's values (`override`), over a values file (`merge`, `replace`), a chart home set by
+/// `helmGlobals`, release name and namespace, and an overlay's namePrefix on top.
+#[test]
+fn helm_charts_build_as_kubectl_kustomize_enable_helm() {
+    let kubectl = kubectl();
+    let helm = helm();
+    let chart = [
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.0.0\"\n",
+        ),
+        (
+            "values.yaml",
+            "image:\n  repository: nginx\n  tag: \"1.27.0\"\nport: 8080\nreplicas: 1\nextra: {a: 1, b: 2}\n",
+        ),
+        (
+            "templates/d.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\n  namespace: {{ .Release.Namespace }}\n  labels:\n    {{- toYaml .Values.extra | nindent 4 }}\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          ports:\n            - containerPort: {{ .Values.port }}\n",
+        ),
+        (
+            "templates/svc.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  selector: {app: web}\n  ports:\n    - port: 80\n      targetPort: {{ .Values.port }}\n",
+        ),
+    ];
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "override",
+            &[
+                (
+                    "base/kustomization.yaml",
+                    "helmCharts:\n  - name: web\n    releaseName: shop\n    namespace: shop\n    valuesInline:\n      image:\n        tag: latest\n      extra: {b: 3}\n",
+                ),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "resources:\n  - ../../base\nnamePrefix: prod-\n",
+                ),
+            ],
+        ),
+        (
+            "merge",
+            &[
+                (
+                    "base/kustomization.yaml",
+                    "helmGlobals:\n  chartHome: vendor\nhelmCharts:\n  - name: web\n    releaseName: api\n    valuesFile: prod-values.yaml\n    valuesMerge: merge\n    valuesInline:\n      replicas: 5\n      port: 9000\n",
+                ),
+                (
+                    "base/prod-values.yaml",
+                    "replicas: 3\nimage:\n  tag: \"1.27.1\"\n",
+                ),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "resources:\n  - ../../base\n",
+                ),
+            ],
+        ),
+        (
+            "replace",
+            &[
+                (
+                    "base/kustomization.yaml",
+                    "helmCharts:\n  - name: web\n    releaseName: api\n    valuesFile: prod-values.yaml\n    valuesMerge: replace\n    valuesInline:\n      port: 7000\n",
+                ),
+                ("base/prod-values.yaml", "replicas: 3\n"),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "resources:\n  - ../../base\n",
+                ),
+            ],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, files) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write_tree(root, files);
+        let home = if name == "merge" { "vendor" } else { "charts" };
+        let chart_files: Vec<(String, &str)> = chart
+            .iter()
+            .map(|(p, t)| (format!("base/{home}/web/{p}"), *t))
+            .collect();
+        let chart_refs: Vec<(&str, &str)> =
+            chart_files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+        write_tree(root, &chart_refs);
+        let overlay = root.join("overlays/prod");
+        let out = Command::new(&kubectl)
+            .arg("kustomize")
+            .arg("--enable-helm")
+            .arg("--helm-command")
+            .arg(&helm)
+            .arg(&overlay)
+            .env("HOME", root)
+            .output()
+            .expect("run kubectl");
+        assert!(
+            out.status.success(),
+            "{name}: kubectl kustomize refused: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let file = Arc::new(SourceFile::in_memory("k.yaml", Format::Kubernetes, text));
+        let theirs = docs_of(&yaml::load(&file).docs);
+        let files = DiskFiles::new(10 << 20, root);
+        let mut opts = Options::new(root);
+        opts.helm = Some(&kustomize::HelmCharts);
+        let b = kustomize::build(&files, &overlay, &opts);
+        let errors: Vec<_> = b.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        let ours = docs_of(&b.objects);
+        assert_eq!(theirs.len(), 2, "{name}: {theirs:?}");
+        if theirs.keys().ne(ours.keys()) {
+            failures.push(format!(
+                "{name}: objects differ: kustomize {:?}, plumbline {:?}",
+                theirs.keys().collect::<Vec<_>>(),
+                ours.keys().collect::<Vec<_>>()
+            ));
+            continue;
+        }
+        for (k, v) in &theirs {
+            let mut d = Vec::new();
+            diff(v, &ours[k], "", &mut d, 10);
+            failures.extend(d.into_iter().map(|x| format!("{name}: {k}{x}")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

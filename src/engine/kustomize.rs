@@ -19,6 +19,9 @@ pub struct Roots {
     consumed: HashSet<PathBuf>,
     /// Each root's resource manifests (its own and its bases'), for a root that cannot be built.
     resources: HashMap<PathBuf, Vec<PathBuf>>,
+    /// Chart directories `helmCharts` entries render: their files are checked through the
+    /// roots.
+    charts: Vec<PathBuf>,
     /// Files that are Kustomize configuration rather than manifests: patches, generator inputs,
     /// transformer configurations.
     config: HashSet<PathBuf>,
@@ -49,6 +52,10 @@ impl Roots {
                 out.roots.insert(key(&root.file), repo.clone());
             }
             for u in &plan.uses {
+                if u.role == kustomize::Role::HelmChart {
+                    out.charts.push(key(&u.path));
+                    continue;
+                }
                 out.consumed.insert(key(&u.path));
                 if matches!(
                     u.role,
@@ -102,7 +109,11 @@ impl Roots {
 
     /// Whether `file` is used by a root (a base, a patch, an input), and so checked through it.
     pub fn consumes(&self, file: &Path) -> bool {
-        !self.consumed.is_empty() && self.consumed.contains(&key(file))
+        if self.consumed.is_empty() && self.charts.is_empty() {
+            return false;
+        }
+        let file = key(file);
+        self.consumed.contains(&file) || self.charts.iter().any(|d| file.starts_with(d))
     }
 }
 
@@ -110,7 +121,9 @@ impl Roots {
 pub fn build(files: &RunFiles, file: &Path, repo: &Path) -> Build {
     let file = key(file);
     let dir = file.parent().unwrap_or(Path::new("/"));
-    kustomize::build(files, dir, &Options::new(repo))
+    let mut opts = Options::new(repo);
+    opts.helm = Some(&kustomize::HelmCharts);
+    kustomize::build(files, dir, &opts)
 }
 
 /// The documents of the manifests the root of kustomization `file` names as resources (its

@@ -305,7 +305,12 @@ pub fn units(loaded: Vec<Loaded>, kustomize: &Roots, declared: &DeclaredCompose)
             Format::Kustomization if kustomize.root(&file.path).is_some() => {
                 Some(UnitKind::Kustomize)
             }
-            Format::Kustomization | Format::Kubernetes | Format::OtherYaml
+            Format::Kustomization
+            | Format::Kubernetes
+            | Format::OtherYaml
+            | Format::HelmChart
+            | Format::HelmValues
+            | Format::HelmTemplate
                 if kustomize.consumes(&file.path) =>
             {
                 Some(UnitKind::Consumed)

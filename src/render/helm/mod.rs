@@ -100,7 +100,7 @@ use crate::source::files::Files;
 use crate::source::{Origin, SourceFile, Span};
 
 use self::coalesce::Budget;
-use self::template::{ChartInput, Map, Mark, PreparedChart, RenderOptions};
+use self::template::{ChartInput, Map, Mark, PreparedChart, RenderOptions, Value};
 
 /// One environment to render: `helm template CHART -f values[0] -f values[1] … --set set[0] …`.
 #[derive(Debug, Clone)]
@@ -111,6 +111,19 @@ pub struct EnvSpec {
     pub values: Vec<PathBuf>,
     /// `--set` assignments, applied after the files in order.
     pub set: Vec<SetValue>,
+    /// Values written inside another file (a kustomization's `helmCharts[].valuesInline`),
+    /// each applied as a `-f` file would be, after the first `after` files of `values`.
+    pub inline: Vec<InlineValues>,
+}
+
+/// Values given as a YAML mapping inside another file: every value points at its line there.
+#[derive(Debug, Clone)]
+pub struct InlineValues {
+    /// How many of [`EnvSpec::values`] come before it.
+    pub after: usize,
+    pub file: Arc<SourceFile>,
+    /// The mapping's span in `file`.
+    pub span: Span,
 }
 
 /// A `--set` assignment (`image.tag=1.2.3`) and where it was written (a `.plumbline.toml`
@@ -300,6 +313,7 @@ pub fn conventional_environments(files: &dyn Files, chart_dir: &Path) -> Vec<Env
         },
         values: Vec::new(),
         set: Vec::new(),
+        inline: Vec::new(),
     }];
     for path in files.list(chart_dir).unwrap_or_default() {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -315,6 +329,7 @@ pub fn conventional_environments(files: &dyn Files, chart_dir: &Path) -> Vec<Env
             environment,
             values: vec![path.clone()],
             set: Vec::new(),
+            inline: Vec::new(),
         });
     }
     out
@@ -445,6 +460,55 @@ fn missing_dependencies(chart: &chart::Chart, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Merges inline values into the user's values as a `-f` file would be merged; `false`
+/// when the work bound was reached. A mapping that does not read is a located error.
+fn merge_inline(
+    user: &Map,
+    v: &InlineValues,
+    origins: &mut Origins,
+    budget: &mut Budget,
+    out: &mut RenderedEnv,
+) -> bool {
+    // The mapping's text from the start of its first line to the end of its last, with what
+    // precedes it on its first line (`valuesInline: {a: 1}`'s key) blanked: a block mapping
+    // keeps its indentation, and every byte keeps its offset, so marks point into the file
+    // exactly.
+    let text = &v.file.text;
+    let (start, end) = (v.file.clamp(v.span.start), v.file.clamp(v.span.end));
+    let line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    // To the end of its last line: a flow mapping's closing brace may lie past the span.
+    let end = text[end.max(start)..]
+        .find('\n')
+        .map_or(text.len(), |i| end.max(start) + i);
+    let mut piece: String = text[line..start]
+        .chars()
+        .flat_map(|c| std::iter::repeat_n(' ', c.len_utf8()))
+        .collect();
+    piece.push_str(&text[start..end.max(start)]);
+    let file = &v.file;
+    let loaded = template::load_yaml(&piece, &mut |s, e| {
+        origins.mark(file, Span::new(line + s, line + e))
+    });
+    match loaded {
+        Ok(Value::Map(m)) => coalesce::merge_maps(user, &m, budget).is_ok(),
+        Ok(Value::Nil) => true,
+        Ok(other) => {
+            out.diagnostics.push(Diagnostic::error(
+                format!("inline values must be a mapping, not {}", other.kind_name()),
+                Origin::new(file, v.span),
+            ));
+            true
+        }
+        Err(e) => {
+            out.diagnostics.push(Diagnostic::error(
+                format!("cannot load inline values: {e}"),
+                Origin::new(file, v.span),
+            ));
+            true
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn render_env(
     files: &dyn Files,
@@ -467,7 +531,14 @@ fn render_env(
     // 1. The user's values: -f files, then --set.
     let user = Map::new();
     let mut budget = Budget(opts.limits.value_nodes);
-    for path in &env.values {
+    for (i, path) in env.values.iter().enumerate() {
+        for v in env.inline.iter().filter(|v| v.after == i) {
+            if !merge_inline(&user, v, origins, &mut budget, &mut out) {
+                out.diagnostics
+                    .push(values_limit(opts, Origin::new(&v.file, v.span)));
+                return out;
+            }
+        }
         let path = if path.is_relative() {
             chart_dir.join(path)
         } else {
@@ -498,6 +569,13 @@ fn render_env(
             files_read.push(Arc::clone(&file));
         }
         out.values_files.push(file);
+    }
+    for v in env.inline.iter().filter(|v| v.after >= env.values.len()) {
+        if !merge_inline(&user, v, origins, &mut budget, &mut out) {
+            out.diagnostics
+                .push(values_limit(opts, Origin::new(&v.file, v.span)));
+            return out;
+        }
     }
     for s in &env.set {
         let mark = origins.mark(&s.at.file, s.at.span);

@@ -10,12 +10,13 @@ use std::sync::Arc;
 use crate::parse::yaml::{self, Node, Value};
 use crate::source::{Origin, SourceFile, Span};
 
+use super::helm_charts;
 use super::kustomization::{self, Kind, Kustomization, Patch, PatchList};
 use super::reader::{self, Reader};
 use super::resource::{Behavior, Res, ResId, size, string_from};
 use super::{
-    Build, Class, Diagnostic, Files, Options, Plan, PlannedUse, Replaced, Role, Root, Use,
-    environment_name, generators, json6902, replacements, strategic_merge, transformers,
+    Build, Class, Diagnostic, Files, HelmFailure, Options, Plan, PlannedUse, Replaced, Role, Root,
+    Use, environment_name, generators, json6902, replacements, strategic_merge, transformers,
 };
 
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -298,15 +299,24 @@ impl<'a, 'h> Builder<'a, 'h> {
                     "not checked: helmCharts needs the Helm renderer".into(),
                     chart.origin(),
                 )),
-                Some(h) => match h.render(dir, chart, self.files) {
-                    Ok(docs) => {
+                Some(h) => match h.render(dir, chart, k.helm_globals.as_ref(), self.files) {
+                    Ok(out) => {
+                        for (message, at) in out.notes {
+                            self.diags.push(Diagnostic::note(message, at));
+                        }
                         let mut new = Vec::new();
-                        for d in docs {
+                        for d in out.docs {
                             self.objects_from_doc(&d, &mut new, 0)?;
                         }
                         self.append(&mut acc, new, chart)?;
                     }
-                    Err(e) => {
+                    Err(HelmFailure::NotChecked(m)) => {
+                        self.diags.push(Diagnostic::note(
+                            format!("not checked: {m}"),
+                            chart.origin(),
+                        ));
+                    }
+                    Err(HelmFailure::Invalid(e)) => {
                         return Err(self.fail(
                             Class::Invalid,
                             format!("helmCharts: {e}"),
@@ -1502,6 +1512,18 @@ fn walk_uses(
             uses.push(PlannedUse {
                 path,
                 role,
+                root: index,
+            });
+        }
+    }
+    for chart in &k.helm_charts {
+        if let Some(path) = helm_charts::chart_dir(&dir, chart, k.helm_globals.as_ref())
+            && files.is_dir(&path)
+            && seen.insert(path.clone())
+        {
+            uses.push(PlannedUse {
+                path,
+                role: Role::HelmChart,
                 root: index,
             });
         }

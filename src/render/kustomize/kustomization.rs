@@ -107,6 +107,8 @@ pub(crate) struct Kustomization {
     /// Each entry of `replacements`: inline, or `{path: file}`.
     pub replacements: Vec<Node>,
     pub helm_charts: Vec<Node>,
+    /// `helmGlobals` (`chartHome`, `configHome`).
+    pub helm_globals: Option<Node>,
     /// `transformers:` entries (files, directories or inline configurations).
     pub transformers: Vec<Node>,
     /// Fields we read but do not apply; each is reported once as not checked.
@@ -213,6 +215,7 @@ pub(crate) fn read(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Optio
         generator_options: None,
         replacements: Vec::new(),
         helm_charts: Vec::new(),
+        helm_globals: None,
         transformers: Vec::new(),
         unsupported: Vec::new(),
     };
@@ -337,7 +340,7 @@ pub(crate) fn read(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Optio
                     .extend(r.seq(value, field, "types.HelmChart").iter().cloned());
             }
             "transformers" => k.transformers = r.strings(value, "transformers"),
-            "helmGlobals" => {}
+            "helmGlobals" => k.helm_globals = Some(value.clone()),
             other => {
                 if !value.is_null() && value.as_seq().is_none_or(|s| !s.is_empty()) {
                     k.unsupported.push((other.to_string(), value.clone()));

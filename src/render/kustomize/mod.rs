@@ -57,6 +57,7 @@
 
 mod build;
 mod generators;
+mod helm_charts;
 mod json6902;
 mod kustomization;
 mod reader;
@@ -75,14 +76,40 @@ use std::sync::Arc;
 use crate::parse::yaml::Node;
 pub use crate::source::files::Files;
 use crate::source::{Origin, SourceFile};
+pub use helm_charts::HelmCharts;
 
 /// Renders one `helmCharts` entry for the builder (the Helm renderer lives elsewhere).
 /// Without one, each entry is reported as "not checked: helmCharts needs the Helm renderer".
 pub trait HelmRenderer: Sync {
-    /// `dir` is the kustomization's directory and `chart` its `helmCharts` entry (`name`,
-    /// `repo`, `version`, `releaseName`, `namespace`, `valuesInline`, `valuesFile`…).
-    /// Returns the rendered manifests, or why it could not.
-    fn render(&self, dir: &Path, chart: &Node, files: &dyn Files) -> Result<Vec<Node>, String>;
+    /// `dir` is the kustomization's directory, `chart` its `helmCharts` entry (`name`,
+    /// `repo`, `version`, `releaseName`, `namespace`, `valuesInline`, `valuesFile`…) and
+    /// `globals` its `helmGlobals` (`chartHome`). Returns the rendered manifests and notes on
+    /// what was not checked, or why it could not render.
+    fn render(
+        &self,
+        dir: &Path,
+        chart: &Node,
+        globals: Option<&Node>,
+        files: &dyn Files,
+    ) -> Result<HelmOutput, HelmFailure>;
+}
+
+/// What a `helmCharts` entry deploys.
+#[derive(Debug, Default)]
+pub struct HelmOutput {
+    pub docs: Vec<Node>,
+    /// Parts not checked (a `required` value nobody gives, a dependency not vendored).
+    pub notes: Vec<(String, Origin)>,
+}
+
+/// Why a `helmCharts` entry was not rendered.
+#[derive(Debug)]
+pub enum HelmFailure {
+    /// kustomize would fetch the chart (it is not under the chart home): a note, and the
+    /// rest of the root is built.
+    NotChecked(String),
+    /// kustomize (or Helm) refuses it: the root fails, as `kustomize build` does.
+    Invalid(String),
 }
 
 /// Bounds on the work of one build.
@@ -146,6 +173,9 @@ pub enum Role {
     GeneratorInput,
     /// A transformer configuration or replacements file.
     TransformerConfig,
+    /// The directory of a chart a `helmCharts` entry renders: its files are checked through
+    /// the roots that render it.
+    HelmChart,
 }
 
 /// One file a root uses.

@@ -1,0 +1,163 @@
+//! `helmCharts`: a kustomization's Helm charts rendered by [`crate::render::helm`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{Files, HelmFailure, HelmOutput, HelmRenderer};
+use crate::parse::yaml::Node;
+use crate::source::normalize;
+
+/// The directory of the chart a `helmCharts` entry renders: `<chartHome>/<name>`, the chart
+/// home (`helmGlobals.chartHome`, default `charts`) relative to the kustomization's `dir`.
+pub(crate) fn chart_dir(dir: &Path, chart: &Node, globals: Option<&Node>) -> Option<PathBuf> {
+    let text = |n: &Node, key: &str| {
+        n.get(key)
+            .and_then(Node::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let name = text(chart, "name")?;
+    let home = globals
+        .and_then(|g| text(g, "chartHome"))
+        .unwrap_or_else(|| "charts".into());
+    Some(normalize(&dir.join(home).join(name)))
+}
+
+/// `helmCharts` of a kustomization rendered with plumbline's Helm renderer, as kustomize
+/// v5.4.2's HelmChartInflationGenerator runs `helm template`: the chart is
+/// `<chartHome>/<name>` (`helmGlobals.chartHome`, default `charts`, relative to the
+/// kustomization); a chart kustomize would pull from `repo` is not checked (nothing is
+/// fetched); `valuesFile` (default: the chart's own `values.yaml`) and `valuesInline` are
+/// merged as `valuesMerge` says (`override`, the default: inline wins; `merge`: the file
+/// wins; `replace`: inline only), then `additionalValuesFiles`; `releaseName` (without one,
+/// Helm generates a name: unknown), `namespace`, `includeCRDs`, `skipHooks`.
+pub struct HelmCharts;
+
+impl HelmRenderer for HelmCharts {
+    fn render(
+        &self,
+        dir: &Path,
+        chart: &crate::parse::yaml::Node,
+        globals: Option<&crate::parse::yaml::Node>,
+        files: &dyn Files,
+    ) -> Result<HelmOutput, HelmFailure> {
+        use crate::render::helm::{self, EnvSpec, InlineValues};
+        use crate::render::{Environment, Severity};
+        let text = |n: &crate::parse::yaml::Node, key: &str| -> Option<String> {
+            n.get(key)
+                .and_then(crate::parse::yaml::Node::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let Some(name) = text(chart, "name") else {
+            return Err(HelmFailure::Invalid("chart name cannot be empty".into()));
+        };
+        let Some(chart_dir) = chart_dir(dir, chart, globals) else {
+            return Err(HelmFailure::Invalid("chart name cannot be empty".into()));
+        };
+        let home = chart_dir.parent().unwrap_or(dir).to_path_buf();
+        if !files.is_dir(&chart_dir) {
+            return Err(match text(chart, "repo") {
+                Some(repo) => HelmFailure::NotChecked(format!(
+                    "helmCharts chart `{name}` is not in {} (kustomize would pull it from {repo})",
+                    home.display()
+                )),
+                None => HelmFailure::Invalid(format!(
+                    "no repo specified for pull, no chart found at '{}'",
+                    chart_dir.display()
+                )),
+            });
+        }
+        let merge = text(chart, "valuesMerge").unwrap_or_else(|| "override".into());
+        if !["override", "merge", "replace"].contains(&merge.as_str()) {
+            return Err(HelmFailure::Invalid(
+                "valuesMerge must be one of [merge override replace]".into(),
+            ));
+        }
+        let file = text(chart, "valuesFile").map(|f| normalize(&dir.join(f)));
+        let inline = chart
+            .get("valuesInline")
+            .filter(|v| v.as_map().is_some_and(|m| !m.is_empty()))
+            .map(|v| (Arc::clone(&v.file), v.span));
+        let mut values: Vec<PathBuf> = Vec::new();
+        let mut inline_at = Vec::new();
+        // The chart's own values.yaml as `-f` changes nothing: it is left out.
+        let own = |p: &PathBuf| *p == chart_dir.join("values.yaml");
+        match (merge.as_str(), inline) {
+            ("replace", Some(v)) => inline_at.push((0, v)),
+            ("merge", Some(v)) => {
+                inline_at.push((0, v));
+                values.extend(file.filter(|f| !own(f)));
+            }
+            (_, v) => {
+                values.extend(file.filter(|f| !own(f)));
+                if let Some(v) = v {
+                    inline_at.push((values.len(), v));
+                }
+            }
+        }
+        for f in chart
+            .get("additionalValuesFiles")
+            .and_then(crate::parse::yaml::Node::as_seq)
+            .unwrap_or_default()
+        {
+            if let Some(f) = f.as_str() {
+                values.push(normalize(&dir.join(f)));
+            }
+        }
+        let env = EnvSpec {
+            environment: Environment {
+                name: "default".into(),
+                production: false,
+            },
+            values,
+            set: Vec::new(),
+            inline: inline_at
+                .into_iter()
+                .map(|(after, (file, span))| InlineValues { after, file, span })
+                .collect(),
+        };
+        let opts = helm::Options {
+            // Without a name `helm template --generate-name` makes one up.
+            release_name: text(chart, "releaseName")
+                .unwrap_or_else(|| format!("{name}-{}", helm::template::UNKNOWN_TEXT)),
+            namespace: text(chart, "namespace").unwrap_or_else(|| "default".into()),
+            include_crds: chart
+                .get("includeCRDs")
+                .and_then(crate::parse::yaml::Node::as_bool)
+                .unwrap_or(false),
+            ..helm::Options::default()
+        };
+        let out = helm::render(files, &chart_dir, std::slice::from_ref(&env), &opts);
+        let skip_hooks = chart
+            .get("skipHooks")
+            .and_then(crate::parse::yaml::Node::as_bool)
+            .unwrap_or(false);
+        let mut result = HelmOutput::default();
+        for d in out
+            .diagnostics
+            .iter()
+            .chain(out.environments.iter().flat_map(|e| &e.diagnostics))
+        {
+            match d.severity {
+                Severity::Error | Severity::Limit => {
+                    return Err(HelmFailure::Invalid(d.message.clone()));
+                }
+                Severity::NotChecked => result.notes.push((d.message.clone(), d.at.clone())),
+                Severity::Warning => {}
+            }
+        }
+        for e in out.environments {
+            for doc in e.documents {
+                let hook = doc
+                    .node
+                    .at(&["metadata", "annotations", "helm.sh/hook"])
+                    .is_some();
+                if !(skip_hooks && hook) {
+                    result.docs.push(doc.node);
+                }
+            }
+        }
+        Ok(result)
+    }
+}
