@@ -360,7 +360,10 @@ fn settle(
     if let Some(config) = configs.get(&file.path) {
         match doc {
             Document::HelmChart(chart) => chart.set_production(|env| config.is_production(env)),
-            Document::HelmRender(r) => r.set_production(|env| config.is_production(env)),
+            Document::HelmRender(r) => {
+                let production = config.is_production(&r.environment.name);
+                r.set_production(production);
+            }
             Document::Kustomize(k) => {
                 let production = config.is_production(&k.environment.name);
                 k.set_production(production);

@@ -20,11 +20,10 @@ pub struct Rendered {
     /// The chart's name (`Chart.yaml` `name`).
     pub chart: String,
     pub environment: Environment,
-    /// The names of every environment the chart is rendered in (this one included).
+    /// The names of every environment the chart is rendered in (this one included): whether
+    /// one is production is the project's call (rules about resources check only production
+    /// when there is one).
     pub chart_environments: Vec<String>,
-    /// Whether one of them is production: a base `values.yaml` meant for development may
-    /// then leave out what production sets (rules about resources check production only).
-    pub chart_has_production: bool,
     /// What the environment deploys; every container carries [`Self::environment`].
     pub manifests: Manifests,
     /// Value origins with the template actions that printed them.
@@ -49,7 +48,6 @@ pub fn read(
     Rendered {
         dir,
         chart,
-        chart_has_production: env.environment.production,
         environment: env.environment,
         chart_environments,
         manifests,
@@ -59,11 +57,9 @@ pub fn read(
 }
 
 impl Rendered {
-    /// Re-decides which environments are production (a project's `.plumbline.toml` may
-    /// name its own), for this environment, every container and the chart.
-    pub fn set_production(&mut self, is_production: impl Fn(&str) -> bool) {
-        let production = is_production(&self.environment.name);
-        self.chart_has_production = self.chart_environments.iter().any(|e| is_production(e));
+    /// Re-decides whether the environment is production (a project's `.plumbline.toml` may
+    /// name its own), for the environment and every container.
+    pub fn set_production(&mut self, production: bool) {
         self.environment.production = production;
         for c in &mut self.manifests.containers {
             if let Some(e) = &mut c.environment {

@@ -15,7 +15,8 @@ impl Rule for ContainerMissingResources {
         let has_production = containers
             .iter()
             .any(|c| c.environment.as_ref().is_some_and(|e| e.production))
-            || matches!(ctx.doc, Document::HelmRender(r) if r.chart_has_production);
+            || matches!(ctx.doc, Document::HelmRender(r)
+                if r.chart_environments.iter().any(|e| ctx.config.is_production(e)));
         let mut reports = ContainerReports::new();
         for c in containers {
             // Kubernetes only: cloud services bound CPU and memory by default.
@@ -102,6 +103,7 @@ mod tests {
 
     /// A chart rendered in each of `envs` (one document per environment, as the engine
     /// builds them), its container `api` without resources in each, at the same values line.
+    /// Which are production is the default config's call (`production` is).
     fn chart(envs: &[(&str, bool)]) -> (Arc<SourceFile>, Vec<Document>) {
         let file = Arc::new(SourceFile::in_memory(
             "values.yaml",
@@ -135,15 +137,11 @@ mod tests {
                     chart: "shop".into(),
                     environment,
                     chart_environments: names.clone(),
-                    chart_has_production: false,
                     manifests: crate::model::kubernetes::Manifests::default(),
                     written_by: Vec::new(),
                     diagnostics: Vec::new(),
                 };
                 r.manifests.containers.push(container);
-                let production: Vec<&str> =
-                    envs.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect();
-                r.set_production(|e| production.contains(&e));
                 Document::HelmRender(Box::new(r))
             })
             .collect();
