@@ -7,15 +7,17 @@ use super::{Files, HelmFailure, HelmOutput, HelmRenderer};
 use crate::parse::yaml::Node;
 use crate::source::normalize;
 
+/// A non-empty string field of an entry.
+fn text(n: &Node, key: &str) -> Option<String> {
+    n.get(key)
+        .and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 /// The directory of the chart a `helmCharts` entry renders: `<chartHome>/<name>`, the chart
 /// home (`helmGlobals.chartHome`, default `charts`) relative to the kustomization's `dir`.
 pub(crate) fn chart_dir(dir: &Path, chart: &Node, globals: Option<&Node>) -> Option<PathBuf> {
-    let text = |n: &Node, key: &str| {
-        n.get(key)
-            .and_then(Node::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
     let name = text(chart, "name")?;
     let home = globals
         .and_then(|g| text(g, "chartHome"))
@@ -37,18 +39,12 @@ impl HelmRenderer for HelmCharts {
     fn render(
         &self,
         dir: &Path,
-        chart: &crate::parse::yaml::Node,
-        globals: Option<&crate::parse::yaml::Node>,
+        chart: &Node,
+        globals: Option<&Node>,
         files: &dyn Files,
     ) -> Result<HelmOutput, HelmFailure> {
         use crate::render::helm::{self, EnvSpec, InlineValues};
         use crate::render::{Environment, Severity};
-        let text = |n: &crate::parse::yaml::Node, key: &str| -> Option<String> {
-            n.get(key)
-                .and_then(crate::parse::yaml::Node::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
         let Some(name) = text(chart, "name") else {
             return Err(HelmFailure::Invalid("chart name cannot be empty".into()));
         };
@@ -98,7 +94,7 @@ impl HelmRenderer for HelmCharts {
         }
         for f in chart
             .get("additionalValuesFiles")
-            .and_then(crate::parse::yaml::Node::as_seq)
+            .and_then(Node::as_seq)
             .unwrap_or_default()
         {
             if let Some(f) = f.as_str() {
@@ -124,14 +120,14 @@ impl HelmRenderer for HelmCharts {
             namespace: text(chart, "namespace").unwrap_or_else(|| "default".into()),
             include_crds: chart
                 .get("includeCRDs")
-                .and_then(crate::parse::yaml::Node::as_bool)
+                .and_then(Node::as_bool)
                 .unwrap_or(false),
             ..helm::Options::default()
         };
         let out = helm::render(files, &chart_dir, std::slice::from_ref(&env), &opts);
         let skip_hooks = chart
             .get("skipHooks")
-            .and_then(crate::parse::yaml::Node::as_bool)
+            .and_then(Node::as_bool)
             .unwrap_or(false);
         let mut result = HelmOutput::default();
         for d in out
