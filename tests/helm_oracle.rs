@@ -35,34 +35,14 @@ use plumbline::render::{Environment, Severity};
 use plumbline::source::files::DiskFiles;
 use plumbline::source::{Format, SourceFile};
 
+mod oracles;
+
 const UNKNOWN: &str = "⦃unknown⦄";
 
 fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn helm_bin() -> PathBuf {
-    let candidates: Vec<PathBuf> = [
-        std::env::var_os("PLUMBLINE_HELM").map(PathBuf::from),
-        std::env::var_os("PLUMBLINE_ORACLES").map(|d| PathBuf::from(d).join("helm")),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/plumbline-oracles/helm")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    for c in &candidates {
-        if let Ok(out) = Command::new(c).args(["version", "--short"]).output()
-            && String::from_utf8_lossy(&out.stdout).contains("v3.17.3")
-        {
-            return c.clone();
-        }
-    }
-    panic!(
-        "Helm 3.17.3 is not installed (looked at {candidates:?}).\n\
-         Run `bash tests/oracles/install.sh` (it installs into $HOME/.cache/plumbline-oracles), \
-         or set PLUMBLINE_HELM. The differential test does not pass without its oracle."
-    );
-}
 /// Value overlays (`helm template -f`) that switch on optional parts of charts.
 pub const SCENARIOS: &[(&str, &str, &str)] = &[
     (
@@ -469,7 +449,7 @@ fn charts_render_as_helm_template_renders_them() {
 }
 
 fn run() {
-    let helm = helm_bin();
+    let helm = oracles::helm();
     let root = crate_root();
     let corpus = root.join("../shared/corpus");
     let mut corpus_charts = Vec::new();

@@ -20,31 +20,10 @@ use plumbline::render::kustomize::{self, Class, Options};
 use plumbline::source::files::DiskFiles;
 use plumbline::source::{Format, SourceFile};
 
+mod oracles;
+
 fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn kubectl() -> PathBuf {
-    let candidates: Vec<PathBuf> = [
-        std::env::var_os("PLUMBLINE_KUBECTL").map(PathBuf::from),
-        std::env::var_os("PLUMBLINE_ORACLES").map(|d| PathBuf::from(d).join("kubectl")),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/plumbline-oracles/kubectl")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    for c in &candidates {
-        if let Ok(out) = Command::new(c).args(["version", "--client"]).output()
-            && String::from_utf8_lossy(&out.stdout).contains("Kustomize Version: v5.4.2")
-        {
-            return c.clone();
-        }
-    }
-    panic!(
-        "kubectl 1.31 with kustomize v5.4.2 is not installed (looked at {candidates:?}).\n\
-         Run `bash tests/oracles/install.sh` (it installs into $HOME/.cache/plumbline-oracles), \
-         or set PLUMBLINE_KUBECTL. The differential test does not pass without its oracle."
-    );
 }
 
 /// Every directory holding a kustomization file below `dir`, with the repository root the
@@ -213,7 +192,7 @@ fn run_ours(dir: &Path, repo_root: &Path) -> (Result<Docs, (Class, String)>, kus
 
 #[test]
 fn builds_equal_kubectl_kustomize() {
-    let kubectl = kubectl();
+    let kubectl = oracles::kubectl();
     let shared = crate_root().join("../shared");
     let mut roots: Vec<(PathBuf, PathBuf)> = Vec::new();
     if shared.is_dir() {
@@ -345,30 +324,6 @@ fn builds_equal_kubectl_kustomize() {
     );
 }
 
-/// Helm 3.17.3 from the same oracle install (`$PLUMBLINE_HELM`, `$PLUMBLINE_ORACLES/helm`,
-/// `~/.cache/plumbline-oracles/helm`).
-fn helm() -> PathBuf {
-    let candidates: Vec<PathBuf> = [
-        std::env::var_os("PLUMBLINE_HELM").map(PathBuf::from),
-        std::env::var_os("PLUMBLINE_ORACLES").map(|d| PathBuf::from(d).join("helm")),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/plumbline-oracles/helm")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    for c in &candidates {
-        if let Ok(out) = Command::new(c).args(["version", "--short"]).output()
-            && String::from_utf8_lossy(&out.stdout).contains("v3.17.3")
-        {
-            return c.clone();
-        }
-    }
-    panic!(
-        "Helm 3.17.3 is not installed (looked at {candidates:?}).\n\
-         Install the oracles with `bash tests/oracles/install.sh`."
-    );
-}
-
 fn write_tree(root: &Path, files: &[(&str, &str)]) {
     for (rel, text) in files {
         let p = root.join(rel);
@@ -383,8 +338,8 @@ fn write_tree(root: &Path, files: &[(&str, &str)]) {
 /// `helmGlobals`, release name and namespace, and an overlay's namePrefix on top.
 #[test]
 fn helm_charts_build_as_kubectl_kustomize_enable_helm() {
-    let kubectl = kubectl();
-    let helm = helm();
+    let kubectl = oracles::kubectl();
+    let helm = oracles::helm();
     let chart = [
         (
             "Chart.yaml",

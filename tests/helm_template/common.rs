@@ -15,14 +15,9 @@ pub fn helm() -> Option<PathBuf> {
     if std::env::var_os("NO_HELM").is_some() {
         return None;
     }
-    [
-        std::env::var_os("PLUMBLINE_HELM").map(PathBuf::from),
-        std::env::var_os("PLUMBLINE_ORACLES").map(|d| PathBuf::from(d).join("helm")),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/plumbline-oracles/helm")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|p| p.is_file())
+    super::oracles::candidates("helm")
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 pub fn manifest_dir() -> PathBuf {

@@ -11,4 +11,6 @@ mod diff;
 mod engine;
 mod fuzz;
 mod inventory;
+#[path = "../oracles/mod.rs"]
+mod oracles;
 mod provenance;
