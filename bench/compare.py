@@ -9,6 +9,12 @@ Inputs (from ../shared/corpus, never copied into the repository):
   dockerfiles  only the corpus's Dockerfiles (`--no-context`: hadolint reads no context)
   read         the corpus merely read (`cat` of every file, as plumbline reads them): the
                floor any checker that reads its input stands on
+  helm         every chart of the corpus, copied with the dependencies the corpus holds
+               vendored (as tests/helm_oracle.rs does), rendered in each conventional
+               environment: in process by plumbline's renderer (`examples/helm_render.rs --all`,
+               charts in parallel as `plumbline check` renders them, and with one thread), and
+               by `helm template` run on each (Helm 3.17.3 from tests/oracles/install.sh),
+               summed
 
 Each measurement is repeated (--repeat, default 5; Checkov once: it takes minutes) and the
 median wall time, CPU time (user + system) and peak memory (max RSS) are reported, with the
@@ -36,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
 PEERS = Path(os.environ.get("PEERS", "/tmp/peers"))
 PLUMBLINE = ROOT / "target" / "release" / "plumbline"
+HELM_RENDER = ROOT / "target" / "release" / "examples" / "helm_render"
 TIME = shutil.which("time") or "/usr/bin/time"
 
 
@@ -89,6 +96,41 @@ def make_monorepo(target_files):
 def dockerfiles():
     lines = (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]
     return [str(CORPUS / l.split("\t")[0]) for l in lines if l.split("\t")[1] == "dockerfile"]
+
+
+def helm_binary():
+    """Helm where tests/oracles/install.sh puts it (the lookup of tests/oracles/mod.rs)."""
+    for c in [os.environ.get("PLUMBLINE_HELM"),
+              os.environ.get("PLUMBLINE_ORACLES") and
+              os.path.join(os.environ["PLUMBLINE_ORACLES"], "helm"),
+              os.path.expanduser("~/.cache/plumbline-oracles/helm")]:
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+def measure_helm(helm, renders, repeat):
+    """`helm template` on each render, one after the other: the sums of wall and CPU time
+    over all renders (median over `repeat` passes), the largest peak RSS, the refusals."""
+    passes = []
+    refused = 0
+    for _ in range(repeat):
+        wall = cpu = rss = 0.0
+        refused = 0
+        for chart, *values in renders:
+            cmd = [helm, "template", chart]
+            for v in values:
+                cmd += ["-f", v]
+            w, c, m, code = run_timed(cmd)
+            wall, cpu, rss = wall + w, cpu + c, max(rss, m)
+            refused += code != 0
+        passes.append((wall, cpu, rss))
+    return {
+        "wall": statistics.median(p[0] for p in passes),
+        "cpu": statistics.median(p[1] for p in passes),
+        "rss": max(p[2] for p in passes),
+        "runs": repeat,
+    }, refused
 
 
 def fmt(m):
@@ -166,6 +208,40 @@ def main():
     c0 = measure(pl(*five) + ["--no-context"], max(10, args.repeat * 2), warmup=True)
     row("precommit", "plumbline (5 files alone)", c0)
 
+    # (e) Helm rendering: in process against `helm template` on each chart.
+    subprocess.run(["cargo", "build", "--release", "--example", "helm_render"], cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    charts = Path(tempfile.mkdtemp(prefix="plumbline-charts-"))
+    helm_note = None
+    try:
+        subprocess.run([str(HELM_RENDER), "--vendor", str(CORPUS), str(charts)], check=True,
+                       stdout=subprocess.DEVNULL)
+        listed = subprocess.run([str(HELM_RENDER), "--list", str(charts)], check=True,
+                                capture_output=True, text=True).stdout
+        renders = [line.split("\t") for line in listed.splitlines() if line]
+        h = measure([str(HELM_RENDER), "--all", str(charts)], max(10, args.repeat * 2),
+                    warmup=True)
+        row("helm", f"plumbline ({len(renders)} renders)", h)
+        h1 = measure([str(HELM_RENDER), "--all", "--threads", "1", str(charts)],
+                     max(10, args.repeat * 2), warmup=True)
+        row("helm", "plumbline, one thread", h1)
+        helm = helm_binary()
+        if helm:
+            ht, refused = measure_helm(helm, renders, max(1, args.repeat // 2))
+            row("helm", "helm template, summed", ht, h)
+            helm_note = (
+                f"- helm: {len(renders)} renders of the corpus's charts; `helm template` run on "
+                f"each, summed ({refused} refused by Helm: a library chart, a `required` value), "
+                f"against plumbline rendering all of them in one process: "
+                f"{ht['wall'] / h['wall']:.0f}× the wall time "
+                f"({ht['wall']:.3f} s / {h['wall']:.3f} s), "
+                f"{ht['cpu'] / h1['cpu']:.0f}× the CPU time of one thread "
+                f"({ht['cpu']:.2f} s / {h1['cpu']:.2f} s)")
+        else:
+            row("helm", "helm template, summed", None, h)
+    finally:
+        shutil.rmtree(charts, ignore_errors=True)
+
     # (b) the monorepo
     mono, copies = make_monorepo(50_000)
     try:
@@ -202,6 +278,7 @@ def main():
             f"- corpus check / merely reading the corpus: {a['wall'] / r['wall']:.1f}× "
             f"({a['wall']:.3f} s / {r['wall']:.3f} s)",
             f"- output with `--threads 1` identical to the parallel run: {'yes' if same else 'NO'}",
+            *([helm_note] if helm_note else []),
             ""]
     table = "\n".join(out)
     (ROOT / "bench" / "results.md").write_text(table)

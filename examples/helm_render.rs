@@ -3,14 +3,24 @@
 //! ```sh
 //! cargo run --release --example helm_render -- CHART_DIR            # documents, origins
 //! cargo run --release --example helm_render -- --time DIR...        # charts under DIRs, timed
+//! cargo run --release --example helm_render -- --vendor CORPUS OUT  # copies, deps vendored
+//! cargo run --release --example helm_render -- --all DIR...         # render all, in parallel
+//! cargo run --release --example helm_render -- --list DIR...        # the renders, for helm
 //! ```
 //!
-//! `--time` finds every chart below the given directories (a directory with `Chart.yaml` that
-//! is not inside another chart's `charts/`), renders each in all its conventional
-//! environments (`values.yaml`, `values-<env>.yaml`) and prints the time per chart and in all.
-//! With `--helm PATH` it also runs `helm template` on the same charts and environments (on a
-//! copy with the corpus' sibling charts vendored, as `tests/helm_oracle.rs` does), and prints
-//! both totals and their ratio.
+//! Charts are found below the given directories (a directory with `Chart.yaml` that is not
+//! inside another chart's `charts/`), each rendered in all its conventional environments
+//! (`values.yaml`, `values-<env>.yaml`).
+//!
+//! - `--time` renders them one after the other and prints the time per chart and in all; with
+//!   `--helm PATH` it also runs `helm template` on the same charts and environments and prints
+//!   both totals and their ratio.
+//! - `--vendor` copies every chart below CORPUS into OUT with the dependencies the corpus holds
+//!   vendored into its `charts/` (as `tests/helm_oracle.rs` does), so that `helm template`
+//!   renders them too.
+//! - `--all` renders them as `plumbline check` does: in one process, charts in parallel on a
+//!   pool of `--threads N` workers (default: one per core). `bench/compare.py` times it against
+//!   `helm template` run on each line `--list` prints (`CHART_DIR<TAB>VALUES...`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +29,10 @@ use std::time::{Duration, Instant};
 use plumbline::parse::yaml::{Node, Value};
 use plumbline::render::helm::{self, Options};
 use plumbline::source::files::DiskFiles;
+use rayon::prelude::*;
+
+#[path = "../tests/oracles/vendor.rs"]
+mod vendor;
 
 // As the plumbline binary: a fifth of a run was malloc and free with glibc's allocator.
 #[global_allocator]
@@ -52,27 +66,24 @@ fn show(node: &Node, indent: usize, out: &mut String) {
     }
 }
 
-fn charts(dir: &Path, out: &mut Vec<PathBuf>) {
-    if dir.join("Chart.yaml").is_file() {
-        out.push(dir.to_path_buf());
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() && !p.is_symlink() {
-            charts(&p, out);
-        }
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_default();
     let files = DiskFiles::new(10 << 20, &cwd);
+    match args.first().map(String::as_str) {
+        Some("--vendor") => {
+            let [_, corpus, out] = &args[..] else {
+                eprintln!("usage: helm_render --vendor CORPUS OUT");
+                std::process::exit(2);
+            };
+            let copies = vendor::vendor_all(Path::new(corpus), Path::new(out));
+            println!("{} charts copied into {out}", copies.len());
+            return;
+        }
+        Some("--all") => return render_all(&files, &args[1..]),
+        Some("--list") => return list(&files, &args[1..]),
+        _ => {}
+    }
     if args.first().map(String::as_str) == Some("--time") {
         let mut helm_bin = None;
         let mut dirs = Vec::new();
@@ -86,7 +97,7 @@ fn main() {
         }
         let mut found = Vec::new();
         for d in &dirs {
-            charts(d, &mut found);
+            vendor::find_charts(d, &mut found);
         }
         let mut ours = Duration::ZERO;
         let mut theirs = Duration::ZERO;
@@ -164,5 +175,63 @@ fn main() {
             println!("--- {}\n{s}", doc.rendered.display_path);
         }
         println!("  {} value → template pairs", env.written_by.len());
+    }
+}
+
+fn found(dirs: &[String]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for d in dirs {
+        vendor::find_charts(Path::new(d), &mut found);
+    }
+    found
+}
+
+/// Every chart in every environment, charts in parallel as the engine renders its units (on
+/// workers with the engine's 8 MiB stacks).
+fn render_all(files: &DiskFiles, args: &[String]) {
+    let mut threads = 0;
+    let mut dirs = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--threads" {
+            threads = it.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        } else {
+            dirs.push(a.clone());
+        }
+    }
+    let charts = found(&dirs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(8 << 20)
+        .build()
+        .expect("thread pool");
+    let (renders, documents) = pool.install(|| {
+        charts
+            .par_iter()
+            .map(|c| {
+                let envs = helm::conventional_environments(files, c);
+                let r = helm::render(files, c, &envs, &Options::default());
+                let docs: usize = r.environments.iter().map(|e| e.documents.len()).sum();
+                (envs.len(), docs)
+            })
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    });
+    println!(
+        "{} charts, {renders} renders, {documents} documents",
+        charts.len()
+    );
+}
+
+/// One line per render: the chart directory and its values files, tab-separated.
+fn list(files: &DiskFiles, dirs: &[String]) {
+    for c in found(dirs) {
+        for env in helm::conventional_environments(files, &c) {
+            let mut line = c.display().to_string();
+            for v in &env.values {
+                line.push('\t');
+                line.push_str(&c.join(v).display().to_string());
+            }
+            println!("{line}");
+        }
     }
 }

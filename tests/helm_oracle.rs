@@ -23,7 +23,6 @@
 //! binary directly). Without it the test fails: a differential test never passes silently,
 //! and nothing is cached.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -36,6 +35,9 @@ use plumbline::source::files::DiskFiles;
 use plumbline::source::{Format, SourceFile};
 
 mod oracles;
+#[path = "oracles/vendor.rs"]
+mod vendor;
+use vendor::{chart_index, copy_dir, find_charts, vendor};
 
 const UNKNOWN: &str = "⦃unknown⦄";
 
@@ -161,132 +163,6 @@ pub const SCENARIOS: &[(&str, &str, &str)] = &[
         "admin:\n  password: adm\nldap:\n  enabled: true\n  uri: ldap://ldap.local:389\n  basedn: dc=example,dc=org\n  binddn: cn=admin,dc=example,dc=org\n  bindpw: pw\nsmtp:\n  enabled: true\n  host: smtp.local\n  user: u\n  password: p\ningress:\n  enabled: true\n  hostname: g.local\nmetrics:\n  enabled: true\n  serviceMonitor:\n    enabled: true\n",
     ),
 ];
-
-/// Charts below `dir`: directories with a `Chart.yaml`, not looked into further (their
-/// subcharts are theirs).
-fn find_charts(dir: &Path, out: &mut Vec<PathBuf>) {
-    if dir.join("Chart.yaml").is_file() {
-        out.push(dir.to_path_buf());
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() && !p.is_symlink() {
-            find_charts(&p, out);
-        }
-    }
-}
-
-fn load(path: &Path) -> Option<(Arc<SourceFile>, Node)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let f = Arc::new(SourceFile::in_memory(
-        &path.display().to_string(),
-        Format::HelmChart,
-        text,
-    ));
-    let doc = yaml::load(&f).docs.into_iter().next()?;
-    Some((f, doc))
-}
-
-fn chart_name(dir: &Path) -> Option<String> {
-    let (_, doc) = load(&dir.join("Chart.yaml"))?;
-    doc.get("name")?.as_str().map(str::to_string)
-}
-
-/// Names of the dependencies a chart lists, with the span of each entry in its file.
-fn dependencies(dir: &Path) -> Vec<(String, Arc<SourceFile>, usize, usize)> {
-    let mut out = Vec::new();
-    for file in ["Chart.yaml", "requirements.yaml"] {
-        let Some((f, doc)) = load(&dir.join(file)) else {
-            continue;
-        };
-        for item in doc
-            .get("dependencies")
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
-        {
-            if let Some(name) = item.get("name").and_then(Node::as_str) {
-                out.push((
-                    name.to_string(),
-                    Arc::clone(&f),
-                    item.span.start,
-                    item.span.end,
-                ));
-            }
-        }
-    }
-    out
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for e in std::fs::read_dir(src).unwrap().flatten() {
-        let p = e.path();
-        let t = dst.join(e.file_name());
-        if p.is_symlink() {
-            continue;
-        }
-        if p.is_dir() {
-            copy_dir(&p, &t);
-        } else {
-            std::fs::copy(&p, &t).unwrap();
-        }
-    }
-}
-
-/// Vendors into `copy/charts/` each dependency the corpus holds (recursively); removes from
-/// the copy's `Chart.yaml` those it does not. Returns the removed names.
-fn vendor(copy: &Path, index: &BTreeMap<String, PathBuf>, depth: usize) -> Vec<String> {
-    let mut missing = Vec::new();
-    if depth > 8 {
-        return missing;
-    }
-    let charts = copy.join("charts");
-    let mut cut: Vec<(Arc<SourceFile>, usize, usize)> = Vec::new();
-    for (name, file, start, end) in dependencies(copy) {
-        let present_dir = std::fs::read_dir(&charts).ok().and_then(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .find(|p| p.is_dir() && chart_name(p).as_deref() == Some(name.as_str()))
-        });
-        let present_tgz = std::fs::read_dir(&charts).ok().is_some_and(|rd| {
-            rd.flatten().any(|e| {
-                let n = e.file_name().to_string_lossy().into_owned();
-                n.ends_with(".tgz") && n.starts_with(&format!("{name}-"))
-            })
-        });
-        if let Some(d) = present_dir {
-            missing.extend(vendor(&d, index, depth + 1));
-        } else if present_tgz {
-        } else if let Some(src) = index.get(&name) {
-            let dst = charts.join(&name);
-            copy_dir(src, &dst);
-            missing.extend(vendor(&dst, index, depth + 1));
-        } else {
-            missing.push(name.clone());
-            cut.push((file, start, end));
-        }
-    }
-    // Cut the entries of dependencies nobody has, whole lines, last first.
-    cut.sort_by_key(|(_, s, _)| std::cmp::Reverse(*s));
-    let mut texts: BTreeMap<String, String> = BTreeMap::new();
-    for (file, start, end) in cut {
-        let text = texts
-            .entry(file.display_path.clone())
-            .or_insert_with(|| file.text.clone());
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
-        text.replace_range(line_start..line_end, "");
-    }
-    for (path, text) in texts {
-        std::fs::write(path, text).unwrap();
-    }
-    missing
-}
 
 type Json = serde_json::Value;
 
@@ -454,12 +330,7 @@ fn run() {
     let corpus = root.join("../shared/corpus");
     let mut corpus_charts = Vec::new();
     find_charts(&corpus, &mut corpus_charts);
-    let mut index: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for c in &corpus_charts {
-        if let Some(n) = chart_name(c) {
-            index.entry(n).or_insert_with(|| c.clone());
-        }
-    }
+    let index = chart_index(&corpus_charts);
     let mut fixture_charts = Vec::new();
     for e in std::fs::read_dir(root.join("tests/fixtures"))
         .unwrap()
