@@ -1276,3 +1276,58 @@ fn kustomize_helm_charts_are_rendered_and_located() {
     // Only the root's rendering is checked: no finding names the chart's default release.
     assert!(!v.to_string().contains("release-name-web"), "{v}");
 }
+
+/// A `helmCharts` chart whose dependency is not vendored renders as a chart on its own does:
+/// the dependency is one note at its `Chart.yaml` entry counting the templates that need it,
+/// and what renders without it (here a Deployment with a floating tag) is still checked,
+/// through the root.
+#[test]
+fn kustomize_helm_chart_without_its_dependency_is_checked_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "base/charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: common\n    version: 2.x.x\n    repository: oci://registry-1.docker.io/bitnamicharts\n",
+    );
+    write(
+        root,
+        "base/charts/web/templates/svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include \"common.names.fullname\" . }}\n",
+    );
+    write(
+        root,
+        "base/charts/web/templates/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n",
+    );
+    write(
+        root,
+        "base/kustomization.yaml",
+        "helmCharts:\n  - name: web\n    releaseName: shop\n",
+    );
+    let v = json(&plumbline(&["check", ".", "--format", "json"], root));
+    let pin: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "PIN020")
+        .collect();
+    assert_eq!(pin.len(), 1, "{v}");
+    assert_eq!(pin[0]["path"], "base/charts/web/templates/d.yaml");
+    assert!(
+        pin[0]["message"].as_str().unwrap().contains("shop-web"),
+        "{v}"
+    );
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["kind"], "note");
+    assert_eq!(errors[0]["path"], "base/charts/web/Chart.yaml");
+    assert_eq!(errors[0]["line"], 5);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("; 1 template file(s) that need a chart not in charts/ were not rendered"),
+        "{errors:?}"
+    );
+}

@@ -261,6 +261,86 @@ fn subcharts_conditions_tags_aliases_and_globals() {
     );
 }
 
+/// A dependency that is not vendored is said once, at its `Chart.yaml` entry: the templates
+/// that fail for want of it (its helpers, its values) are counted there, not reported one by
+/// one, and the rest of the chart still renders. Without a missing dependency the same
+/// failure is an error at its template line.
+#[test]
+fn templates_that_need_a_missing_dependency_are_counted_in_its_note() {
+    let d = tempfile::tempdir().unwrap();
+    let uses = "kind: ConfigMap\nmetadata:\n  name: {{ include \"common.names.fullname\" . }}\n";
+    let values = "kind: ConfigMap\nmetadata:\n  name: db\ndata:\n  host: {{ .Values.postgresql.auth.host }}\n";
+    write(
+        d.path(),
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: common\n    version: 2.x.x\n    repository: oci://registry-1.docker.io/bitnamicharts\n",
+            ),
+            ("values.yaml", "image: app:1.0\n"),
+            ("templates/uses-helper.yaml", uses),
+            ("templates/uses-values.yaml", values),
+            (
+                "templates/own.yaml",
+                "kind: ConfigMap\nmetadata:\n  name: own\n",
+            ),
+        ],
+    );
+    let r = render(d.path(), &[env("default", &[])]);
+    let notes: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::NotChecked)
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", r.diagnostics);
+    assert!(
+        notes[0].message.ends_with(
+            "common is not in charts/ (helm dependency build fetches it); 2 template file(s) that need a chart not in charts/ were not rendered"
+        ),
+        "{}",
+        notes[0].message
+    );
+    assert!(notes[0].at.text().starts_with("name: common"));
+    let e = &r.environments[0];
+    assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
+    doc(e, "ConfigMap", "own");
+    assert_eq!(e.documents.len(), 1);
+
+    // Vendored (and empty of what is asked for), the same templates are errors at their lines.
+    write(
+        d.path(),
+        &[(
+            "charts/common/Chart.yaml",
+            "apiVersion: v2\nname: common\nversion: 2.0.0\ntype: library\n",
+        )],
+    );
+    let r = render(d.path(), &[env("default", &[])]);
+    assert!(
+        !r.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::NotChecked),
+        "{:?}",
+        r.diagnostics
+    );
+    let errors: Vec<(String, usize)> = r.environments[0]
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| (d.at.file.display_path.clone(), d.at.start().line))
+        .collect();
+    assert_eq!(errors.len(), 2, "{:?}", r.environments[0].diagnostics);
+    assert!(
+        errors
+            .iter()
+            .any(|(f, l)| f.ends_with("uses-helper.yaml") && *l == 3)
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(f, l)| f.ends_with("uses-values.yaml") && *l == 5)
+    );
+}
+
 #[test]
 fn import_values_both_forms() {
     let d = tempfile::tempdir().unwrap();

@@ -818,46 +818,13 @@ fn render_chart(
             d.message.clone(),
         ))
     };
-    let mut diagnostics: Vec<_> = out.diagnostics.into_iter().filter(|d| once(d)).collect();
+    let diagnostics: Vec<_> = out.diagnostics.into_iter().filter(|d| once(d)).collect();
     let names: Vec<String> = out
         .environments
         .iter()
         .map(|e| e.environment.name.clone())
         .collect();
-    // A dependency that is not vendored is said once, at its `Chart.yaml` entry; the
-    // templates that fail for want of its helpers (a library chart's `common.names.fullname`)
-    // are counted there, not reported one by one.
-    let missing = diagnostics.iter().any(|d| {
-        d.severity == crate::render::Severity::NotChecked && d.message.contains(NOT_VENDORED)
-    });
-    let mut unrendered = std::collections::BTreeSet::new();
-    let mut needs_missing = |d: &helm::Diagnostic| {
-        // What a missing chart's helpers and values make templates say (Helm's wording).
-        let yes = missing
-            && d.severity == crate::render::Severity::Error
-            && (d.message.contains("no template \"")
-                || (d.message.contains("template \"") && d.message.ends_with("not defined"))
-                || d.message.contains("nil pointer evaluating"));
-        if yes {
-            unrendered.insert(d.at.file.path.clone());
-        }
-        yes
-    };
-    let mut envs_out = out.environments;
-    for env in &mut envs_out {
-        env.diagnostics.retain(|d| !needs_missing(d));
-    }
-    if !unrendered.is_empty() {
-        for d in diagnostics
-            .iter_mut()
-            .filter(|d| d.message.contains(NOT_VENDORED))
-        {
-            d.message.push_str(&format!(
-                "; {} template file(s) that need a chart not in charts/ were not rendered",
-                unrendered.len()
-            ));
-        }
-    }
+    let envs_out = out.environments;
     let docs = envs_out
         .into_iter()
         .map(|mut env| {
@@ -874,9 +841,6 @@ fn render_chart(
         .collect();
     (diagnostics, docs)
 }
-
-/// How the renderer says a dependency is not vendored.
-const NOT_VENDORED: &str = "is not in charts/";
 
 /// The files a chart is rendered from: the run's. The chart's own `Chart.yaml`, values files
 /// and templates count only when the run read them (`--exclude`, `.gitignore` and the

@@ -272,11 +272,27 @@ fn hostile_inputs_do_not_panic() {
 #[test]
 fn exec_error_has_go_location_and_helm_text() {
     let e = err("a\nb: {{ .Values.missing.x }}", &Limits::default());
-    assert_eq!(e.kind, ErrorKind::Exec);
+    // What is not there (a value, a template name): what a missing dependency causes.
+    assert_eq!(e.kind, ErrorKind::Undefined);
     assert_eq!(e.location, Some(("t".to_string(), 2, 13)));
     assert_eq!(
         e.helm(),
         "template: t:2:13: executing \"t\" at <.Values.missing.x>: nil pointer evaluating interface {}.x"
+    );
+    let e = err("{{ include \"nope\" . }}", &Limits::default());
+    assert_eq!(e.kind, ErrorKind::Undefined);
+    assert!(e.helm().ends_with("error calling include: template: no template \"nope\" associated with template \"gotpl\""), "{}", e.helm());
+    let e = err("{{ template \"nope\" }}", &Limits::default());
+    assert_eq!(e.kind, ErrorKind::Undefined);
+    assert!(
+        e.helm().ends_with("template \"nope\" not defined"),
+        "{}",
+        e.helm()
+    );
+    // Other failures of the executor stay `Exec`.
+    assert_eq!(
+        err("{{ index 1 2 }}", &Limits::default()).kind,
+        ErrorKind::Exec
     );
 }
 

@@ -86,7 +86,7 @@ mod ignore;
 mod remap;
 mod strvals;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -404,7 +404,12 @@ pub fn render(
             files: read,
         };
     };
+    let notes = diagnostics.len();
     missing_dependencies(&chart, &mut diagnostics);
+    let mut missing = Missing {
+        notes: notes..diagnostics.len(),
+        unrendered: BTreeSet::new(),
+    };
     if let Some((constraint, at)) = &chart.kube_version {
         let kube = template::Capabilities::default().kube_version.version;
         if !coalesce::compatible(constraint, &kube) {
@@ -429,8 +434,17 @@ pub fn render(
             &mut origins,
             &mut prepared,
             &mut files_read,
+            &mut missing,
         );
         environments.push(r);
+    }
+    if !missing.unrendered.is_empty() {
+        for d in &mut diagnostics[missing.notes.clone()] {
+            d.message.push_str(&format!(
+                "; {} template file(s) that need a chart not in charts/ were not rendered",
+                missing.unrendered.len()
+            ));
+        }
     }
     ChartRender {
         chart: Some(Arc::clone(&chart.chart_file)),
@@ -439,6 +453,16 @@ pub fn render(
         diagnostics,
         files: files_read,
     }
+}
+
+/// The dependencies a chart misses, and what its templates could not render without them.
+struct Missing {
+    /// The chart's notes that say a dependency is not vendored.
+    notes: std::ops::Range<usize>,
+    /// Templates whose render failed for want of what is not there (a library chart's
+    /// `common.names.fullname`, a subchart's values): counted in those notes instead of
+    /// reported one by one, since the one cause is already said, at its `Chart.yaml` entry.
+    unrendered: BTreeSet<String>,
 }
 
 /// A dependency not vendored in `charts/` (`helm template` refuses the chart; we render it
@@ -519,6 +543,7 @@ fn render_env(
     origins: &mut Origins,
     prepared: &mut Prepared,
     files_read: &mut Vec<Arc<SourceFile>>,
+    missing: &mut Missing,
 ) -> RenderedEnv {
     let mut out = RenderedEnv {
         environment: env.environment.clone(),
@@ -675,6 +700,10 @@ fn render_env(
         let template_file = by_name.get(name.as_str()).map(|f| Arc::clone(f));
         let r = match result {
             Ok(r) => r,
+            Err(e) if e.kind == template::ErrorKind::Undefined && !missing.notes.is_empty() => {
+                missing.unrendered.insert(name.clone());
+                continue;
+            }
             Err(e) => {
                 let at = e
                     .location

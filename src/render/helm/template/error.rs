@@ -36,8 +36,13 @@ impl Default for Limits {
 pub enum ErrorKind {
     /// The template text is not valid.
     Parse,
-    /// Go's executor would fail (type errors, nil pointers, function errors).
+    /// Go's executor would fail (type errors, function errors).
     Exec,
+    /// What the chart refers to is not there: a template name no template defines
+    /// (`include`, `template`), a field of a value that does not exist (Go's `nil pointer
+    /// evaluating`). What a parent's templates say when a dependency they use is not
+    /// vendored; otherwise an error like [`ErrorKind::Exec`], with the same text.
+    Undefined,
     /// `fail` or `required` stopped the render: `message` is the user's text.
     Fail,
     /// A resource bound of [`Limits`] was hit.

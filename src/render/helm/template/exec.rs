@@ -447,7 +447,7 @@ impl<'s> Exec<'s> {
     fn include_inner(&mut self, name: &str, dot: Value) -> Result<Value, FnErr> {
         self.check_stack().map_err(|e| FnErr::Err(Box::new(e)))?;
         let Some(t) = self.lookup(name) else {
-            return Err(FnErr::Msg(format!(
+            return Err(FnErr::Undefined(format!(
                 "template: no template {:?} associated with template {:?}",
                 name, self.set.root_name
             )));
@@ -615,6 +615,10 @@ impl<'s> Exec<'s> {
     fn wrap_fn_err(&self, name: &str, e: FnErr) -> Error {
         match e {
             FnErr::Msg(m) => self.errorf(format!("error calling {}: {}", name, m)),
+            FnErr::Undefined(m) => Error {
+                kind: ErrorKind::Undefined,
+                ..self.errorf(format!("error calling {}: {}", name, m))
+            },
             FnErr::Fail(m) => Error {
                 kind: ErrorKind::Fail,
                 go: format!(
@@ -786,7 +790,10 @@ impl<'s> Exec<'s> {
                 self.at_pos = *pos;
                 self.at_kind = AtKind::Template;
                 let Some(t) = self.lookup(name) else {
-                    return Err(self.errorf(format!("template {:?} not defined", name)));
+                    return Err(Error {
+                        kind: ErrorKind::Undefined,
+                        ..self.errorf(format!("template {:?} not defined", name))
+                    });
                 };
                 let newdot = match pipe {
                     Some(p) => self.eval_pipeline(dot, dot_iface, p)?,
@@ -1265,9 +1272,10 @@ impl<'s> Exec<'s> {
         match &recv.v {
             Value::Nil => {
                 if recv.iface {
-                    return Err(
-                        self.errorf(format!("nil pointer evaluating interface {{}}.{}", name))
-                    );
+                    return Err(Error {
+                        kind: ErrorKind::Undefined,
+                        ..self.errorf(format!("nil pointer evaluating interface {{}}.{}", name))
+                    });
                 }
                 Ok(Recv {
                     v: Value::Nil,

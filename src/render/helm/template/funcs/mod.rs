@@ -61,6 +61,8 @@ pub enum U {
 pub enum FnErr {
     /// Go error text (`error calling NAME: TEXT`).
     Msg(String),
+    /// As `Msg`, for a template name nothing defines ([`super::ErrorKind::Undefined`]).
+    Undefined(String),
     /// `fail` / `required`: the user's message.
     Fail(String),
     /// A resource bound.
