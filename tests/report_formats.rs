@@ -781,6 +781,54 @@ fn human_frames_show_rule_span_and_summary() {
     assert!(colored.contains('\x1b'));
 }
 
+/// Notes (what was not checked, and why) are one line each after the errors, with the place
+/// as editors link it: a repository with hundreds of registry modules must not bury its
+/// findings under hundreds of frames. Control characters in them are escaped like the rest.
+#[test]
+fn human_notes_are_one_line_each() {
+    let mut report = sample();
+    let tf = file(
+        "infra/main.tf",
+        "# modules\nmodule \"kms\" {\n  source = \"terraform-aws-modules/kms/aws\"\n}\n",
+    );
+    report.errors.push(FileError {
+        kind: ErrorKind::Note,
+        path: "infra/main.tf".into(),
+        location: Some((Arc::clone(&tf), span_of(&tf, "\"terraform-aws-modules"))),
+        message: "module `kms\x1b[2J` is not checked: not vendored".into(),
+    });
+    let out = render(&report, OutputFormat::Human, false);
+    let notes: Vec<&str> = out.lines().filter(|l| l.starts_with("note")).collect();
+    assert_eq!(
+        notes,
+        ["note: infra/main.tf:3:12: module `kms\u{fffd}[2J` is not checked: not vendored"],
+        "{out}"
+    );
+    assert!(!out.contains("not-checked"), "no frame for a note:\n{out}");
+    assert!(
+        !out.contains("│ module \"kms\""),
+        "no source lines for a note:\n{out}"
+    );
+    // After the errors, before the summary, which counts it.
+    let lines: Vec<&str> = out.lines().collect();
+    let note = lines.iter().position(|l| l.starts_with("note: ")).unwrap();
+    let io = lines
+        .iter()
+        .position(|l| l.starts_with("error: cannot read"))
+        .unwrap();
+    assert!(io < note, "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("1 file with parts not checked (notes)."),
+        "{out}"
+    );
+    let colored = render(&report, OutputFormat::Human, true);
+    assert!(
+        colored.contains("\x1b[1;36mnote\x1b[0m: infra/main.tf:3:12: "),
+        "{colored}"
+    );
+}
+
 #[test]
 fn human_summary_wording() {
     let opts = ReportOptions::default();

@@ -81,7 +81,15 @@ pub(super) fn write(
     }
     // Frames end with a blank line; one-line errors get one after the last of them.
     let mut after_line = false;
-    for e in &report.errors {
+    // Notes say what was not checked and why (a module not vendored, a remote base): one
+    // line each, after the errors, not a frame each. A repository full of registry modules
+    // has hundreds, and their frames buried the findings (2,000 lines on the corpus); the
+    // line still gives the place, and every other format keeps each note whole.
+    let (notes, errors): (Vec<&FileError>, Vec<&FileError>) = report
+        .errors
+        .iter()
+        .partition(|e| e.kind == ErrorKind::Note);
+    for e in errors {
         match &e.location {
             Some((file, span)) => {
                 if after_line {
@@ -97,10 +105,38 @@ pub(super) fn write(
             }
         }
     }
-    if after_line {
+    for e in &notes {
+        writeln!(out, "{}", plain_note_line(e, opts.color))?;
+    }
+    if after_line || !notes.is_empty() {
         writeln!(out)?;
     }
     writeln!(out, "{}", summary(report, opts))
+}
+
+/// `note: path:line:col: message`, the place as editors and terminals link it.
+fn plain_note_line(e: &FileError, color: bool) -> String {
+    let label = if color {
+        "\x1b[1;36mnote\x1b[0m"
+    } else {
+        "note"
+    };
+    let message = sanitize(&e.message);
+    match &e.location {
+        Some((file, span)) => {
+            let at = file.line_col(span.start);
+            format!(
+                "{label}: {}:{}:{}: {message}",
+                sanitize(&file.display_path),
+                at.line,
+                at.column
+            )
+        }
+        None if e.path.is_empty() || e.message.contains(e.path.as_str()) => {
+            format!("{label}: {message}")
+        }
+        None => format!("{label}: {}: {message}", sanitize(&e.path)),
+    }
 }
 
 /// Renders one frame and the frames of its related locations shown apart, followed by a
@@ -481,18 +517,11 @@ fn error_diagnostic(
         }],
         redactor,
     );
+    // Notes are lines of their own (`plain_note_line`): what reaches here fails the run.
     Frame {
         message: sanitize(&e.message),
-        code: Some(if e.kind.fails() {
-            format!("error[{}]", error_kind(&e.kind))
-        } else {
-            "note[not-checked]".to_string()
-        }),
-        severity: if e.kind.fails() {
-            miette::Severity::Error
-        } else {
-            miette::Severity::Advice
-        },
+        code: Some(format!("error[{}]", error_kind(&e.kind))),
+        severity: miette::Severity::Error,
         help: None,
         source: Some(source),
         labels,

@@ -429,7 +429,13 @@ impl<'s> Exec<'s> {
 
     /// `include`: executes a named template and returns its output as a marked string.
     pub(crate) fn include(&mut self, name: &str, dot: Value) -> Result<Value, FnErr> {
-        let cnt = self.include_counts.entry(name.to_string()).or_insert(0);
+        // No key allocated per call: an include is the commonest call of a chart.
+        if !self.include_counts.contains_key(name) {
+            self.include_counts.insert(name.to_string(), 0);
+        }
+        let Some(cnt) = self.include_counts.get_mut(name) else {
+            return Ok(Value::Nil);
+        };
         if *cnt > self.limits.max_include_depth {
             return Err(FnErr::Limit(format!(
                 "rendering template has a nested reference name: {}: unable to execute template",

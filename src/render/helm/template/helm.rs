@@ -752,7 +752,7 @@ pub struct ChartRender {
     /// in Helm's order.
     pub outputs: Vec<(String, Result<Rendered, Error>)>,
     /// Template id → full template name and source text (for mapping Template marks back).
-    pub sources: BTreeMap<u32, (String, String)>,
+    pub sources: Rc<BTreeMap<u32, (String, String)>>,
     /// A parse error of the set (Helm fails the whole render).
     pub parse_error: Option<Error>,
     /// Every template that did not parse, with its name (with [`RenderOptions::keep_going`];
@@ -883,7 +883,8 @@ pub struct PreparedChart {
     tree: Tree,
     set: TemplateSet,
     names: Vec<String>,
-    sources: BTreeMap<u32, (String, String)>,
+    /// Shared with every render (one copy of the texts, however many environments).
+    sources: Rc<BTreeMap<u32, (String, String)>>,
     parse_errors: Vec<(String, Error)>,
     tpl_id: u32,
 }
@@ -931,7 +932,7 @@ impl PreparedChart {
             tree,
             set,
             names,
-            sources,
+            sources: Rc::new(sources),
             parse_errors,
             tpl_id,
         }
@@ -985,7 +986,7 @@ impl PreparedChart {
         }
         ChartRender {
             outputs,
-            sources: self.sources.clone(),
+            sources: Rc::clone(&self.sources),
             parse_error: self.parse_errors.first().map(|(_, e)| e.clone()),
             parse_errors: self.parse_errors.clone(),
         }
