@@ -48,6 +48,8 @@ impl Phases {
 struct Checked {
     /// The file's position in the run's file list.
     index: usize,
+    /// The canonical order of the unit that built it (units run in order of cost).
+    order: usize,
     file: Arc<SourceFile>,
     findings: Vec<Finding>,
     errors: Vec<FileError>,
@@ -115,8 +117,13 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
     };
     let mut outcomes: Vec<Checked> = units::units(loaded, &kustomize, &declared)
         .into_par_iter()
-        .flat_map_iter(|unit| unit.build(&cx))
-        .map(|(index, file, mut doc)| {
+        .flat_map_iter(|unit| {
+            let order = unit.order();
+            unit.build(&cx)
+                .into_iter()
+                .map(move |(index, file, doc)| (order, index, file, doc))
+        })
+        .map(|(order, index, file, mut doc)| {
             let mut errors = settle(&file, &mut doc, &file_configs, &opts.cwd);
             let config = file_configs
                 .get(&file.path)
@@ -134,6 +141,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
             let layers = crate::model::layers::layers_of(&file, &doc);
             Checked {
                 index,
+                order,
                 file,
                 findings,
                 errors,
@@ -141,7 +149,8 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
             }
         })
         .collect();
-    outcomes.sort_unstable_by_key(|c| c.index);
+    // Stable: documents a unit builds for one file stay in the order it built them.
+    outcomes.sort_by_key(|c| (c.index, c.order));
     timer.lap("parse, build and check units");
 
     let mut files: Vec<Arc<SourceFile>> = Vec::with_capacity(outcomes.len());

@@ -127,6 +127,10 @@ pub fn parsed_early(format: Format) -> bool {
 pub struct Unit {
     kind: UnitKind,
     members: Vec<Member>,
+    /// The unit's place in the canonical order (file order, the singles first), which breaks
+    /// ties between documents of one file found through several units: the run schedules
+    /// units by cost, and what it reports must not depend on that.
+    order: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -300,6 +304,7 @@ pub fn units(loaded: Vec<Loaded>, kustomize: &Roots, declared: &DeclaredCompose)
         let own = |kind| Unit {
             kind,
             members: Vec::new(),
+            order: 0,
         };
         let kustomize_kind = match file.format {
             Format::Kustomization if kustomize.root(&file.path).is_some() => {
@@ -359,6 +364,7 @@ pub fn units(loaded: Vec<Loaded>, kustomize: &Roots, declared: &DeclaredCompose)
                     .or_insert_with(|| Unit {
                         kind,
                         members: Vec::new(),
+                        order: 0,
                     })
                     .members
                     .push(member);
@@ -366,11 +372,25 @@ pub fn units(loaded: Vec<Loaded>, kustomize: &Roots, declared: &DeclaredCompose)
             None => singles.push(Unit {
                 kind: UnitKind::Single,
                 members: vec![member],
+                order: 0,
             }),
         }
     }
-    singles.extend(keyed.into_values());
-    singles
+    // The costly units first: a chart renders in milliseconds where a single manifest takes
+    // microseconds, and a parallel pass that meets its charts last ends on one core while
+    // the other idles. Charts, then Terraform and Bicep (modules followed), Kustomize roots
+    // and Compose projects; the singles fill in behind. (Results are put back in file order.)
+    let mut units: Vec<Unit> = keyed.into_values().collect();
+    for (order, u) in singles.iter_mut().chain(units.iter_mut()).enumerate() {
+        u.order = order;
+    }
+    units.sort_by_key(|u| match u.kind {
+        UnitKind::Chart => 0,
+        UnitKind::Terraform | UnitKind::Bicep => 1,
+        _ => 2,
+    });
+    units.extend(singles);
+    units
 }
 
 /// A file's YAML documents and errors, taken from its parse.
@@ -385,6 +405,11 @@ fn yaml_of(parsed: Parsed) -> (Vec<yaml::Node>, Vec<ParseError>) {
 }
 
 impl Unit {
+    /// The unit's place in the canonical order (see [`Unit::order`]'s field).
+    pub fn order(&self) -> usize {
+        self.order
+    }
+
     /// Parses the members and builds their documents: one per member that has one (a file
     /// read as part of another's document gets a [`Document::Part`] with its own errors).
     /// A panic costs the unit's primary file only ([`crate::guard`]).
