@@ -601,7 +601,7 @@ fn findings_match(cases: &[FindingsCase], tmp: &Path) {
     use std::collections::BTreeSet;
     let env_suffix = regex::Regex::new(r" \(environments?: [^)]*\)$").unwrap();
     let random = regex::Regex::new(r"-(⦃unknown⦄|[a-z0-9]{5})`").unwrap();
-    let ignored = regex::Regex::new(r"plumbline: ignore\[([A-Za-z0-9, ]+)\]").unwrap();
+    let ignored = regex::Regex::new(r"plumbline: ignore\[([A-Za-z0-9, -]+)\]").unwrap();
     let container_level = |rule: &str| {
         ["ROOT", "RES0", "PORT", "SEC0", "PIN0"]
             .iter()
