@@ -327,7 +327,11 @@ fn charts_render_as_helm_template_renders_them() {
 fn run() {
     let helm = oracles::helm();
     let root = crate_root();
-    let corpus = root.join("../shared/corpus");
+    // `PLUMBLINE_HELM_CORPUS=DIR` runs the comparison on the charts below DIR instead (a
+    // repository of your own, say); the fixtures are compared either way.
+    let corpus = std::env::var_os("PLUMBLINE_HELM_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/corpus"));
     let mut corpus_charts = Vec::new();
     find_charts(&corpus, &mut corpus_charts);
     let index = chart_index(&corpus_charts);

@@ -315,7 +315,7 @@ impl Builder<'_> {
                     span,
                     file: Arc::clone(self.file),
                 };
-                self.remember(anchor, &node, 1, 1);
+                self.remember(anchor, &node);
                 self.push(node)
             }
             Event::SequenceStart(anchor, tag) => self.open(
@@ -436,8 +436,7 @@ impl Builder<'_> {
         if let Some(t) = tag {
             self.stream.tags.push((node.span, t));
         }
-        let (size, depth) = measure(&node);
-        self.remember(anchor, &node, size, depth);
+        self.remember(anchor, &node);
         self.push(node)
     }
 
@@ -466,8 +465,12 @@ impl Builder<'_> {
         self.push(node)
     }
 
-    fn remember(&mut self, anchor: usize, node: &Node, size: usize, depth: usize) {
+    /// Keeps an anchored node for its aliases, with its size and depth. Measured only here:
+    /// measuring every node as it closes walked each subtree once per level above it, a
+    /// seventh of reading a deep document (a CRD's schema).
+    fn remember(&mut self, anchor: usize, node: &Node) {
         if anchor != 0 {
+            let (size, depth) = measure(node);
             self.anchors.insert(anchor, (node.clone(), size, depth));
         }
     }
