@@ -22,6 +22,16 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The findings of one rule in a JSON report.
+fn of_rule<'a>(v: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
@@ -560,11 +570,8 @@ fn config_names_the_production_environments_of_a_chart() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: \"{{ .Values.api.image.repository }}:{{ .Values.api.image.tag }}\"\n          ports:\n            - containerPort: {{ .Values.api.containerPort }}\n",
     );
     let res020 = |v: &serde_json::Value| -> Vec<String> {
-        v["findings"]
-            .as_array()
-            .unwrap()
+        of_rule(v, "RES020")
             .iter()
-            .filter(|f| f["rule"] == "RES020")
             .map(|f| f["message"].as_str().unwrap().to_string())
             .collect()
     };
@@ -1199,11 +1206,8 @@ fn configured_chart_values_and_sets_are_rendered_and_located() {
     );
     let v = json(&plumbline(&["check", ".", "--format", "json"], root));
     let found = |rule: &str| -> Vec<(String, u64, String)> {
-        v["findings"]
-            .as_array()
-            .unwrap()
+        of_rule(&v, rule)
             .iter()
-            .filter(|f| f["rule"] == rule)
             .map(|f| {
                 (
                     f["path"].as_str().unwrap().to_string(),
@@ -1261,12 +1265,7 @@ fn kustomize_helm_charts_are_rendered_and_located() {
         "resources:\n  - ../../base\nnamePrefix: prod-\n",
     );
     let v = json(&plumbline(&["check", ".", "--format", "json"], root));
-    let pin: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "PIN020")
-        .collect();
+    let pin = of_rule(&v, "PIN020");
     assert_eq!(pin.len(), 1, "{v}");
     assert_eq!(pin[0]["path"], "base/kustomization.yaml");
     assert_eq!(pin[0]["line"], 6);
@@ -1306,12 +1305,7 @@ fn kustomize_helm_chart_without_its_dependency_is_checked_without_it() {
         "helmCharts:\n  - name: web\n    releaseName: shop\n",
     );
     let v = json(&plumbline(&["check", ".", "--format", "json"], root));
-    let pin: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "PIN020")
-        .collect();
+    let pin = of_rule(&v, "PIN020");
     assert_eq!(pin.len(), 1, "{v}");
     assert_eq!(pin[0]["path"], "base/charts/web/templates/d.yaml");
     assert!(

@@ -106,37 +106,12 @@ pub(super) fn write(
         }
     }
     for e in &notes {
-        writeln!(out, "{}", plain_note_line(e, opts.color))?;
+        writeln!(out, "{}", plain_error_line(e, opts.color))?;
     }
     if after_line || !notes.is_empty() {
         writeln!(out)?;
     }
     writeln!(out, "{}", summary(report, opts))
-}
-
-/// `note: path:line:col: message`, the place as editors and terminals link it.
-fn plain_note_line(e: &FileError, color: bool) -> String {
-    let label = if color {
-        "\x1b[1;36mnote\x1b[0m"
-    } else {
-        "note"
-    };
-    let message = sanitize(&e.message);
-    match &e.location {
-        Some((file, span)) => {
-            let at = file.line_col(span.start);
-            format!(
-                "{label}: {}:{}:{}: {message}",
-                sanitize(&file.display_path),
-                at.line,
-                at.column
-            )
-        }
-        None if e.path.is_empty() || e.message.contains(e.path.as_str()) => {
-            format!("{label}: {message}")
-        }
-        None => format!("{label}: {}: {message}", sanitize(&e.path)),
-    }
 }
 
 /// Renders one frame and the frames of its related locations shown apart, followed by a
@@ -181,18 +156,33 @@ fn plain_error(e: &FileError) -> String {
     format!("{}\n", plain_error_line(e, false))
 }
 
-/// `error: path: message`, without repeating a path the message already names.
+/// `error: path: message` (without repeating a path the message already names), or for a
+/// note `note: path:line:col: message`, the place as editors and terminals link it.
 fn plain_error_line(e: &FileError, color: bool) -> String {
+    let (word, code) = match e.kind {
+        ErrorKind::Note => ("note", "1;36"),
+        _ => ("error", "1;31"),
+    };
     let label = if color {
-        "\x1b[1;31merror\x1b[0m"
+        format!("\x1b[{code}m{word}\x1b[0m")
     } else {
-        "error"
+        word.to_string()
     };
     let message = sanitize(&e.message);
-    if e.path.is_empty() || e.message.contains(e.path.as_str()) {
-        format!("{label}: {message}")
-    } else {
-        format!("{label}: {}: {message}", sanitize(&e.path))
+    match &e.location {
+        Some((file, span)) if e.kind == ErrorKind::Note => {
+            let at = file.line_col(span.start);
+            format!(
+                "{label}: {}:{}:{}: {message}",
+                sanitize(&file.display_path),
+                at.line,
+                at.column
+            )
+        }
+        _ if e.path.is_empty() || e.message.contains(e.path.as_str()) => {
+            format!("{label}: {message}")
+        }
+        _ => format!("{label}: {}: {message}", sanitize(&e.path)),
     }
 }
 
@@ -517,7 +507,7 @@ fn error_diagnostic(
         }],
         redactor,
     );
-    // Notes are lines of their own (`plain_note_line`): what reaches here fails the run.
+    // Notes are lines of their own (`plain_error_line`): what reaches here fails the run.
     Frame {
         message: sanitize(&e.message),
         code: Some(format!("error[{}]", error_kind(&e.kind))),
