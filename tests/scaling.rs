@@ -277,3 +277,37 @@ fn every_stage_grows_near_linearly() {
     assert_near_linear("terraform variables", 4000, 300, &terraform_variables);
     assert_near_linear("bicep params", 10_000, 600, &bicep_params);
 }
+
+/// Files named one by one on the command line (`git ls-files | xargs plumbline check`, a
+/// pre-commit hook's batch): each is a scan root, and finding each file's project looked
+/// every directory above it up in the list of roots (193 Dockerfiles: a third of the run).
+#[test]
+fn files_named_one_by_one_grow_near_linearly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let max = 6000;
+    let mut paths = Vec::new();
+    for i in 0..max {
+        let p = dir.path().join(format!("svc/{}/{i}/Dockerfile", i % 50));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, format!("FROM node:20\nRUN echo {i}\n")).unwrap();
+        paths.push(p);
+    }
+    let time = |n: usize| {
+        let opts = Options {
+            paths: paths[..n].to_vec(),
+            cwd: dir.path().to_path_buf(),
+            context: false,
+            ..Options::default()
+        };
+        (0..3)
+            .map(|_| {
+                let (took, report) = timed(|| engine::check(&opts).expect("valid options"));
+                assert!(!report.findings.is_empty());
+                took
+            })
+            .min()
+            .unwrap()
+    };
+    assert_ratio("files named one by one", max / 2, &time);
+}
