@@ -624,16 +624,8 @@ fn findings_match(cases: &[FindingsCase], tmp: &Path, least: usize) {
     let check = |path: &Path| {
         let opts = plumbline::engine::Options {
             paths: vec![path.to_path_buf()],
-            excludes: vec![],
-            enable: vec![],
             cwd: path.to_path_buf(),
-            report_unused_ignores: false,
-            baseline: None,
-            config: None,
-            limits: Default::default(),
-            graph_only: false,
-            context: false,
-            stdin: None,
+            ..Default::default()
         };
         plumbline::engine::check(&opts)
             .expect("check runs")
