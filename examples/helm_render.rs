@@ -92,13 +92,10 @@ fn main() {
             if a == "--helm" {
                 helm_bin = it.next().map(PathBuf::from);
             } else {
-                dirs.push(PathBuf::from(a));
+                dirs.push(a.clone());
             }
         }
-        let mut found = Vec::new();
-        for d in &dirs {
-            vendor::find_charts(d, &mut found);
-        }
+        let found = found(&dirs);
         let mut ours = Duration::ZERO;
         let mut theirs = Duration::ZERO;
         let mut renders = 0;

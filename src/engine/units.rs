@@ -849,8 +849,8 @@ fn render_chart(
         .iter()
         .map(|e| e.environment.name.clone())
         .collect();
-    let envs_out = out.environments;
-    let docs = envs_out
+    let docs = out
+        .environments
         .into_iter()
         .map(|mut env| {
             env.diagnostics.retain(|d| once(d));

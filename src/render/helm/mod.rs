@@ -556,14 +556,23 @@ fn render_env(
     // 1. The user's values: -f files, then --set.
     let user = Map::new();
     let mut budget = Budget(opts.limits.value_nodes);
-    for (i, path) in env.values.iter().enumerate() {
-        for v in env.inline.iter().filter(|v| v.after == i) {
+    // Inline values go after the first `after` files (after them all when `after` is past
+    // the end): slot `i` merges those, then the `i`th file.
+    for i in 0..=env.values.len() {
+        for v in env
+            .inline
+            .iter()
+            .filter(|v| v.after.min(env.values.len()) == i)
+        {
             if !merge_inline(&user, v, origins, &mut budget, &mut out) {
                 out.diagnostics
                     .push(values_limit(opts, Origin::new(&v.file, v.span)));
                 return out;
             }
         }
+        let Some(path) = env.values.get(i) else {
+            break;
+        };
         let path = if path.is_relative() {
             chart_dir.join(path)
         } else {
@@ -594,13 +603,6 @@ fn render_env(
             files_read.push(Arc::clone(&file));
         }
         out.values_files.push(file);
-    }
-    for v in env.inline.iter().filter(|v| v.after >= env.values.len()) {
-        if !merge_inline(&user, v, origins, &mut budget, &mut out) {
-            out.diagnostics
-                .push(values_limit(opts, Origin::new(&v.file, v.span)));
-            return out;
-        }
     }
     for s in &env.set {
         let mark = origins.mark(&s.at.file, s.at.span);

@@ -45,10 +45,8 @@ impl HelmRenderer for HelmCharts {
     ) -> Result<HelmOutput, HelmFailure> {
         use crate::render::helm::{self, EnvSpec, InlineValues};
         use crate::render::{Environment, Severity};
-        let Some(name) = text(chart, "name") else {
-            return Err(HelmFailure::Invalid("chart name cannot be empty".into()));
-        };
-        let Some(chart_dir) = chart_dir(dir, chart, globals) else {
+        let (Some(name), Some(chart_dir)) = (text(chart, "name"), chart_dir(dir, chart, globals))
+        else {
             return Err(HelmFailure::Invalid("chart name cannot be empty".into()));
         };
         let home = chart_dir.parent().unwrap_or(dir).to_path_buf();

@@ -430,19 +430,18 @@ impl<'s> Exec<'s> {
     /// `include`: executes a named template and returns its output as a marked string.
     pub(crate) fn include(&mut self, name: &str, dot: Value) -> Result<Value, FnErr> {
         // No key allocated per call: an include is the commonest call of a chart.
-        if !self.include_counts.contains_key(name) {
-            self.include_counts.insert(name.to_string(), 0);
-        }
-        let Some(cnt) = self.include_counts.get_mut(name) else {
-            return Ok(Value::Nil);
-        };
-        if *cnt > self.limits.max_include_depth {
+        if self.include_counts.get(name).copied().unwrap_or(0) > self.limits.max_include_depth {
             return Err(FnErr::Limit(format!(
                 "rendering template has a nested reference name: {}: unable to execute template",
                 name
             )));
         }
-        *cnt += 1;
+        match self.include_counts.get_mut(name) {
+            Some(c) => *c += 1,
+            None => {
+                self.include_counts.insert(name.to_string(), 1);
+            }
+        }
         let r = self.include_inner(name, dot);
         if let Some(c) = self.include_counts.get_mut(name) {
             *c -= 1;
