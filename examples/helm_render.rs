@@ -19,7 +19,7 @@
 //!   vendored into its `charts/` (as `tests/helm_oracle.rs` does), so that `helm template`
 //!   renders them too.
 //! - `--all` renders them as `plumbline check` does: in one process, charts in parallel on a
-//!   pool of `--threads N` workers (default: one per core). `bench/compare.py` times it against
+//!   pool of `--threads N` workers (default: one per core), the largest first. `bench/compare.py` times it against
 //!   `helm template` run on each line `--list` prints (`CHART_DIR<TAB>VALUES...`).
 
 use std::path::{Path, PathBuf};
@@ -196,7 +196,10 @@ fn render_all(files: &DiskFiles, args: &[String]) {
             dirs.push(a.clone());
         }
     }
-    let charts = found(&dirs);
+    // As the engine schedules its units: the largest first, each taken by whichever worker
+    // is free.
+    let mut charts = found(&dirs);
+    charts.sort_by_cached_key(|c| std::cmp::Reverse(bytes_below(c)));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .stack_size(8 << 20)
@@ -204,7 +207,8 @@ fn render_all(files: &DiskFiles, args: &[String]) {
         .expect("thread pool");
     let (renders, documents) = pool.install(|| {
         charts
-            .par_iter()
+            .iter()
+            .par_bridge()
             .map(|c| {
                 let envs = helm::conventional_environments(files, c);
                 let r = helm::render(files, c, &envs, &Options::default());
@@ -217,6 +221,21 @@ fn render_all(files: &DiskFiles, args: &[String]) {
         "{} charts, {renders} renders, {documents} documents",
         charts.len()
     );
+}
+
+/// The bytes of the files below `dir`.
+fn bytes_below(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => bytes_below(&e.path()),
+            Ok(_) => e.metadata().map_or(0, |m| m.len()),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// One line per render: the chart directory and its values files, tab-separated.

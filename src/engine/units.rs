@@ -376,18 +376,25 @@ pub fn units(loaded: Vec<Loaded>, kustomize: &Roots, declared: &DeclaredCompose)
             }),
         }
     }
-    // The costly units first: a chart renders in milliseconds where a single manifest takes
-    // microseconds, and a parallel pass that meets its charts last ends on one core while
-    // the other idles. Charts, then Terraform and Bicep (modules followed), Kustomize roots
-    // and Compose projects; the singles fill in behind. (Results are put back in file order.)
+    // The costly units first, the largest first: a chart renders in milliseconds where a
+    // single manifest takes microseconds, and a parallel pass that meets its largest chart
+    // last ends on one core while the other idles (longest-first is the classic greedy
+    // schedule; the run takes units from this list in order, see `engine::run`). Charts,
+    // then Terraform and Bicep (modules followed), Kustomize roots and Compose projects, each
+    // by the bytes of their files; the singles fill in behind. (Results are put back in file
+    // order, so this order shows nowhere.)
     let mut units: Vec<Unit> = keyed.into_values().collect();
     for (order, u) in singles.iter_mut().chain(units.iter_mut()).enumerate() {
         u.order = order;
     }
-    units.sort_by_key(|u| match u.kind {
-        UnitKind::Chart => 0,
-        UnitKind::Terraform | UnitKind::Bicep => 1,
-        _ => 2,
+    units.sort_by_cached_key(|u| {
+        let class = match u.kind {
+            UnitKind::Chart => 0,
+            UnitKind::Terraform | UnitKind::Bicep => 1,
+            _ => 2,
+        };
+        let bytes: usize = u.members.iter().map(|m| m.file.text.len()).sum();
+        (class, std::cmp::Reverse(bytes), u.order)
     });
     units.extend(singles);
     units
