@@ -75,14 +75,17 @@ impl Sets {
     }
 
     /// The distinct sets among `candidates`, one representative each.
+    /// Linear in `candidates`: a name shared by layers in many copies of a project (`web`,
+    /// `api`) makes groups that grow with the repository, and a list of the roots seen made
+    /// this quadratic in them.
     pub(super) fn distinct(&mut self, candidates: &[usize]) -> Vec<usize> {
-        let mut seen: Vec<(usize, usize)> = Vec::new();
+        let mut roots = std::collections::HashSet::with_capacity(candidates.len());
+        let mut out = Vec::new();
         for c in candidates {
-            let r = self.root(*c);
-            if !seen.iter().any(|(root, _)| *root == r) {
-                seen.push((r, *c));
+            if roots.insert(self.root(*c)) {
+                out.push(*c);
             }
         }
-        seen.into_iter().map(|(_, c)| c).collect()
+        out
     }
 }
