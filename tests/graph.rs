@@ -279,3 +279,28 @@ fn service_with_layer<'a>(g: &'a serde_json::Value, what: &str) -> &'a serde_jso
         .find(|s| s.to_string().contains(what))
         .unwrap_or_else(|| panic!("no service with {what}: {g}"))
 }
+
+#[test]
+fn an_image_is_built_by_its_own_project_when_it_has_a_builder() {
+    // Projects a and b both build `shop/api`. a's manifest runs it: a's builder is the nearer
+    // evidence. c's manifest runs it with no builder of its own: a and b are both candidates,
+    // and nothing is guessed.
+    let g = graph("tests/graph/builders");
+    let web = service(&g, "web");
+    assert_eq!(kinds(web), ["dockerfile", "compose", "kubernetes"], "{g}");
+    assert!(
+        web["links"].as_array().unwrap().iter().any(|l| l["reason"]
+            .as_str()
+            .unwrap()
+            .contains("runs image `shop/api`, built by Compose service `web`")),
+        "{web}"
+    );
+    let ambiguous = g["ambiguous"].as_array().unwrap();
+    assert_eq!(ambiguous.len(), 1, "{g}");
+    assert_eq!(
+        ambiguous[0]["candidates"].as_array().unwrap().len(),
+        2,
+        "{g}"
+    );
+    assert_eq!(kinds(service(&g, "storefront")), ["kubernetes"], "{g}");
+}

@@ -4,7 +4,8 @@
 //! 2. a Compose `build:` names the Dockerfile it builds;
 //! 3. an image's repository path (`shop/api`, registry and tag left out) names what builds
 //!    it: a Compose service that builds and tags that image, or else a Dockerfile whose path
-//!    gives that name (`services/api/Dockerfile`, `Dockerfile.api`, `api.Dockerfile`);
+//!    gives that name (`services/api/Dockerfile`, `Dockerfile.api`, `api.Dockerfile`); the
+//!    builders in the layer's own project when it has any, else those anywhere in the run;
 //! 4. equal names (Compose service, Kubernetes container or workload, Helm component,
 //!    Terraform container) in different kinds of layer, when their images do not say
 //!    otherwise.
@@ -229,26 +230,26 @@ impl Linking<'_> {
     /// compared with every other.
     fn image_builders(&mut self) {
         let layers = self.layers;
-        let builders = Builders::index(layers);
+        let builders = Builders::index(layers, self.projects);
+        // Many layers meet one candidate list (every container of a chart that runs one
+        // repository): its distinct sets are worked out once, and again only after a join.
+        let mut settled: HashMap<(*const usize, usize), (usize, Vec<usize>)> = HashMap::new();
         for (i, l) in layers.iter().enumerate() {
             if !l.kind.deploys() || l.builds.is_some() {
                 continue;
             }
             let Some(image) = &l.image else { continue };
             let (candidates, how) = builders.of(i, &image.value, self.projects);
-            let mut distinct = self.sets.distinct(&candidates);
-            // `Dockerfile` beside `Dockerfile.debug`: the variant is not what is deployed.
-            if distinct.len() > 1 {
-                let main: Vec<usize> = candidates
-                    .iter()
-                    .copied()
-                    .filter(|c| !is_variant(&layers[*c]))
-                    .collect();
-                let main = self.sets.distinct(&main);
-                if main.len() == 1 {
-                    distinct = main;
+            let key = (candidates.as_ptr(), candidates.len());
+            let joins = self.sets.links.len();
+            let distinct = match settled.get(&key) {
+                Some((at, distinct)) if *at == joins => distinct.clone(),
+                _ => {
+                    let distinct = self.distinct_builders(candidates);
+                    settled.insert(key, (joins, distinct.clone()));
+                    distinct
                 }
-            }
+            };
             match distinct.as_slice() {
                 [] => {}
                 [one] => self.sets.join(
@@ -271,6 +272,25 @@ impl Linking<'_> {
                 }),
             }
         }
+    }
+
+    /// The distinct sets among the builders of an image; only the main one when the others
+    /// are variants (`Dockerfile` beside `Dockerfile.debug`: the variant is not what is
+    /// deployed).
+    fn distinct_builders(&mut self, candidates: &[usize]) -> Vec<usize> {
+        let distinct = self.sets.distinct(candidates);
+        if distinct.len() > 1 {
+            let main: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|c| !is_variant(&self.layers[*c]))
+                .collect();
+            let main = self.sets.distinct(&main);
+            if main.len() == 1 {
+                return main;
+            }
+        }
+        distinct
     }
 
     /// Step 4: Equal names across kinds of deploy layer, images permitting, within one project.
@@ -374,23 +394,36 @@ impl Linking<'_> {
 struct Builders<'a> {
     /// Compose services with `build:`, by the repository of the image they tag.
     by_repo: HashMap<&'a str, Vec<usize>>,
-    /// Compose services with `build:`, by service name.
-    compose_by_name: HashMap<&'a str, Vec<usize>>,
+    /// The same, by project and repository.
+    by_repo_here: Nested<'a>,
+    /// Compose services with `build:`, by project and service name.
+    compose_by_name: Nested<'a>,
     /// Dockerfiles, by the names their paths give.
     dockerfiles_by_name: HashMap<&'a str, Vec<usize>>,
+    /// The same, by project and name.
+    dockerfiles_by_name_here: Nested<'a>,
 }
 
 impl<'a> Builders<'a> {
-    fn index(layers: &'a [Layer]) -> Self {
+    fn index(layers: &'a [Layer], projects: &'a [(PathBuf, bool)]) -> Self {
         let mut b = Builders {
             by_repo: HashMap::new(),
+            by_repo_here: HashMap::new(),
             compose_by_name: HashMap::new(),
             dockerfiles_by_name: HashMap::new(),
+            dockerfiles_by_name_here: HashMap::new(),
         };
         for (i, l) in layers.iter().enumerate() {
+            let here = projects[i].0.as_path();
             if l.kind == LayerKind::Dockerfile {
                 for name in &l.names {
                     b.dockerfiles_by_name
+                        .entry(name.as_str())
+                        .or_default()
+                        .push(i);
+                    b.dockerfiles_by_name_here
+                        .entry(here)
+                        .or_default()
                         .entry(name.as_str())
                         .or_default()
                         .push(i);
@@ -400,14 +433,23 @@ impl<'a> Builders<'a> {
                 continue;
             }
             if let Some(image) = &l.image {
-                b.by_repo
-                    .entry(image.value.repository.as_str())
+                let repo = image.value.repository.as_str();
+                b.by_repo.entry(repo).or_default().push(i);
+                b.by_repo_here
+                    .entry(here)
+                    .or_default()
+                    .entry(repo)
                     .or_default()
                     .push(i);
             }
             if l.kind == LayerKind::Compose {
                 for name in &l.names {
-                    b.compose_by_name.entry(name.as_str()).or_default().push(i);
+                    b.compose_by_name
+                        .entry(here)
+                        .or_default()
+                        .entry(name.as_str())
+                        .or_default()
+                        .push(i);
                 }
             }
         }
@@ -415,15 +457,21 @@ impl<'a> Builders<'a> {
     }
 
     /// The candidates for building the image that layer `i` runs, and how they were found.
+    /// Those in the layer's own project come first: when there are any, the others are not
+    /// candidates (the nearer evidence wins; two builders in the project stay ambiguous).
+    /// This also keeps the step linear in a monorepo whose projects build images of one name:
+    /// each layer meets its project's builders, not every copy's.
     fn of(
         &self,
         i: usize,
         image: &ImageName,
         projects: &[(PathBuf, bool)],
-    ) -> (Vec<usize>, &'static str) {
-        let same_project = |j: &usize| projects[*j].0 == projects[i].0;
-        if let Some(by_tag) = self.by_repo.get(image.repository.as_str()) {
-            return (by_tag.clone(), "Compose service that builds it");
+    ) -> (&[usize], &'static str) {
+        let here = projects[i].0.as_path();
+        let repo = image.repository.as_str();
+        if let Some(all) = self.by_repo.get(repo) {
+            let own = in_project(&self.by_repo_here, here, repo);
+            return (found(own.or(Some(all))), "Compose service that builds it");
         }
         let name = image.last_segment().to_ascii_lowercase();
         // A one-word image names a Dockerfile of this project only, and never when it is a
@@ -431,34 +479,40 @@ impl<'a> Builders<'a> {
         // in the repository builds).
         let one_word = !image.repository.contains('/');
         if !(one_word && OFFICIAL_IMAGES.contains(&name.as_str())) {
-            let by_path: Vec<usize> = self
-                .dockerfiles_by_name
-                .get(name.as_str())
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(|d| !one_word || same_project(d))
-                .collect();
+            let own = in_project(&self.dockerfiles_by_name_here, here, &name);
+            let by_path = if one_word {
+                found(own)
+            } else {
+                found(own.or_else(|| self.dockerfiles_by_name.get(name.as_str())))
+            };
             if !by_path.is_empty() {
                 return (by_path, "Dockerfile whose path names it");
             }
         }
         // Compose tags what it builds `<project>-<service>` (`<project>_<service>` before
         // Compose v2): `examplevotingapp_vote` is service `vote`'s image.
-        let by_compose_name: Vec<usize> = match name.rfind(['_', '-']) {
-            Some(pos) if pos + 1 < name.len() => self
-                .compose_by_name
-                .get(&name[pos + 1..])
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(same_project)
-                .collect(),
-            _ => Vec::new(),
+        let by_compose_name = match name.rfind(['_', '-']) {
+            Some(pos) if pos + 1 < name.len() => {
+                found(in_project(&self.compose_by_name, here, &name[pos + 1..]))
+            }
+            _ => &[],
         };
         (
             by_compose_name,
             "Compose service whose default image name it is",
         )
     }
+}
+
+/// Layers by project, then by a name.
+type Nested<'a> = HashMap<&'a Path, HashMap<&'a str, Vec<usize>>>;
+
+/// The layers of project `here` under `key`.
+fn in_project<'s>(map: &'s Nested<'_>, here: &Path, key: &str) -> Option<&'s Vec<usize>> {
+    map.get(here)?.get(key)
+}
+
+/// A candidate list of the index, or none.
+fn found(list: Option<&Vec<usize>>) -> &[usize] {
+    list.map_or(&[], Vec::as_slice)
 }
