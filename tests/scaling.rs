@@ -251,6 +251,34 @@ fn bicep_params(n: usize) -> Files {
     vec![file("infra/main.bicep", text)]
 }
 
+/// A monorepo of Compose projects that all build and run one image repository (one image per
+/// component, as `open-telemetry/demo:<version>-<component>`), each deployed by a manifest of
+/// its own project. Each manifest's container once met every project's builder (and was left
+/// ambiguous among them all), and PORT001 looked for dependants of each service by scanning
+/// every layer: 16 copies of the corpus spent 0.6 s linking.
+fn monorepo_projects(n: usize) -> Files {
+    let mut files = Vec::new();
+    for i in 0..n {
+        files.push(file(
+            &format!("p{i}/compose.yaml"),
+            format!(
+                "services:\n  api:\n    build: .\n    image: shop/demo:1.{i}-api\n    depends_on: [db]\n  db:\n    image: postgres:16.{i}\n"
+            ),
+        ));
+        files.push(file(
+            &format!("p{i}/Dockerfile"),
+            "FROM node:20\nEXPOSE 3000\nCMD [\"node\", \"server.js\"]\n".to_string(),
+        ));
+        files.push(file(
+            &format!("p{i}/k8s/api.yaml"),
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: shop/demo:1.{i}-api\n"
+            ),
+        ));
+    }
+    files
+}
+
 #[test]
 fn every_stage_grows_near_linearly() {
     assert_near_linear(
@@ -276,6 +304,16 @@ fn every_stage_grows_near_linearly() {
     );
     assert_near_linear("terraform variables", 4000, 300, &terraform_variables);
     assert_near_linear("bicep params", 10_000, 600, &bicep_params);
+}
+
+#[test]
+fn monorepo_projects_grow_near_linearly() {
+    assert_near_linear(
+        "Compose projects of one image repository (graph)",
+        1500,
+        300,
+        &monorepo_projects,
+    );
 }
 
 /// Files named one by one on the command line (`git ls-files | xargs plumbline check`, a

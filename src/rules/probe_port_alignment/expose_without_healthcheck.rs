@@ -8,14 +8,17 @@
 //! depend on or that publishes ports is PORT013's. An image nothing deploys is reported:
 //! `docker run` is how it runs.
 
+use std::collections::HashSet;
+
 use crate::graph::Graph;
-use crate::model::layer::LayerKind;
+use crate::model::layer::{Layer, LayerKind};
 use crate::rules::{GraphSink, Rule};
 
 pub struct ExposeWithoutHealthcheck;
 
 impl Rule for ExposeWithoutHealthcheck {
     fn check_graph(&self, graph: &Graph, sink: &mut GraphSink) {
+        let waited = Waited::new(graph);
         for svc in &graph.services {
             // azd deploys to Container Apps, App Service or AKS: none reads `HEALTHCHECK`.
             let deployers: Vec<LayerKind> = graph
@@ -40,7 +43,8 @@ impl Rule for ExposeWithoutHealthcheck {
                 !l.probes.is_empty() || l.health_off.is_some()
             };
             let port013 = |i: &usize| {
-                !own_check(i) && (graph.layers[*i].publishes.is_some() || depended_on(graph, *i))
+                !own_check(i)
+                    && (graph.layers[*i].publishes.is_some() || waited.on(&graph.layers[*i]))
             };
             if !compose.is_empty() && (compose.iter().all(own_check) || compose.iter().any(port013))
             {
@@ -74,18 +78,40 @@ impl Rule for ExposeWithoutHealthcheck {
     }
 }
 
-/// Whether another Compose service of the same document and environment depends on layer `i`.
-fn depended_on(graph: &Graph, i: usize) -> bool {
-    let l = &graph.layers[i];
-    let Some(name) = l.names.first() else {
-        return false;
-    };
-    graph.layers.iter().any(|o| {
-        o.kind == LayerKind::Compose
-            && o.document == l.document
-            && o.environment == l.environment
-            && o.depends_on
+/// The Compose services something waits for: (document, environment, name in lower case) of
+/// every `depends_on` entry, gathered once so that asking about each layer stays linear (a
+/// scan of every layer per question was quadratic in a monorepo).
+struct Waited<'g>(HashSet<(&'g str, Option<&'g str>, String)>);
+
+impl<'g> Waited<'g> {
+    fn new(graph: &'g Graph) -> Self {
+        Waited(
+            graph
+                .layers
                 .iter()
-                .any(|d| d.service.eq_ignore_ascii_case(name))
-    })
+                .filter(|o| o.kind == LayerKind::Compose)
+                .flat_map(|o| {
+                    o.depends_on.iter().map(move |d| {
+                        (
+                            o.document.as_str(),
+                            o.environment.as_deref(),
+                            d.service.to_ascii_lowercase(),
+                        )
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether a Compose service of the same document and environment depends on `l`.
+    fn on(&self, l: &Layer) -> bool {
+        let Some(name) = l.names.first() else {
+            return false;
+        };
+        self.0.contains(&(
+            l.document.as_str(),
+            l.environment.as_deref(),
+            name.to_ascii_lowercase(),
+        ))
+    }
 }
