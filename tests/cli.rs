@@ -1325,3 +1325,36 @@ fn kustomize_helm_chart_without_its_dependency_is_checked_without_it() {
         "{errors:?}"
     );
 }
+
+/// A `helmCharts` entry whose `kubeVersion` Helm cannot parse fails the root as `kubectl
+/// kustomize` fails it (Helm's message), located in the kustomization; nothing is guessed.
+#[test]
+fn kustomize_helm_chart_with_an_invalid_kube_version_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "base/charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(
+        root,
+        "base/charts/web/templates/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n",
+    );
+    write(
+        root,
+        "base/kustomization.yaml",
+        "helmCharts:\n  - name: web\n    releaseName: shop\n    kubeVersion: bogus\n",
+    );
+    let v = json(&plumbline(&["check", ".", "--format", "json"], root));
+    let errors = v["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e["path"] == "base/kustomization.yaml"
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("invalid kube version 'bogus': Invalid Semantic Version")),
+        "{v}"
+    );
+}

@@ -335,7 +335,9 @@ fn write_tree(root: &Path, files: &[(&str, &str)]) {
 /// `helmCharts` built as `kubectl kustomize --enable-helm` builds them (kustomize v5.4.2
 /// running Helm 3.17.3), with plumbline's own Helm renderer: valuesInline merged over the
 /// chart's values (`override`), over a values file (`merge`, `replace`), a chart home set by
-/// `helmGlobals`, release name and namespace, and an overlay's namePrefix on top.
+/// `helmGlobals`, release name (or a plain `nameTemplate`) and namespace, `.Capabilities` from
+/// `apiVersions` and `kubeVersion`, test hooks with and without `skipTests`, and an overlay's
+/// namePrefix on top.
 #[test]
 fn helm_charts_build_as_kubectl_kustomize_enable_helm() {
     let kubectl = oracles::kubectl();
@@ -355,10 +357,14 @@ fn helm_charts_build_as_kubectl_kustomize_enable_helm() {
         ),
         (
             "templates/svc.yaml",
-            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  selector: {app: web}\n  ports:\n    - port: 80\n      targetPort: {{ .Values.port }}\n",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-web\n  labels:\n    kube: {{ .Capabilities.KubeVersion.Version | quote }}\n    minor: {{ .Capabilities.KubeVersion.Minor | quote }}\n    monitoring: {{ .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" | quote }}\nspec:\n  selector: {app: web}\n  ports:\n    - port: 80\n      targetPort: {{ .Values.port }}\n",
+        ),
+        (
+            "templates/tests/connection.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations:\n    helm.sh/hook: test\nspec:\n  restartPolicy: Never\n  containers:\n    - name: wget\n      image: busybox:1.36\n      command: [wget, \"{{ .Release.Name }}-web:80\"]\n",
         ),
     ];
-    let cases: [(&str, &[(&str, &str)]); 3] = [
+    let cases: [(&str, &[(&str, &str)]); 5] = [
         (
             "override",
             &[
@@ -397,6 +403,32 @@ fn helm_charts_build_as_kubectl_kustomize_enable_helm() {
                     "helmCharts:\n  - name: web\n    releaseName: api\n    valuesFile: prod-values.yaml\n    valuesMerge: replace\n    valuesInline:\n      port: 7000\n",
                 ),
                 ("base/prod-values.yaml", "replicas: 3\n"),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "resources:\n  - ../../base\n",
+                ),
+            ],
+        ),
+        (
+            "capabilities",
+            &[
+                (
+                    "base/kustomization.yaml",
+                    "helmCharts:\n  - name: web\n    releaseName: api\n    apiVersions: [monitoring.coreos.com/v1]\n    kubeVersion: \"1.29\"\n    skipTests: true\n",
+                ),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "resources:\n  - ../../base\n",
+                ),
+            ],
+        ),
+        (
+            "nameTemplate",
+            &[
+                (
+                    "base/kustomization.yaml",
+                    "helmCharts:\n  - name: web\n    nameTemplate: shop\n    kubeVersion: v1.30.2-gke.1\n",
+                ),
                 (
                     "overlays/prod/kustomization.yaml",
                     "resources:\n  - ../../base\n",
@@ -442,7 +474,9 @@ fn helm_charts_build_as_kubectl_kustomize_enable_helm() {
         let errors: Vec<_> = b.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{name}: {errors:?}");
         let ours = docs_of(&b.objects);
-        assert_eq!(theirs.len(), 2, "{name}: {theirs:?}");
+        // The Deployment, the Service and (unless skipped) the test Pod.
+        let expected = if name == "capabilities" { 2 } else { 3 };
+        assert_eq!(theirs.len(), expected, "{name}: {theirs:?}");
         if theirs.keys().ne(ours.keys()) {
             failures.push(format!(
                 "{name}: objects differ: kustomize {:?}, plumbline {:?}",

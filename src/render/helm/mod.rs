@@ -192,6 +192,9 @@ pub struct Options {
     pub namespace: String,
     /// Add the manifests of `crds/` (chart and subcharts) as written, as `--include-crds`.
     pub include_crds: bool,
+    /// `.Capabilities`: `helm template`'s defaults, or what `--kube-version` and
+    /// `--api-versions` make of them ([`capabilities`]).
+    pub capabilities: template::Capabilities,
     pub limits: Limits,
 }
 
@@ -201,9 +204,31 @@ impl Default for Options {
             release_name: "release-name".into(),
             namespace: "default".into(),
             include_crds: false,
+            capabilities: template::Capabilities::default(),
             limits: Limits::default(),
         }
     }
+}
+
+/// `.Capabilities` as `helm template --kube-version V --api-versions A…` sets them: the
+/// version parsed as Helm parses it (a semantic version, `v` and missing parts allowed:
+/// `1.29` is `v1.29.0`), the API versions added to the defaults. The error is Helm's.
+pub fn capabilities(
+    kube_version: Option<&str>,
+    api_versions: &[String],
+) -> Result<template::Capabilities, String> {
+    let mut caps = template::Capabilities::default();
+    if let Some(v) = kube_version {
+        let sv = template::semver::Version::parse(v)
+            .map_err(|e| format!("invalid kube version '{v}': {e}"))?;
+        caps.kube_version = template::helm::KubeVersion {
+            version: format!("v{}", sv.to_go_string()),
+            major: sv.major.to_string(),
+            minor: sv.minor.to_string(),
+        };
+    }
+    caps.api_versions.0.extend(api_versions.iter().cloned());
+    Ok(caps)
 }
 
 /// A problem, always at a place.
@@ -411,11 +436,16 @@ pub fn render(
         unrendered: BTreeSet::new(),
     };
     if let Some((constraint, at)) = &chart.kube_version {
-        let kube = template::Capabilities::default().kube_version.version;
-        if !coalesce::compatible(constraint, &kube) {
+        let kube = &opts.capabilities.kube_version.version;
+        if !coalesce::compatible(constraint, kube) {
+            let whose = if *kube == template::Capabilities::default().kube_version.version {
+                " (helm template's default)"
+            } else {
+                ""
+            };
             diagnostics.push(Diagnostic::error(
                 format!(
-                    "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube} (helm template's default); rendered anyway"
+                    "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube}{whose}; rendered anyway"
                 ),
                 at.clone(),
             ));
@@ -641,6 +671,7 @@ fn render_env(
         release_name: opts.release_name.clone(),
         namespace: opts.namespace.clone(),
         limits: opts.limits.template.clone(),
+        capabilities: opts.capabilities.clone(),
         keep_going: true,
         ..RenderOptions::default()
     };

@@ -31,8 +31,9 @@ pub(crate) fn chart_dir(dir: &Path, chart: &Node, globals: Option<&Node>) -> Opt
 /// kustomization); a chart kustomize would pull from `repo` is not checked (nothing is
 /// fetched); `valuesFile` (default: the chart's own `values.yaml`) and `valuesInline` are
 /// merged as `valuesMerge` says (`override`, the default: inline wins; `merge`: the file
-/// wins; `replace`: inline only), then `additionalValuesFiles`; `releaseName` (without one,
-/// Helm generates a name: unknown), `namespace`, `includeCRDs`, `skipHooks`.
+/// wins; `replace`: inline only), then `additionalValuesFiles`; `releaseName` (or a
+/// `nameTemplate` without actions; else Helm generates a name: unknown), `namespace`,
+/// `includeCRDs`, `skipHooks`, `skipTests`, `apiVersions` and `kubeVersion`.
 pub struct HelmCharts;
 
 impl HelmRenderer for HelmCharts {
@@ -111,22 +112,30 @@ impl HelmRenderer for HelmCharts {
                 .map(|(after, (file, span))| InlineValues { after, file, span })
                 .collect(),
         };
+        // `apiVersions` and `kubeVersion` are `--api-versions` and `--kube-version`; a version
+        // Helm cannot parse fails the build, as Helm fails.
+        let api_versions: Vec<String> = chart
+            .get("apiVersions")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let capabilities = helm::capabilities(text(chart, "kubeVersion").as_deref(), &api_versions)
+            .map_err(HelmFailure::Invalid)?;
         let opts = helm::Options {
-            // Without a name `helm template --generate-name` makes one up.
-            release_name: text(chart, "releaseName")
-                .unwrap_or_else(|| format!("{name}-{}", helm::template::UNKNOWN_TEXT)),
+            release_name: release_name(chart, &name),
             namespace: text(chart, "namespace").unwrap_or_else(|| "default".into()),
             include_crds: chart
                 .get("includeCRDs")
                 .and_then(Node::as_bool)
                 .unwrap_or(false),
+            capabilities,
             ..helm::Options::default()
         };
         let out = helm::render(files, &chart_dir, std::slice::from_ref(&env), &opts);
-        let skip_hooks = chart
-            .get("skipHooks")
-            .and_then(Node::as_bool)
-            .unwrap_or(false);
+        let flag = |key: &str| chart.get(key).and_then(Node::as_bool).unwrap_or(false);
+        let (skip_hooks, skip_tests) = (flag("skipHooks"), flag("skipTests"));
         let mut result = HelmOutput::default();
         for d in out
             .diagnostics
@@ -146,12 +155,32 @@ impl HelmRenderer for HelmCharts {
                 let hook = doc
                     .node
                     .at(&["metadata", "annotations", "helm.sh/hook"])
-                    .is_some();
-                if !(skip_hooks && hook) {
+                    .and_then(Node::as_str);
+                // `--skip-tests` leaves out test hooks (`test`, and Helm 2's `test-success`).
+                let test = hook.is_some_and(|h| {
+                    h.split(',')
+                        .any(|e| matches!(e.trim(), "test" | "test-success"))
+                });
+                if !(skip_hooks && hook.is_some() || skip_tests && test) {
                     result.docs.push(doc.node);
                 }
             }
         }
         Ok(result)
+    }
+}
+
+/// The release name: `releaseName`; else `nameTemplate`, which `helm template` renders with
+/// no data (written without actions it is the name; with them, unknown); else the name
+/// `--generate-name` makes up, unknown.
+fn release_name(chart: &Node, name: &str) -> String {
+    let unknown = crate::render::helm::template::UNKNOWN_TEXT;
+    if let Some(r) = text(chart, "releaseName") {
+        return r;
+    }
+    match text(chart, "nameTemplate") {
+        Some(t) if !t.contains("{{") => t,
+        Some(_) => unknown.to_string(),
+        None => format!("{name}-{unknown}"),
     }
 }
