@@ -76,6 +76,8 @@ pub const STARTER: &str = r#"# plumbline configuration. Documentation: `plumblin
 # path = "deploy/chart"                 # the chart's directory, relative to this file
 # release = "shop"                      # .Release.Name (default: release-name, as helm template)
 # namespace = "shop"                    # .Release.Namespace (default: default)
+# kube-version = "1.29"                 # helm --kube-version (default: helm template's, v1.32.0)
+# api-versions = ["monitoring.coreos.com/v1"]   # helm --api-versions, added to the defaults
 # [helm.chart.environments.prod]
 # values = ["../inf.yaml", "values.prod.yaml"]   # helm -f files in order, relative to the chart
 # set = ["image.tag=1.2.3"]                      # helm --set, after the files
@@ -112,6 +114,10 @@ struct Raw {
 struct RawHelm {
     release: Option<Spanned<String>>,
     namespace: Option<Spanned<String>>,
+    #[serde(rename = "kube-version")]
+    kube_version: Option<Spanned<String>>,
+    #[serde(rename = "api-versions")]
+    api_versions: Option<Vec<Spanned<String>>>,
     chart: Option<Vec<RawHelmChart>>,
 }
 
@@ -121,6 +127,10 @@ struct RawHelmChart {
     path: Spanned<String>,
     release: Option<Spanned<String>>,
     namespace: Option<Spanned<String>>,
+    #[serde(rename = "kube-version")]
+    kube_version: Option<Spanned<String>>,
+    #[serde(rename = "api-versions")]
+    api_versions: Option<Vec<Spanned<String>>>,
     environments: Option<BTreeMap<Spanned<String>, RawHelmEnvironment>>,
 }
 
@@ -138,11 +148,34 @@ pub struct HelmChart {
     pub dir: PathBuf,
     /// The `path` entry.
     pub at: Origin,
-    /// `.Release.Name` and `.Release.Namespace`.
-    pub release: String,
-    pub namespace: String,
+    /// `.Release.Name`, `.Release.Namespace` and `.Capabilities`.
+    pub settings: HelmSettings,
     /// `[helm.chart.environments.<name>]`, by name.
     pub environments: Vec<HelmEnvironment>,
+}
+
+/// What `helm template` is told besides values: `[helm]` sets them for every chart under the
+/// config, a `[[helm.chart]]` entry for its chart.
+#[derive(Debug, Clone)]
+pub struct HelmSettings {
+    /// `.Release.Name` (`release`; default `release-name`, as `helm template CHART`).
+    pub release: String,
+    /// `.Release.Namespace` (`namespace`; default `default`).
+    pub namespace: String,
+    /// `.Capabilities`: `kube-version` and `api-versions`, as `--kube-version` and
+    /// `--api-versions` set them (default: `helm template`'s).
+    pub capabilities: crate::render::helm::template::Capabilities,
+}
+
+impl Default for HelmSettings {
+    fn default() -> Self {
+        let d = crate::render::helm::Options::default();
+        HelmSettings {
+            release: d.release_name,
+            namespace: d.namespace,
+            capabilities: d.capabilities,
+        }
+    }
 }
 
 /// One environment of a configured chart: `helm template -f values… --set set…`.
@@ -262,7 +295,13 @@ fn known_keys(table: &[&str]) -> Option<&'static [&'static str]> {
         ],
         ["pinned-versions"] => &["tag-precision"],
         // `[[helm.chart]]` entries are checked by serde (`deny_unknown_fields`).
-        ["helm"] => &["release", "namespace", "chart"],
+        ["helm"] => &[
+            "release",
+            "namespace",
+            "kube-version",
+            "api-versions",
+            "chart",
+        ],
         ["environments"] => return None,
         ["environments", _] => &["compose"],
         ["services", _] => &[
@@ -328,6 +367,8 @@ pub struct Config {
     pub tag_precision: Precision,
     /// `[[helm.chart]]`: charts with values of the user's, per environment.
     pub helm: Vec<HelmChart>,
+    /// `[helm]`: the settings of every chart the config covers.
+    pub helm_settings: HelmSettings,
 }
 
 /// Names a set of rules: one rule, a family, or an id prefix.
@@ -379,6 +420,7 @@ impl Default for Config {
             services: BTreeMap::new(),
             tag_precision: Precision::default(),
             helm: Vec::new(),
+            helm_settings: HelmSettings::default(),
         }
     }
 }
@@ -568,12 +610,12 @@ impl Config {
         let ignore = selectors(raw.ignore.unwrap_or_default(), &mut errs);
         let exclude = globs(&raw.exclude.unwrap_or_default(), &mut errs);
         // `[helm]` stops at its first mistake, said with the others.
-        let helm = match raw.helm {
+        let (helm_settings, helm) = match raw.helm {
             Some(h) => helm_charts(path, &dir, text, h, &at).unwrap_or_else(|e| {
                 errs.push((usize::MAX, e));
-                Vec::new()
+                (HelmSettings::default(), Vec::new())
             }),
-            None => Vec::new(),
+            None => (HelmSettings::default(), Vec::new()),
         };
         if !errs.is_empty() {
             return Err(joined(&mut errs));
@@ -581,6 +623,7 @@ impl Config {
         Ok(Config {
             path: path.to_path_buf(),
             helm,
+            helm_settings,
             select,
             ignore,
             strict: raw.strict.unwrap_or(false),
@@ -675,7 +718,7 @@ fn helm_charts(
     text: &str,
     raw: RawHelm,
     at: &dyn Fn(std::ops::Range<usize>) -> String,
-) -> Result<Vec<HelmChart>, String> {
+) -> Result<(HelmSettings, Vec<HelmChart>), String> {
     let file = Arc::new(SourceFile::new(
         path.to_path_buf(),
         path.display().to_string(),
@@ -698,8 +741,35 @@ fn helm_charts(
             Some(s) => Ok(s.get_ref().clone()),
         }
     };
-    let release = name(&raw.release, "release-name", "release")?;
-    let namespace = name(&raw.namespace, "default", "namespace")?;
+    // `--kube-version` and `--api-versions`: Helm's error for a version it cannot parse, at
+    // the entry; a chart's own entries replace the `[helm]` ones.
+    let capabilities = |kube: &Option<Spanned<String>>,
+                        apis: &Option<Vec<Spanned<String>>>,
+                        base: &crate::render::helm::template::Capabilities|
+     -> Result<crate::render::helm::template::Capabilities, String> {
+        if kube.is_none() && apis.is_none() {
+            return Ok(base.clone());
+        }
+        for a in apis.iter().flatten() {
+            if a.get_ref().trim().is_empty() {
+                return Err(format!("{}: an API version is empty", at(a.span())));
+            }
+        }
+        let apis: Vec<String> = apis.iter().flatten().map(|a| a.get_ref().clone()).collect();
+        let mut caps =
+            crate::render::helm::capabilities(kube.as_ref().map(|k| k.get_ref().as_str()), &apis)
+                .map_err(|e| format!("{}: {e}", at(kube.as_ref().map_or(0..0, |k| k.span()))))?;
+        if kube.is_none() {
+            caps.kube_version = base.kube_version.clone();
+        }
+        Ok(caps)
+    };
+    let defaults = HelmSettings::default();
+    let settings = HelmSettings {
+        release: name(&raw.release, &defaults.release, "release")?,
+        namespace: name(&raw.namespace, &defaults.namespace, "namespace")?,
+        capabilities: capabilities(&raw.kube_version, &raw.api_versions, &defaults.capabilities)?,
+    };
     let mut charts: Vec<HelmChart> = Vec::new();
     for c in raw.chart.unwrap_or_default() {
         let p = c.path.get_ref();
@@ -765,12 +835,19 @@ fn helm_charts(
         charts.push(HelmChart {
             dir: chart_dir,
             at: origin(c.path.span()),
-            release: name(&c.release, &release, "release")?,
-            namespace: name(&c.namespace, &namespace, "namespace")?,
+            settings: HelmSettings {
+                release: name(&c.release, &settings.release, "release")?,
+                namespace: name(&c.namespace, &settings.namespace, "namespace")?,
+                capabilities: capabilities(
+                    &c.kube_version,
+                    &c.api_versions,
+                    &settings.capabilities,
+                )?,
+            },
             environments,
         });
     }
-    Ok(charts)
+    Ok((settings, charts))
 }
 
 /// Finds the config for each file: the nearest `.plumbline.toml` above it (cached per
@@ -965,8 +1042,8 @@ mod tests {
         assert_eq!(c.helm.len(), 1);
         let chart = &c.helm[0];
         assert_eq!(chart.dir, Path::new("/repo/deploy/chart"));
-        assert_eq!(chart.release, "shop");
-        assert_eq!(chart.namespace, "default");
+        assert_eq!(chart.settings.release, "shop");
+        assert_eq!(chart.settings.namespace, "default");
         let env = &chart.environments[0];
         assert_eq!(env.name, "prod");
         assert_eq!(env.values[1].0, Path::new("values.prod.yaml"));

@@ -1358,3 +1358,76 @@ fn kustomize_helm_chart_with_an_invalid_kube_version_is_an_error() {
         "{v}"
     );
 }
+
+/// `[helm]` settings hold for every chart under the config (the release name here), and
+/// `kube-version`/`api-versions` are `helm template --kube-version/--api-versions`: a chart
+/// that gates its image tag and a security context on `.Capabilities` is checked as that
+/// cluster gets it. A `[[helm.chart]]` entry's own settings win. A version Helm cannot parse is
+/// a located config error.
+#[test]
+fn helm_settings_in_the_config_set_release_and_capabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    write(
+        root,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(
+        root,
+        "chart/values.yaml",
+        "tag: latest\npinned: \"1.27.0\"\n",
+    );
+    write(
+        root,
+        "chart/templates/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"nginx:{{ if semverCompare \"<1.30-0\" .Capabilities.KubeVersion.Version }}{{ .Values.tag }}{{ else }}{{ .Values.pinned }}{{ end }}\"\n{{- if .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }}\n          securityContext:\n            privileged: true\n{{- end }}\n",
+    );
+    let run = |config: &str| {
+        write(root, ".plumbline.toml", config);
+        json(&plumbline(&["check", ".", "--format", "json"], root))
+    };
+    // helm template's defaults (Kubernetes v1.32.0): the pinned tag, no privileged container.
+    let v = run("[helm]\nrelease = \"shop\"\n");
+    assert!(of_rule(&v, "PIN020").is_empty(), "{v}");
+    assert!(of_rule(&v, "ROOT022").is_empty(), "{v}");
+    let root020 = of_rule(&v, "ROOT020");
+    assert_eq!(root020.len(), 1, "{v}");
+    assert!(
+        root020[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`shop-web`"),
+        "{v}"
+    );
+    // Kubernetes 1.29: the floating tag, at its values line.
+    let v = run("[helm]\nkube-version = \"1.29\"\n");
+    let pin = of_rule(&v, "PIN020");
+    assert_eq!(pin.len(), 1, "{v}");
+    assert_eq!(
+        (pin[0]["path"].as_str(), pin[0]["line"].as_u64()),
+        (Some("chart/values.yaml"), Some(1))
+    );
+    // A chart's own entry: its version and an extra API version.
+    let v = run(
+        "[helm]\nkube-version = \"1.31\"\n[[helm.chart]]\npath = \"chart\"\nkube-version = \"v1.28.3\"\napi-versions = [\"monitoring.coreos.com/v1\"]\n",
+    );
+    assert_eq!(of_rule(&v, "PIN020").len(), 1, "{v}");
+    assert_eq!(of_rule(&v, "ROOT022").len(), 1, "{v}");
+    // A version Helm refuses: the config's error, at its line and column.
+    write(
+        root,
+        ".plumbline.toml",
+        "[helm]\nkube-version = \"bogus\"\n",
+    );
+    let out = plumbline(&["check", "."], root);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            ".plumbline.toml:2:16: invalid kube version 'bogus': Invalid Semantic Version"
+        ),
+        "{err}"
+    );
+}

@@ -114,6 +114,7 @@ pub(super) fn run(opts: &Options, input: Input) -> Result<Report, String> {
         terraform_modules: &Default::default(),
         bicep_modules: &Default::default(),
         helm: &helm_charts,
+        configs: &file_configs,
     };
     // Units are taken one at a time, in the list's order (costly first), by whichever worker
     // is free: split into halves, as an indexed parallel iterator is, the largest chart and

@@ -186,6 +186,8 @@ pub struct Context<'a> {
     pub bicep_modules: &'a bicep::Cache,
     /// The charts configs name (`[[helm.chart]]`), with their release and environments.
     pub helm: &'a [crate::config::HelmChart],
+    /// Each file's config (the other charts take their `[helm]` settings from theirs).
+    pub configs: &'a std::collections::HashMap<PathBuf, Arc<crate::config::Config>>,
 }
 
 /// Compose environments declared in `.plumbline.toml` (`[environments.<name>] compose = […]`),
@@ -828,9 +830,16 @@ fn render_chart(
     // directory; what the run already read is the same file, found by absolute path.
     let dir = key.as_path();
     let mut envs = helm::conventional_environments(cx.files, dir);
+    // A `[[helm.chart]]` entry's settings, else the `[helm]` ones of the chart's config.
+    let settings = configured
+        .map(|c| &c.settings)
+        .or_else(|| cx.configs.get(&chart_file.path).map(|c| &c.helm_settings));
+    if let Some(s) = settings {
+        opts.release_name.clone_from(&s.release);
+        opts.namespace.clone_from(&s.namespace);
+        opts.capabilities.clone_from(&s.capabilities);
+    }
     if let Some(c) = configured {
-        opts.release_name.clone_from(&c.release);
-        opts.namespace.clone_from(&c.namespace);
         envs = helm::with_configured(envs, &c.env_specs(|_| false));
     }
     let view = ChartView {

@@ -52,7 +52,8 @@
 //!   scalar holding it as templated, never as a literal.
 //! - `.Release.Name` is `release-name` and `.Release.Namespace` `default`, as `helm template
 //!   CHART` without a name gives them ([`Options`] changes both); `.Capabilities` are
-//!   `helm template`'s defaults (Kubernetes v1.32.0 and its API versions).
+//!   `helm template`'s defaults (Kubernetes v1.32.0 and its API versions), or what
+//!   `--kube-version` and `--api-versions` make of them ([`capabilities`]).
 //! - CRDs in `crds/` are not rendered, as `helm template` without `--include-crds` does
 //!   ([`Options::include_crds`] adds them, as written). `NOTES.txt` is rendered (its errors
 //!   count, and templates may change shared values) but is no document. Hooks and test pods
