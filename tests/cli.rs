@@ -1232,6 +1232,19 @@ fn configured_chart_values_and_sets_are_rendered_and_located() {
     assert!(pin[0].2.ends_with("(environment: prod)"), "{v}");
 }
 
+/// Chart `web` in a Kustomize base's chart home (`base/charts/web`): its `Chart.yaml`, and
+/// `files` below it.
+fn kustomize_base_chart(root: &Path, files: &[(&str, &str)]) {
+    write(
+        root,
+        "base/charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    for (rel, text) in files {
+        write(root, &format!("base/charts/web/{rel}"), text);
+    }
+}
+
 /// Kustomize `helmCharts`: the chart is rendered with the entry's `valuesInline`, a floating
 /// tag set there lands on its line in the kustomization, the overlay's `namePrefix` is in the
 /// workload's name, and the chart (used only by the root) is not also checked on its own.
@@ -1239,20 +1252,18 @@ fn configured_chart_values_and_sets_are_rendered_and_located() {
 fn kustomize_helm_charts_are_rendered_and_located() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
+    kustomize_base_chart(
         root,
-        "base/charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(
-        root,
-        "base/charts/web/values.yaml",
-        "image:\n  repository: nginx\n  tag: \"1.27.0\"\n",
-    );
-    write(
-        root,
-        "base/charts/web/templates/d.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+        &[
+            (
+                "values.yaml",
+                "image:\n  repository: nginx\n  tag: \"1.27.0\"\n",
+            ),
+            (
+                "templates/d.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+            ),
+        ],
     );
     write(
         root,
@@ -1332,15 +1343,12 @@ fn kustomize_helm_chart_without_its_dependency_is_checked_without_it() {
 fn kustomize_helm_chart_with_an_invalid_kube_version_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
+    kustomize_base_chart(
         root,
-        "base/charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(
-        root,
-        "base/charts/web/templates/d.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n",
+        &[(
+            "templates/d.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n",
+        )],
     );
     write(
         root,
