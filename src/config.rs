@@ -755,14 +755,22 @@ fn helm_charts(
                 return Err(format!("{}: an API version is empty", at(a.span())));
             }
         }
-        let apis: Vec<String> = apis.iter().flatten().map(|a| a.get_ref().clone()).collect();
-        let mut caps =
-            crate::render::helm::capabilities(kube.as_ref().map(|k| k.get_ref().as_str()), &apis)
+        let given: Vec<String> = apis.iter().flatten().map(|a| a.get_ref().clone()).collect();
+        let parsed =
+            crate::render::helm::capabilities(kube.as_ref().map(|k| k.get_ref().as_str()), &given)
                 .map_err(|e| format!("{}: {e}", at(kube.as_ref().map_or(0..0, |k| k.span()))))?;
-        if kube.is_none() {
-            caps.kube_version = base.kube_version.clone();
-        }
-        Ok(caps)
+        // Each setting the entry leaves out is the `[helm]` one.
+        Ok(crate::render::helm::template::Capabilities {
+            kube_version: match kube {
+                Some(_) => parsed.kube_version,
+                None => base.kube_version.clone(),
+            },
+            api_versions: match apis {
+                Some(_) => parsed.api_versions,
+                None => base.api_versions.clone(),
+            },
+            ..parsed
+        })
     };
     let defaults = HelmSettings::default();
     let settings = HelmSettings {

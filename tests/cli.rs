@@ -1423,6 +1423,12 @@ fn helm_settings_in_the_config_set_release_and_capabilities() {
     );
     assert_eq!(of_rule(&v, "PIN020").len(), 1, "{v}");
     assert_eq!(of_rule(&v, "ROOT022").len(), 1, "{v}");
+    // What the entry leaves out is the `[helm]` setting: the API version stays.
+    let v = run(
+        "[helm]\napi-versions = [\"monitoring.coreos.com/v1\"]\n[[helm.chart]]\npath = \"chart\"\nkube-version = \"1.31\"\n",
+    );
+    assert!(of_rule(&v, "PIN020").is_empty(), "{v}");
+    assert_eq!(of_rule(&v, "ROOT022").len(), 1, "{v}");
     // A version Helm refuses: the config's error, at its line and column.
     write(
         root,

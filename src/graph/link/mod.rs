@@ -233,6 +233,7 @@ impl Linking<'_> {
         let builders = Builders::index(layers, self.projects);
         // Many layers meet one candidate list (every container of a chart that runs one
         // repository): its distinct sets are worked out once, and again only after a join.
+        // Each list is a vector of the index, so its address and length name it.
         let mut settled: HashMap<(*const usize, usize), (usize, Vec<usize>)> = HashMap::new();
         for (i, l) in layers.iter().enumerate() {
             if !l.kind.deploys() || l.builds.is_some() {
