@@ -361,7 +361,7 @@ fn helm_charts_build_as_kubectl_kustomize_enable_helm() {
         ),
         (
             "templates/tests/connection.yaml",
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations:\n    helm.sh/hook: test\nspec:\n  restartPolicy: Never\n  containers:\n    - name: wget\n      image: busybox:1.36\n      command: [wget, \"{{ .Release.Name }}-web:80\"]\n",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations:\n    helm.sh/hook: \" Test-Success ,post-install\"\nspec:\n  restartPolicy: Never\n  containers:\n    - name: wget\n      image: busybox:1.36\n      command: [wget, \"{{ .Release.Name }}-web:80\"]\n",
         ),
     ];
     let cases: [(&str, &[(&str, &str)]); 5] = [

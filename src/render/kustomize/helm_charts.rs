@@ -156,10 +156,13 @@ impl HelmRenderer for HelmCharts {
                     .node
                     .at(&["metadata", "annotations", "helm.sh/hook"])
                     .and_then(Node::as_str);
-                // `--skip-tests` leaves out test hooks (`test`, and Helm 2's `test-success`).
+                // `--skip-tests` leaves out test hooks (`test`, and Helm 2's `test-success`;
+                // Helm reads the events trimmed and in lower case).
                 let test = hook.is_some_and(|h| {
-                    h.split(',')
-                        .any(|e| matches!(e.trim(), "test" | "test-success"))
+                    h.split(',').any(|e| {
+                        let e = e.trim();
+                        e.eq_ignore_ascii_case("test") || e.eq_ignore_ascii_case("test-success")
+                    })
                 });
                 if !(skip_hooks && hook.is_some() || skip_tests && test) {
                     result.docs.push(doc.node);
