@@ -304,3 +304,24 @@ fn an_image_is_built_by_its_own_project_when_it_has_a_builder() {
     );
     assert_eq!(kinds(service(&g, "storefront")), ["kubernetes"], "{g}");
 }
+
+#[test]
+fn one_repository_with_an_image_per_component_links_by_the_tag() {
+    // `shop/demo` is built once per component, told apart by the tag (`latest-cart`,
+    // `latest-ad`): the manifest running `2.0.0-cart` is the cart's; one running `2.0.0-web`,
+    // a component nothing builds, stays ambiguous.
+    let g = graph("tests/graph/components");
+    let cart = service(&g, "cart");
+    assert_eq!(kinds(cart), ["dockerfile", "compose", "kubernetes"], "{g}");
+    assert!(
+        cart["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["reason"].as_str().unwrap().contains("tagged for `cart`")),
+        "{cart}"
+    );
+    let ambiguous = g["ambiguous"].as_array().unwrap();
+    assert_eq!(ambiguous.len(), 1, "{g}");
+    assert_eq!(kinds(service(&g, "storefront")), ["kubernetes"], "{g}");
+}

@@ -6,6 +6,8 @@
 //!    it: a Compose service that builds and tags that image, or else a Dockerfile whose path
 //!    gives that name (`services/api/Dockerfile`, `Dockerfile.api`, `api.Dockerfile`); the
 //!    builders in the layer's own project when it has any, else those anywhere in the run;
+//!    of several builders of one repository, the one whose tag names the same component
+//!    (`demo:3.0.0-cart` deployed, `demo:latest-cart` built), when exactly one does;
 //! 4. equal names (Compose service, Kubernetes container or workload, Helm component,
 //!    Terraform container) in different kinds of layer, when their images do not say
 //!    otherwise.
@@ -234,34 +236,68 @@ impl Linking<'_> {
         // Many layers meet one candidate list (every container of a chart that runs one
         // repository): its distinct sets are worked out once, and again only after a join.
         // Each list is a vector of the index, so its address and length name it.
-        let mut settled: HashMap<(*const usize, usize), (usize, Vec<usize>)> = HashMap::new();
+        //
+        // One repository, an image per component told apart by its tag (`demo:3.0.0-cart`
+        // deployed, `demo:latest-cart` built): of several builders, the one whose tag names
+        // the same component, when exactly one does. Settled per list and component too.
+        type Settled = (usize, Vec<usize>, bool);
+        let mut settled: HashMap<(*const usize, usize, Option<&str>), Settled> = HashMap::new();
         for (i, l) in layers.iter().enumerate() {
             if !l.kind.deploys() || l.builds.is_some() {
                 continue;
             }
             let Some(image) = &l.image else { continue };
             let (candidates, how) = builders.of(i, &image.value, self.projects);
-            let key = (candidates.as_ptr(), candidates.len());
+            let part = image.value.tag.as_deref().and_then(component);
+            let key = (candidates.as_ptr(), candidates.len(), part);
             let joins = self.sets.links.len();
-            let distinct = match settled.get(&key) {
-                Some((at, distinct)) if *at == joins => distinct.clone(),
+            let (distinct, by_component) = match settled.get(&key) {
+                Some((at, distinct, by)) if *at == joins => (distinct.clone(), *by),
                 _ => {
-                    let distinct = self.distinct_builders(candidates);
-                    settled.insert(key, (joins, distinct.clone()));
-                    distinct
+                    let mut distinct = self.distinct_builders(candidates);
+                    let mut by = false;
+                    if distinct.len() > 1
+                        && let Some(part) = part
+                    {
+                        let same: Vec<usize> = distinct
+                            .iter()
+                            .copied()
+                            .filter(|c| {
+                                let tag = layers[*c]
+                                    .image
+                                    .as_ref()
+                                    .and_then(|b| b.value.tag.as_deref());
+                                tag.and_then(component) == Some(part)
+                            })
+                            .collect();
+                        if same.len() == 1 {
+                            (distinct, by) = (same, true);
+                        }
+                    }
+                    settled.insert(key, (joins, distinct.clone(), by));
+                    (distinct, by)
                 }
             };
+            let by_component = part.filter(|_| by_component);
             match distinct.as_slice() {
                 [] => {}
                 [one] => self.sets.join(
                     i,
                     *one,
-                    format!(
-                        "{} runs image `{}`, built by {}",
-                        l.title(),
-                        image.value.repository,
-                        layers[*one].title()
-                    ),
+                    match by_component {
+                        None => format!(
+                            "{} runs image `{}`, built by {}",
+                            l.title(),
+                            image.value.repository,
+                            layers[*one].title()
+                        ),
+                        Some(part) => format!(
+                            "{} runs image `{}` tagged for `{part}`, built by {}, the one builder of that repository whose tag names `{part}`",
+                            l.title(),
+                            image.value.repository,
+                            layers[*one].title()
+                        ),
+                    },
                 ),
                 many => self.ambiguous.push(Ambiguity {
                     layer: i,
@@ -516,4 +552,31 @@ fn in_project<'s>(map: &'s Nested<'_>, here: &Path, key: &str) -> Option<&'s Vec
 /// A candidate list of the index, or none.
 fn found(list: Option<&Vec<usize>>) -> &[usize] {
     list.map_or(&[], Vec::as_slice)
+}
+
+/// The component a tag names after its version (`cart` of `3.0.0-cart`, `latest-cart`,
+/// `v2_cart`); `None` when the tag is a version alone or names nothing after one.
+fn component(tag: &str) -> Option<&str> {
+    let (version, rest) = tag.split_once(['-', '_'])?;
+    let v = version.strip_prefix(['v', 'V']).unwrap_or(version);
+    let is_version = version.eq_ignore_ascii_case("latest")
+        || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    (is_version && !rest.is_empty()).then_some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::component;
+
+    #[test]
+    fn the_component_a_tag_names_after_its_version() {
+        assert_eq!(component("3.0.0-cart"), Some("cart"));
+        assert_eq!(component("latest-frontend-proxy"), Some("frontend-proxy"));
+        assert_eq!(component("v2_cart"), Some("cart"));
+        assert_eq!(component("1.2.3"), None);
+        assert_eq!(component("latest"), None);
+        assert_eq!(component("3.0.0-"), None);
+        assert_eq!(component("alpine-3.18"), None);
+        assert_eq!(component("stable-cart"), None);
+    }
 }
