@@ -156,6 +156,16 @@ pub(super) fn name_for<'a>(l: &'a Layer, key: &'a str) -> &'a str {
         .map_or(key, |n| n.as_str())
 }
 
+/// The component a tag names after its version (`cart` of `3.0.0-cart`, `latest-cart`,
+/// `v2_cart`); `None` when the tag is a version alone or names nothing after one.
+pub(super) fn component(tag: &str) -> Option<&str> {
+    let (version, rest) = tag.split_once(['-', '_'])?;
+    let v = version.strip_prefix(['v', 'V']).unwrap_or(version);
+    let is_version = version.eq_ignore_ascii_case("latest")
+        || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    (is_version && !rest.is_empty()).then_some(rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +179,17 @@ mod tests {
         assert_eq!(name_key("app"), "app");
         assert_eq!(name_key("webapp"), "web");
         assert_ne!(name_key("basket-api"), name_key("basket-data"));
+    }
+
+    #[test]
+    fn the_component_a_tag_names_after_its_version() {
+        assert_eq!(component("3.0.0-cart"), Some("cart"));
+        assert_eq!(component("latest-frontend-proxy"), Some("frontend-proxy"));
+        assert_eq!(component("v2_cart"), Some("cart"));
+        assert_eq!(component("1.2.3"), None);
+        assert_eq!(component("latest"), None);
+        assert_eq!(component("3.0.0-"), None);
+        assert_eq!(component("alpine-3.18"), None);
+        assert_eq!(component("stable-cart"), None);
     }
 }

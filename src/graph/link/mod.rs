@@ -29,7 +29,8 @@ use crate::graph::model::{Ambiguity, Graph, Service};
 use crate::model::layer::{ImageName, Layer, LayerKind};
 use crate::source::{absolute, normalize};
 use evidence::{
-    OFFICIAL_IMAGES, images_disagree, is_variant, name_for, name_key, one_image, service_name,
+    OFFICIAL_IMAGES, component, images_disagree, is_variant, name_for, name_key, one_image,
+    service_name,
 };
 use sets::Sets;
 
@@ -552,31 +553,4 @@ fn in_project<'s>(map: &'s Nested<'_>, here: &Path, key: &str) -> Option<&'s Vec
 /// A candidate list of the index, or none.
 fn found(list: Option<&Vec<usize>>) -> &[usize] {
     list.map_or(&[], Vec::as_slice)
-}
-
-/// The component a tag names after its version (`cart` of `3.0.0-cart`, `latest-cart`,
-/// `v2_cart`); `None` when the tag is a version alone or names nothing after one.
-fn component(tag: &str) -> Option<&str> {
-    let (version, rest) = tag.split_once(['-', '_'])?;
-    let v = version.strip_prefix(['v', 'V']).unwrap_or(version);
-    let is_version = version.eq_ignore_ascii_case("latest")
-        || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-    (is_version && !rest.is_empty()).then_some(rest)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::component;
-
-    #[test]
-    fn the_component_a_tag_names_after_its_version() {
-        assert_eq!(component("3.0.0-cart"), Some("cart"));
-        assert_eq!(component("latest-frontend-proxy"), Some("frontend-proxy"));
-        assert_eq!(component("v2_cart"), Some("cart"));
-        assert_eq!(component("1.2.3"), None);
-        assert_eq!(component("latest"), None);
-        assert_eq!(component("3.0.0-"), None);
-        assert_eq!(component("alpine-3.18"), None);
-        assert_eq!(component("stable-cart"), None);
-    }
 }
