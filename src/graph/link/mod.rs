@@ -236,11 +236,8 @@ impl Linking<'_> {
         let builders = Builders::index(layers, self.projects);
         // Many layers meet one candidate list (every container of a chart that runs one
         // repository): its distinct sets are worked out once, and again only after a join.
-        // Each list is a vector of the index, so its address and length name it.
-        //
-        // One repository, an image per component told apart by its tag (`demo:3.0.0-cart`
-        // deployed, `demo:latest-cart` built): of several builders, the one whose tag names
-        // the same component, when exactly one does. Settled per list and component too.
+        // Each list is a vector of the index, so its address and length name it; the deployed
+        // tag's component is part of the key (see `distinct_builders`).
         type Settled = (usize, Vec<usize>, bool);
         let mut settled: HashMap<(*const usize, usize, Option<&str>), Settled> = HashMap::new();
         for (i, l) in layers.iter().enumerate() {
@@ -255,28 +252,9 @@ impl Linking<'_> {
             let (distinct, by_component) = match settled.get(&key) {
                 Some((at, distinct, by)) if *at == joins => (distinct.clone(), *by),
                 _ => {
-                    let mut distinct = self.distinct_builders(candidates);
-                    let mut by = false;
-                    if distinct.len() > 1
-                        && let Some(part) = part
-                    {
-                        let same: Vec<usize> = distinct
-                            .iter()
-                            .copied()
-                            .filter(|c| {
-                                let tag = layers[*c]
-                                    .image
-                                    .as_ref()
-                                    .and_then(|b| b.value.tag.as_deref());
-                                tag.and_then(component) == Some(part)
-                            })
-                            .collect();
-                        if same.len() == 1 {
-                            (distinct, by) = (same, true);
-                        }
-                    }
-                    settled.insert(key, (joins, distinct.clone(), by));
-                    (distinct, by)
+                    let found = self.distinct_builders(candidates, part);
+                    settled.insert(key, (joins, found.0.clone(), found.1));
+                    found
                 }
             };
             let by_component = part.filter(|_| by_component);
@@ -312,23 +290,40 @@ impl Linking<'_> {
         }
     }
 
-    /// The distinct sets among the builders of an image; only the main one when the others
-    /// are variants (`Dockerfile` beside `Dockerfile.debug`: the variant is not what is
-    /// deployed).
-    fn distinct_builders(&mut self, candidates: &[usize]) -> Vec<usize> {
+    /// The distinct sets among the builders of an image, narrowed to one where the evidence
+    /// allows: the main one when the others are variants (`Dockerfile` beside
+    /// `Dockerfile.debug`: the variant is not what is deployed), else the one whose tag names
+    /// the deployed tag's component `part`. Also whether the component decided.
+    fn distinct_builders(
+        &mut self,
+        candidates: &[usize],
+        part: Option<&str>,
+    ) -> (Vec<usize>, bool) {
         let distinct = self.sets.distinct(candidates);
-        if distinct.len() > 1 {
-            let main: Vec<usize> = candidates
+        if distinct.len() <= 1 {
+            return (distinct, false);
+        }
+        let main: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|c| !is_variant(&self.layers[*c]))
+            .collect();
+        let main = self.sets.distinct(&main);
+        if main.len() == 1 {
+            return (main, false);
+        }
+        if let Some(part) = part {
+            let tag_of = |c: usize| self.layers[c].image.as_ref()?.value.tag.as_deref();
+            let same: Vec<usize> = distinct
                 .iter()
                 .copied()
-                .filter(|c| !is_variant(&self.layers[*c]))
+                .filter(|c| tag_of(*c).and_then(component) == Some(part))
                 .collect();
-            let main = self.sets.distinct(&main);
-            if main.len() == 1 {
-                return main;
+            if same.len() == 1 {
+                return (same, true);
             }
         }
-        distinct
+        (distinct, false)
     }
 
     /// Step 4: Equal names across kinds of deploy layer, images permitting, within one project.
