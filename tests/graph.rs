@@ -280,6 +280,15 @@ fn service_with_layer<'a>(g: &'a serde_json::Value, what: &str) -> &'a serde_jso
         .unwrap_or_else(|| panic!("no service with {what}: {g}"))
 }
 
+/// Whether one of the service's links gives a reason containing `text`.
+fn has_link(s: &serde_json::Value, text: &str) -> bool {
+    s["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["reason"].as_str().unwrap().contains(text))
+}
+
 #[test]
 fn an_image_is_built_by_its_own_project_when_it_has_a_builder() {
     // Projects a and b both build `shop/api`. a's manifest runs it: a's builder is the nearer
@@ -289,10 +298,7 @@ fn an_image_is_built_by_its_own_project_when_it_has_a_builder() {
     let web = service(&g, "web");
     assert_eq!(kinds(web), ["dockerfile", "compose", "kubernetes"], "{g}");
     assert!(
-        web["links"].as_array().unwrap().iter().any(|l| l["reason"]
-            .as_str()
-            .unwrap()
-            .contains("runs image `shop/api`, built by Compose service `web`")),
+        has_link(web, "runs image `shop/api`, built by Compose service `web`"),
         "{web}"
     );
     let ambiguous = g["ambiguous"].as_array().unwrap();
@@ -313,14 +319,7 @@ fn one_repository_with_an_image_per_component_links_by_the_tag() {
     let g = graph("tests/graph/components");
     let cart = service(&g, "cart");
     assert_eq!(kinds(cart), ["dockerfile", "compose", "kubernetes"], "{g}");
-    assert!(
-        cart["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l["reason"].as_str().unwrap().contains("tagged for `cart`")),
-        "{cart}"
-    );
+    assert!(has_link(cart, "tagged for `cart`"), "{cart}");
     let ambiguous = g["ambiguous"].as_array().unwrap();
     assert_eq!(ambiguous.len(), 1, "{g}");
     assert_eq!(kinds(service(&g, "storefront")), ["kubernetes"], "{g}");
