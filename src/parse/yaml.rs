@@ -181,8 +181,15 @@ fn lenient_closer(text: &str, e: &ParseError) -> Option<String> {
     if !e.message.contains("invalid indentation") {
         return None;
     }
-    let at = e.span.start;
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    join_flow_closer(text, e.span.start)
+}
+
+/// The text with the line break before a flow-collection closer at byte `at` turned into
+/// spaces, when `at` is a `]` or `}` with only spaces before it on its line (see
+/// `lenient_closer`); `None` otherwise. Same length, so every offset stays true to the file.
+/// Helm's values loader uses it too: Helm reads values with Go's YAML library.
+pub fn join_flow_closer(text: &str, at: usize) -> Option<String> {
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
     if line_start == 0 || !text[line_start..at].bytes().all(|b| b == b' ') {
         return None;
     }
@@ -221,6 +228,30 @@ fn load_text(file: &Arc<SourceFile>, text: &str) -> Stream {
         }
     }
     b.stream
+}
+
+/// The byte offset just past the closing quote of the quoted scalar starting at byte `start`
+/// of `text`; `None` when no quoted scalar starts there or it is not closed. saphyr's span of
+/// a quoted scalar runs on over the blanks and a comment after it (`"a"  # pinned`); a
+/// finding must underline the value alone. Helm's values loader uses it too.
+pub fn quoted_end(text: &str, start: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let quote = *b.get(start)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            // An escape in double quotes: the next byte is taken as it is.
+            b'\\' if quote == b'"' => i += 2,
+            // Two single quotes are one quote inside single quotes.
+            b'\'' if quote == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// A local tag (`!reset`) as written; `None` for no tag and for the core schema's (`!!str`).
@@ -303,7 +334,15 @@ impl Builder<'_> {
                 {
                     text.pop();
                 }
-                let span = self.trim(span);
+                let span = match style {
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        match quoted_end(&self.file.text, span.start) {
+                            Some(end) if end <= span.end => Span::new(span.start, end),
+                            _ => self.trim(span),
+                        }
+                    }
+                    _ => self.trim(span),
+                };
                 if let Some(t) = local_tag(tag.as_deref()) {
                     self.stream.tags.push((span, t));
                 }
@@ -707,6 +746,22 @@ mod tests {
         assert!(e.span.start <= text.len());
         let s = load_str("a: [1, 2\nb: 3\n");
         assert_eq!(s.errors.len(), 1);
+    }
+
+    #[test]
+    fn quoted_scalars_end_at_their_closing_quote() {
+        let text = "a: \"x\\\"y\"   # pinned\nb: 'it''s' #c\nc: \"multi\n  line\"  #c\nd: [\"e\"  , 'f' # c\n  ]\n";
+        let s = load_str(text);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let d = &s.docs[0];
+        assert_eq!(slice(text, d.get("a").unwrap()), "\"x\\\"y\"");
+        assert_eq!(slice(text, d.get("b").unwrap()), "'it''s'");
+        assert_eq!(slice(text, d.get("c").unwrap()), "\"multi\n  line\"");
+        let list = d.get("d").unwrap().as_seq().unwrap();
+        assert_eq!(slice(text, &list[0]), "\"e\"");
+        assert_eq!(slice(text, &list[1]), "'f'");
+        assert_eq!(quoted_end("\"open", 0), None);
+        assert_eq!(quoted_end("plain", 0), None);
     }
 
     #[test]

@@ -370,3 +370,67 @@ fn function_inventory_has_helm_functions_and_not_env() {
     }
     assert!(!names.contains(&"env") && !names.contains(&"expandenv"));
 }
+
+// ------------------------------------------------------------------ values as Go reads them
+
+/// Go's YAML library (Helm's) accepts a flow collection's closer at the indentation of the key
+/// that opened it (bitnami/chainloop's values.yaml); saphyr alone refuses it. The values load,
+/// and every scalar's span still points at the file as written.
+#[test]
+fn values_with_a_flow_closer_at_the_key_indentation_load() {
+    use plumbline::render::helm::template::yaml;
+    let text = "vault:\n  server:\n    args: [\n      \"server\",\n      \"-dev\"\n    ]\n    env:\n      - name: A\n";
+    let mut spans = Vec::new();
+    let v = yaml::load(text, &mut |s, e| {
+        spans.push(s..e);
+        Some(Mark::External(spans.len() as u32 - 1))
+    })
+    .expect("Helm loads these values");
+    let Value::Map(top) = v else { panic!("a map") };
+    let Some(Value::Map(vault)) = top.get("vault") else {
+        panic!("vault")
+    };
+    let Some(Value::Map(server)) = vault.get("server") else {
+        panic!("server")
+    };
+    let Some(Value::List(args)) = server.get("args") else {
+        panic!("args")
+    };
+    let args = args.items();
+    assert_eq!(args.len(), 2);
+    let Value::Str(dev) = &args[1] else {
+        panic!("a string")
+    };
+    assert_eq!(dev.s, "-dev");
+    let Some((_, Mark::External(id))) = dev.marks.first() else {
+        panic!("marked")
+    };
+    assert_eq!(&text[spans[*id as usize].clone()], "\"-dev\"");
+    assert!(
+        server.get("env").is_some(),
+        "the mapping goes on after the closer"
+    );
+    // A quoted value's span ends at its closing quote, not at the blanks and comment after it.
+    let text = "image: \"nginx:1.25\"   # pinned\nname: 'it''s'  # c\n";
+    let mut spans = Vec::new();
+    yaml::load(text, &mut |s, e| {
+        spans.push(text[s..e].to_string());
+        None
+    })
+    .unwrap();
+    spans.dedup();
+    assert_eq!(
+        spans,
+        [
+            "image",
+            "\"nginx:1.25\"",
+            "image",
+            "name",
+            "'it''s'",
+            "name"
+        ]
+    );
+    // Bad indentation that is not a closer stays Helm's error.
+    let e = yaml::load("a:\n  b: 1\n c: 2\n", &mut |_, _| None).unwrap_err();
+    assert!(e.starts_with("yaml: line 3:"), "{e}");
+}

@@ -10,6 +10,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use super::gofmt::{format_g, sprint_v};
 use super::value::{List, Map, Mark, Text, TextBuf, UNKNOWN_TEXT, Value};
+use crate::parse::yaml::{join_flow_closer, quoted_end};
 
 // ------------------------------------------------------------------ resolution (yaml.v2)
 
@@ -229,17 +230,62 @@ pub fn load(
     text: &str,
     mark: &mut dyn FnMut(usize, usize) -> Option<Mark>,
 ) -> Result<Value, String> {
+    // Go's YAML library accepts a flow collection's closer on its own line at the indentation
+    // of the key that opened it; saphyr refuses it. As the manifest loader does
+    // (`parse::yaml::join_flow_closer`), the line break before it becomes a space and the text
+    // is read again; offsets are unchanged, so marks stay true. Each retry fixes one closer,
+    // and the bound keeps a hostile file linear.
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for _ in 0..64 {
+        match load_once(&text, mark) {
+            Err(Failure::Indentation(at, message)) => match join_flow_closer(&text, at) {
+                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                None => return Err(message),
+            },
+            other => return other.map_err(Failure::message),
+        }
+    }
+    load_once(&text, mark).map_err(Failure::message)
+}
+
+/// Why a load failed: an indentation error at a byte offset (which may be a flow closer Go
+/// accepts), or any other error, as Helm words it.
+enum Failure {
+    Indentation(usize, String),
+    Other(String),
+}
+
+impl Failure {
+    fn message(self) -> String {
+        match self {
+            Failure::Indentation(_, m) | Failure::Other(m) => m,
+        }
+    }
+}
+
+fn load_once(
+    text: &str,
+    mark: &mut dyn FnMut(usize, usize) -> Option<Mark>,
+) -> Result<Value, Failure> {
     let mut l = Loader {
+        text,
         text_lines: text.lines().count().max(1),
         anchors: HashMap::new(),
         char_to_byte: CharIndex::new(text),
         depth: 0,
+        indentation_at: None,
     };
     let mut p = Parser::new_from_str(text);
     let mut doc: Option<Value> = None;
     let mut seen_doc = false;
     while let Some(ev) = p.next_event() {
-        let (ev, span) = ev.map_err(|e| scan_err(&e, text))?;
+        let (ev, span) = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                let m = l.scan_err(&e);
+                return Err(l.failure(m));
+            }
+        };
         match ev {
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
             Event::StreamEnd => break,
@@ -250,10 +296,7 @@ pub fn load(
                 }
                 seen_doc = true;
             }
-            ev => {
-                let v = l.node(ev, span, &mut p, mark)?;
-                doc = Some(v);
-            }
+            ev => doc = Some(l.node(ev, span, &mut p, mark).map_err(|m| l.failure(m))?),
         }
     }
     Ok(doc.unwrap_or(Value::Nil))
@@ -319,16 +362,36 @@ impl CharIndex {
     }
 }
 
-struct Loader {
+struct Loader<'t> {
+    text: &'t str,
     text_lines: usize,
     anchors: HashMap<usize, Value>,
     char_to_byte: CharIndex,
     depth: usize,
+    /// The byte offset of the scanner's "invalid indentation" error, once there is one.
+    indentation_at: Option<usize>,
 }
 
 type MarkFn<'a> = &'a mut dyn FnMut(usize, usize) -> Option<Mark>;
 
-impl Loader {
+impl Loader<'_> {
+    /// Helm's words for a scanner error; an indentation error's offset is kept for
+    /// [`load`]'s retry.
+    fn scan_err(&mut self, e: &saphyr_parser::ScanError) -> String {
+        if e.info().contains("invalid indentation") {
+            self.indentation_at = Some(self.char_to_byte.byte(e.marker().index()));
+        }
+        scan_err(e, self.text_lines)
+    }
+
+    /// The failure for an error message: an indentation error when the scanner gave one.
+    fn failure(&self, m: String) -> Failure {
+        match self.indentation_at {
+            Some(at) => Failure::Indentation(at, m),
+            None => Failure::Other(m),
+        }
+    }
+
     fn node(
         &mut self,
         ev: Event<'_>,
@@ -397,6 +460,19 @@ impl Loader {
         );
         match ev {
             Event::Scalar(s, style, anchor, tag) => {
+                // A scalar's span ends at its last character, as the manifest loader's spans
+                // do: saphyr's runs on over blanks, and over a comment after a quoted one.
+                let eb = match quoted_end(self.text, sb) {
+                    Some(end) if end <= eb => end,
+                    _ => {
+                        let bytes = self.text.as_bytes();
+                        let mut eb = eb.min(bytes.len());
+                        while eb > sb && matches!(bytes[eb - 1], b' ' | b'\t' | b'\n' | b'\r') {
+                            eb -= 1;
+                        }
+                        eb
+                    }
+                };
                 let m = mark(sb, eb);
                 let v = self.scalar_value(&s, style, tag.as_deref(), m);
                 if anchor > 0 {
@@ -411,7 +487,7 @@ impl Loader {
                     let Some(e) = p.next_event() else {
                         return Err("yaml: unexpected end of stream".into());
                     };
-                    let (e, sp) = e.map_err(|e| scan_err(&e, self.text_lines))?;
+                    let (e, sp) = e.map_err(|e| self.scan_err(&e))?;
                     if matches!(e, Event::SequenceEnd) {
                         break;
                     }
@@ -431,7 +507,7 @@ impl Loader {
                     let Some(e) = p.next_event() else {
                         return Err("yaml: unexpected end of stream".into());
                     };
-                    let (e, sp) = e.map_err(|e| scan_err(&e, self.text_lines))?;
+                    let (e, sp) = e.map_err(|e| self.scan_err(&e))?;
                     if matches!(e, Event::MappingEnd) {
                         break;
                     }
@@ -445,7 +521,7 @@ impl Loader {
                     let Some(ve) = p.next_event() else {
                         return Err("yaml: unexpected end of stream".into());
                     };
-                    let (ve, vsp) = ve.map_err(|e| scan_err(&e, self.text_lines))?;
+                    let (ve, vsp) = ve.map_err(|e| self.scan_err(&e))?;
                     let v = self.node(ve, vsp, p, mark)?;
                     if is_merge {
                         merges.push(v);
