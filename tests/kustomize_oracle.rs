@@ -5,6 +5,9 @@
 //! keyed by apiVersion/kind/namespace/name, scalars typed as YAML types them. A root
 //! kustomize refuses must be refused by us with the same class of error.
 //!
+//! `PLUMBLINE_KUSTOMIZE_CORPUS=DIR` compares the kustomizations of a repository of your own
+//! (DIR, its root) in place of the corpus.
+//!
 //! The oracle is installed by `tests/oracles/install.sh` (into
 //! `$HOME/.cache/plumbline-oracles`, or `$PLUMBLINE_ORACLES`; `$PLUMBLINE_KUBECTL` names the
 //! binary directly). Without it the test fails: a differential test never passes silently.
@@ -195,7 +198,15 @@ fn builds_equal_kubectl_kustomize() {
     let kubectl = oracles::kubectl();
     let shared = crate_root().join("../shared");
     let mut roots: Vec<(PathBuf, PathBuf)> = Vec::new();
-    if shared.is_dir() {
+    // `PLUMBLINE_KUSTOMIZE_CORPUS=DIR` compares the kustomizations below DIR (a repository of
+    // your own, DIR its root) instead of the corpus; the fixtures are compared either way.
+    let custom = std::env::var_os("PLUMBLINE_KUSTOMIZE_CORPUS").map(PathBuf::from);
+    if let Some(repo) = &custom {
+        let mut dirs = Vec::new();
+        kustomization_dirs(repo, &mut dirs);
+        assert!(!dirs.is_empty(), "no kustomization in {}", repo.display());
+        roots.extend(dirs.into_iter().map(|d| (d, repo.clone())));
+    } else if shared.is_dir() {
         let corpus = shared.join("corpus");
         let mut dirs = Vec::new();
         kustomization_dirs(&corpus, &mut dirs);

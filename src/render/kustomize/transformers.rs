@@ -699,6 +699,16 @@ fn referrers(kind: &str) -> Vec<(&'static str, String)> {
                 "spec/rules/http/paths/backend/serviceName".into(),
             ),
             ("Ingress", "spec/backend/serviceName".into()),
+            ("APIService", "spec/service/name".into()),
+            // A map referral (see `MAP_REFERRALS`): the `service` map's name and namespace.
+            (
+                "ValidatingWebhookConfiguration",
+                "webhooks/clientConfig/service/name".into(),
+            ),
+            (
+                "MutatingWebhookConfiguration",
+                "webhooks/clientConfig/service/name".into(),
+            ),
         ],
         "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" => {
             vec![("HorizontalPodAutoscaler", "spec/scaleTargetRef/name".into())]
@@ -711,6 +721,14 @@ fn referrers(kind: &str) -> Vec<(&'static str, String)> {
         _ => Vec::new(),
     }
 }
+
+/// References kustomize reads as a map of `name` and `namespace` (its nameref `setMapping`):
+/// the referred object's namespace is written beside its name, not only the name. Paths are
+/// those of [`referrers`] (the map's `name`).
+const MAP_REFERRALS: &[(&str, &str)] = &[
+    ("ServiceAccount", "subjects/name"),
+    ("Service", "webhooks/clientConfig/service/name"),
+];
 
 const REFERRED_KINDS: &[&str] = &[
     "ConfigMap",
@@ -735,6 +753,10 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
         kind: String,
         old_names: Vec<String>,
         namespace: String,
+        /// The namespace it was first read with (kustomize's original namespace).
+        original_namespace: String,
+        /// Its `metadata.namespace` as written now, when it has one.
+        explicit_namespace: Option<Node>,
         cluster: bool,
         name: Node,
     }
@@ -752,6 +774,12 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
             kind: kind.clone(),
             old_names: r.previous.iter().map(|p| p.name.clone()).collect(),
             namespace: id.effective_namespace().to_string(),
+            original_namespace: r.original_id().effective_namespace().to_string(),
+            explicit_namespace: r
+                .node
+                .at(&["metadata", "namespace"])
+                .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+                .cloned(),
             cluster: is_cluster_scoped(&kind),
             name,
         });
@@ -769,14 +797,29 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
                 }
                 let segs = split_path(&path);
                 let (parent_path, last) = segs.split_at(segs.len() - 1);
+                let as_map = MAP_REFERRALS.contains(&(*kind, path.as_str()));
                 visit_path(
                     &mut res.node,
                     parent_path,
                     None,
                     &mut |parent: &mut Node| {
-                        if let Some(pk) = parent.get("kind").and_then(Node::as_str)
+                        // A map referral is matched by name and namespace alone: kustomize
+                        // renames a `User` subject named as a renamed ServiceAccount too.
+                        if !as_map
+                            && let Some(pk) = parent.get("kind").and_then(Node::as_str)
                             && pk != *kind
                         {
+                            return;
+                        }
+                        if as_map {
+                            fix_map_reference(
+                                parent,
+                                kind,
+                                &referrer_kind,
+                                &ns,
+                                &renamed,
+                                replaced,
+                            );
                             return;
                         }
                         let subject_ns = parent
@@ -827,6 +870,93 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
                     },
                 );
             }
+        }
+    }
+
+    /// kustomize's `setMapping`: the candidates are the objects of `kind` once named as the
+    /// map's `name`, in the map's namespace when it gives one (first as they were read, then as
+    /// they are now); one of them, or several alike, is the referral. Its name is written, and
+    /// its namespace when it has one.
+    fn fix_map_reference(
+        map: &mut Node,
+        kind: &str,
+        referrer_kind: &str,
+        referrer_ns: &str,
+        renamed: &[Renamed],
+        replaced: &mut Vec<Replaced>,
+    ) {
+        let Some(value) = map.get("name").and_then(Node::as_str).map(str::to_string) else {
+            return;
+        };
+        let named = |r: &&Renamed| r.kind == kind && r.old_names.contains(&value);
+        let mut candidates: Vec<&Renamed> = match map.get("namespace").and_then(Node::as_str) {
+            None => renamed.iter().filter(named).collect(),
+            Some(want) => {
+                let first: Vec<&Renamed> = renamed
+                    .iter()
+                    .filter(named)
+                    .filter(|r| r.original_namespace == want)
+                    .collect();
+                if first.is_empty() {
+                    renamed
+                        .iter()
+                        .filter(named)
+                        .filter(|r| r.namespace == want)
+                        .collect()
+                } else {
+                    first
+                }
+            }
+        };
+        // Only objects the referrer can see: any from a cluster-scoped referrer; service
+        // accounts from any namespace; otherwise its own namespace.
+        if !is_cluster_scoped(referrer_kind) {
+            candidates
+                .retain(|r| r.cluster || r.kind == "ServiceAccount" || r.namespace == referrer_ns);
+        }
+        let Some(first) = candidates.first() else {
+            return;
+        };
+        let explicit = |r: &Renamed| {
+            r.explicit_namespace
+                .as_ref()
+                .and_then(Node::as_str)
+                .map(str::to_string)
+        };
+        if candidates
+            .iter()
+            .any(|c| c.name.as_str() != first.name.as_str() || explicit(c) != explicit(first))
+        {
+            return;
+        }
+        let new = first.name.as_str().unwrap_or("").to_string();
+        if new == value && first.explicit_namespace.is_none() {
+            return;
+        }
+        if new != value
+            && let Some(t) = super::resource::get_mut(map, "name")
+        {
+            replaced.push(Replaced {
+                what: format!("reference to {kind} {value}"),
+                new: first.name.origin(),
+                old: t.origin(),
+                removed: None,
+            });
+            *t = string_from(new, &first.name);
+        }
+        if let Some(ns) = &first.explicit_namespace {
+            if let Some(old) = map.get("namespace")
+                && !old.is_null()
+                && old.as_str() != ns.as_str()
+            {
+                replaced.push(Replaced {
+                    what: format!("namespace of the reference to {kind} {value}"),
+                    new: ns.origin(),
+                    old: old.origin(),
+                    removed: None,
+                });
+            }
+            set_key(map, "namespace", as_string_node(ns));
         }
     }
 

@@ -41,18 +41,35 @@ fn check(svc: &Service, containers: &[Container], sink: &mut Sink<'_>) {
     {
         return;
     }
-    let mut workloads: Vec<String> = selected
+    // Sorted and each named once: the message does not depend on the order of files or of
+    // a chart's rendered documents (Helm sorts its output; a file listing need not).
+    let mut workloads: Vec<(&str, &str)> = selected
         .iter()
-        .map(|c| format!("{} `{}`", c.owner.kind, c.owner.name))
+        .map(|c| (c.owner.kind.as_str(), c.owner.name.as_str()))
         .collect();
+    workloads.sort_unstable();
     workloads.dedup();
-    let workloads = workloads.join(", ");
-    let declared = ports
+    let workloads = workloads
         .iter()
-        .map(|p| match (&p.number, &p.name) {
-            (Some(n), Some(name)) => format!("{} (`{}`)", n.value, name.value),
-            (Some(n), None) => n.value.to_string(),
-            _ => "?".to_string(),
+        .map(|(kind, name)| format!("{kind} `{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut declared: Vec<(u16, Option<&str>)> = ports
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.number.as_ref()?.value,
+                p.name.as_ref().map(|n| n.value.as_str()),
+            ))
+        })
+        .collect();
+    declared.sort_unstable();
+    declared.dedup();
+    let declared = declared
+        .iter()
+        .map(|(n, name)| match name {
+            Some(name) => format!("{n} (`{name}`)"),
+            None => n.to_string(),
         })
         .collect::<Vec<_>>()
         .join(", ");
