@@ -71,6 +71,9 @@ pub(crate) struct Builder<'a, 'h> {
     loads: usize,
     patches: usize,
     objects: usize,
+    /// Every `vars:` entry of the build so far (one set for the whole build: a name
+    /// declared twice anywhere is kustomize's error).
+    vars: Vec<super::vars::Var>,
 }
 
 impl<'a, 'h> Builder<'a, 'h> {
@@ -86,6 +89,7 @@ impl<'a, 'h> Builder<'a, 'h> {
             loads: 0,
             patches: 0,
             objects: 0,
+            vars: Vec::new(),
         }
     }
 
@@ -349,6 +353,20 @@ impl<'a, 'h> Builder<'a, 'h> {
             acc = self.kustomize_dir(&path, Some(c), Mode::Component, acc)?;
         }
         self.transform(k, dir, &mut acc)?;
+        // kustomize's `MergeVars`, last at each kustomization.
+        if let Err((m, at)) = super::vars::mark(&k.vars, &mut acc) {
+            return Err(self.fail(Class::Invalid, m, at.origin()));
+        }
+        for v in &k.vars {
+            if self.vars.iter().any(|w| w.name == v.name) {
+                return Err(self.fail(
+                    Class::Invalid,
+                    format!("var '{}' already encountered", v.name),
+                    v.at.origin(),
+                ));
+            }
+            self.vars.push(v.clone());
+        }
         for (field, node) in &k.unsupported {
             self.diags.push(Diagnostic::note(
                 format!("not checked: `{field}` is not applied by plumbline's kustomize builder"),
@@ -1099,6 +1117,11 @@ impl<'a, 'h> Builder<'a, 'h> {
             }
         }
         transformers::fix_name_references(acc, &mut self.replaced);
+        // With the names final, the vars (kustomize's `ResolveVars`).
+        if let Err((m, at)) = super::vars::resolve(&self.vars, acc, &mut self.replaced) {
+            self.diags
+                .push(Diagnostic::error(Class::Invalid, m, at.origin()));
+        }
     }
 }
 

@@ -111,6 +111,8 @@ pub(crate) struct Kustomization {
     pub helm_globals: Option<Node>,
     /// `transformers:` entries (files, directories or inline configurations).
     pub transformers: Vec<Node>,
+    /// `vars:` entries.
+    pub vars: Vec<super::vars::Var>,
     /// Fields we read but do not apply; each is reported once as not checked.
     pub unsupported: Vec<(String, Node)>,
 }
@@ -217,6 +219,7 @@ pub(crate) fn read(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Optio
         helm_charts: Vec::new(),
         helm_globals: None,
         transformers: Vec::new(),
+        vars: Vec::new(),
         unsupported: Vec::new(),
     };
     let mut bases = Vec::new();
@@ -341,6 +344,7 @@ pub(crate) fn read(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Optio
             }
             "transformers" => k.transformers = r.strings(value, "transformers"),
             "helmGlobals" => k.helm_globals = Some(value.clone()),
+            "vars" => k.vars = super::vars::read(&mut r, value),
             other => {
                 if !value.is_null() && value.as_seq().is_none_or(|s| !s.is_empty()) {
                     k.unsupported.push((other.to_string(), value.clone()));

@@ -66,6 +66,7 @@ mod resource;
 mod select;
 mod strategic_merge;
 mod transformers;
+mod vars;
 
 #[cfg(test)]
 pub(crate) mod tests;

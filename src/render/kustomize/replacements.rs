@@ -139,7 +139,7 @@ pub(crate) fn read(r: &mut Reader<'_>, node: &Node) -> Option<Replacement> {
 }
 
 /// Splits `a.b[name=x].c` into segments, keeping dots inside brackets.
-fn split_field_path(p: &str) -> Vec<String> {
+pub(crate) fn split_field_path(p: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0;
@@ -173,7 +173,7 @@ fn split_field_path(p: &str) -> Vec<String> {
     out
 }
 
-fn lookup<'a>(node: &'a Node, segs: &[String]) -> Option<&'a Node> {
+pub(crate) fn lookup<'a>(node: &'a Node, segs: &[String]) -> Option<&'a Node> {
     let Some((first, rest)) = segs.split_first() else {
         return Some(node);
     };

@@ -143,6 +143,8 @@ pub(crate) struct Res {
     /// A generated ConfigMap or Secret whose name gets kustomize's content hash.
     pub needs_hash: bool,
     pub behavior: Behavior,
+    /// The `vars:` that name this object (kustomize marks them with an annotation).
+    pub vars: Vec<String>,
 }
 
 impl Res {
@@ -152,6 +154,7 @@ impl Res {
             previous: Vec::new(),
             needs_hash: false,
             behavior: Behavior::Create,
+            vars: Vec::new(),
         }
     }
 
