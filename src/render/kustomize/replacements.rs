@@ -138,13 +138,27 @@ pub(crate) fn read(r: &mut Reader<'_>, node: &Node) -> Option<Replacement> {
     has_source.then_some(rep)
 }
 
-/// Splits `a.b[name=x].c` into segments, keeping dots inside brackets.
+/// Splits `a.b[name=x].c` into segments, keeping dots inside brackets, as kustomize's
+/// `SmarterPathSplitter` does: a bracketed segment without `=` is a plain key
+/// (`metadata.annotations.[cert-manager.io/inject-ca-from]`), and `\.` is a dot in a key.
 pub(crate) fn split_field_path(p: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0;
-    for c in p.chars() {
+    let close = |cur: &mut String, out: &mut Vec<String>| {
+        let seg = std::mem::take(cur);
+        match seg.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            Some(key) if !seg.contains('=') => out.push(key.to_string()),
+            _ => out.push(seg),
+        }
+    };
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            '\\' if depth == 0 && chars.peek() == Some(&'.') => {
+                cur.push('.');
+                chars.next();
+            }
             '[' => {
                 if depth == 0 && !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
@@ -156,7 +170,7 @@ pub(crate) fn split_field_path(p: &str) -> Vec<String> {
                 depth -= i32::from(depth > 0);
                 cur.push(c);
                 if depth == 0 {
-                    out.push(std::mem::take(&mut cur));
+                    close(&mut cur, &mut out);
                 }
             }
             '.' if depth == 0 => {
@@ -423,5 +437,18 @@ mod tests {
             ]
         );
         assert_eq!(split_field_path("a.0.b"), ["a", "0", "b"]);
+        // A bracketed key without `=` is the key itself; `\.` is a dot in a key.
+        assert_eq!(
+            split_field_path("metadata.annotations.[cert-manager.io/inject-ca-from]"),
+            ["metadata", "annotations", "cert-manager.io/inject-ca-from"]
+        );
+        assert_eq!(
+            split_field_path("spec.ports.[0].port"),
+            ["spec", "ports", "0", "port"]
+        );
+        assert_eq!(
+            split_field_path("metadata.labels.app\\.kubernetes\\.io/name"),
+            ["metadata", "labels", "app.kubernetes.io/name"]
+        );
     }
 }
