@@ -383,12 +383,24 @@ pub(crate) fn apply(
                                 _ => value.as_str().map(str::to_string),
                             };
                             // A scalar target keeps its own type and takes the text (kustomize
-                            // sets the node's value only); anything else takes the source node.
+                            // sets the node's value and keeps its tag): a string stays a
+                            // string (`false`, or an empty text, written quoted); anything
+                            // else takes the source node.
                             let new = match (&target.value, text) {
                                 (Value::Scalar(s), Some(text)) => Node {
-                                    value: Value::Scalar(crate::parse::yaml::Scalar {
-                                        text,
-                                        plain: s.plain,
+                                    value: Value::Scalar({
+                                        let was_string =
+                                            super::resource::scalar_json(s).is_string();
+                                        let mut n = crate::parse::yaml::Scalar {
+                                            text,
+                                            plain: s.plain,
+                                        };
+                                        if was_string
+                                            && !super::resource::scalar_json(&n).is_string()
+                                        {
+                                            n.plain = false;
+                                        }
+                                        n
                                     }),
                                     span: value.span,
                                     file: std::sync::Arc::clone(&value.file),
