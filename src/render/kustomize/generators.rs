@@ -42,19 +42,12 @@ pub(crate) fn generate(
                 Class::Invalid,
             )
         })?;
+    // kustomize's `NewGenerationBehavior`: any other word (`add`) is "unspecified", which
+    // joins the objects as `create` does.
     let behavior = match g.behavior.as_ref().and_then(Node::as_str).unwrap_or("") {
-        "" | "create" => Behavior::Create,
         "merge" => Behavior::Merge,
         "replace" => Behavior::Replace,
-        other => {
-            return Err((
-                format!(
-                    "unknown generator behavior {other:?}: must be one of create, merge, replace"
-                ),
-                g.behavior.clone().unwrap_or_else(|| at.clone()),
-                Class::Invalid,
-            ));
-        }
+        _ => Behavior::Create,
     };
     let mut pairs: Vec<(String, Node, Node)> = Vec::new(); // key, key origin, value
     for env in &g.envs {
