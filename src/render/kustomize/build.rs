@@ -286,7 +286,7 @@ impl<'a, 'h> Builder<'a, 'h> {
                 let files = self.files;
                 let root = self.root.clone();
                 let mut load =
-                    |entry: &Node, rel: &str| load_restricted(files, &root, dir, rel, entry);
+                    |entry: &Node, rel: &str| load_generator_input(files, &root, dir, rel, entry);
                 generators::generate(g, k.generator_options.as_ref(), &mut load)
             };
             match res {
@@ -1130,6 +1130,25 @@ enum Mode {
     Root,
     Resource,
     Component,
+}
+
+/// Reads a file a generator names as [`load_restricted`] does; a file that is not text (NUL
+/// bytes, invalid UTF-8) is read as bytes, which kustomize base64-encodes.
+fn load_generator_input(
+    files: &dyn Files,
+    root: &Path,
+    dir: &Path,
+    rel: &str,
+    at: &Node,
+) -> Result<generators::Loaded, (String, Class)> {
+    match load_restricted(files, root, dir, rel, at) {
+        Ok(f) => Ok(generators::Loaded::Text(f)),
+        Err((e, class)) if e.contains("binary file") || e.contains("not valid UTF-8") => files
+            .read_bytes(&normalize(&dir.join(rel)))
+            .map(generators::Loaded::Bytes)
+            .map_err(|_| (e, class)),
+        Err(e) => Err(e),
+    }
 }
 
 /// Reads a file a kustomization names, refusing what the load restrictor refuses.

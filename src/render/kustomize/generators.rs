@@ -19,8 +19,14 @@ use super::resource::{
 };
 
 /// Reads a file the generator names (the builder resolves and restricts the path).
-pub(crate) type Load<'a> =
-    dyn FnMut(&Node, &str) -> Result<Arc<SourceFile>, (String, super::Class)> + 'a;
+pub(crate) type Load<'a> = dyn FnMut(&Node, &str) -> Result<Loaded, (String, super::Class)> + 'a;
+
+/// A file a generator reads: text, or bytes that are not (NUL bytes, invalid UTF-8), which
+/// kustomize puts base64-encoded into a ConfigMap's `binaryData` or a Secret's `data`.
+pub(crate) enum Loaded {
+    Text(Arc<SourceFile>),
+    Bytes(Vec<u8>),
+}
 
 /// Makes one generated object. `global` is the kustomization's `generatorOptions`.
 pub(crate) fn generate(
@@ -49,7 +55,8 @@ pub(crate) fn generate(
         "replace" => Behavior::Replace,
         _ => Behavior::Create,
     };
-    let mut pairs: Vec<(String, Node, Node)> = Vec::new(); // key, key origin, value
+    // key, key origin, value, and the bytes of a file that is not text
+    let mut pairs: Vec<(String, Node, Node, Option<Vec<u8>>)> = Vec::new();
     for env in &g.envs {
         let path = env.as_str().unwrap_or("");
         let file = load(env, path).map_err(|(m, c)| {
@@ -59,6 +66,18 @@ pub(crate) fn generate(
                 c,
             )
         })?;
+        let file = match file {
+            Loaded::Text(f) => f,
+            Loaded::Bytes(_) => {
+                return Err((
+                    format!(
+                        "loading KV pairs: env source files: [{path}]: is a binary file, not KEY=VALUE lines"
+                    ),
+                    env.clone(),
+                    Class::Invalid,
+                ));
+            }
+        };
         for (k, v) in env_pairs(&file).map_err(|m| {
             (
                 format!("loading KV pairs: env source files: [{path}]: {m}"),
@@ -66,7 +85,7 @@ pub(crate) fn generate(
                 Class::Invalid,
             )
         })? {
-            pairs.push((k, env.clone(), v));
+            pairs.push((k, env.clone(), v, None));
         }
     }
     for lit in &g.literals {
@@ -91,7 +110,7 @@ pub(crate) fn generate(
             }
             _ => string_from(value, lit),
         };
-        pairs.push((k.to_string(), lit.clone(), node));
+        pairs.push((k.to_string(), lit.clone(), node, None));
     }
     for f in &g.files {
         let text = f.as_str().unwrap_or("");
@@ -109,16 +128,21 @@ pub(crate) fn generate(
                 c,
             )
         })?;
-        let node = scalar_at(
-            file.text.clone(),
-            false,
-            &file,
-            Span::new(0, file.text.len()),
-        );
-        pairs.push((key, f.clone(), node));
+        match file {
+            Loaded::Text(file) => {
+                let node = scalar_at(
+                    file.text.clone(),
+                    false,
+                    &file,
+                    Span::new(0, file.text.len()),
+                );
+                pairs.push((key, f.clone(), node, None));
+            }
+            Loaded::Bytes(bytes) => pairs.push((key, f.clone(), string_from("", f), Some(bytes))),
+        }
     }
     let mut seen: Vec<&str> = Vec::new();
-    for (k, at_key, _) in &pairs {
+    for (k, at_key, _, _) in &pairs {
         if !valid_key(k) {
             return Err((
                 format!(
@@ -205,18 +229,33 @@ pub(crate) fn generate(
         top.push(entry("type", t));
         let data = pairs
             .iter()
-            .map(|(k, ka, v)| {
-                let enc = wrapped_base64(v.as_str().unwrap_or("").as_bytes());
-                data_entry(k, ka, string_from(enc, v))
+            .map(|(k, ka, v, bytes)| {
+                let raw = bytes
+                    .as_deref()
+                    .unwrap_or(v.as_str().unwrap_or("").as_bytes());
+                data_entry(k, ka, string_from(wrapped_base64(raw), v))
             })
             .collect();
         top.push(entry("data", map_from(data, at)));
     } else if !pairs.is_empty() {
-        let data = pairs
-            .iter()
-            .map(|(k, ka, v)| data_entry(k, ka, v.clone()))
-            .collect();
-        top.push(entry("data", map_from(data, at)));
+        // kustomize's `makeConfigMapValueRNode`: valid UTF-8 is data (NUL bytes and all),
+        // anything else is base64 in `binaryData`.
+        let (mut data, mut binary) = (Vec::new(), Vec::new());
+        for (k, ka, v, bytes) in &pairs {
+            match bytes {
+                None => data.push(data_entry(k, ka, v.clone())),
+                Some(b) => match std::str::from_utf8(b) {
+                    Ok(text) => data.push(data_entry(k, ka, string_from(text, v))),
+                    Err(_) => binary.push(data_entry(k, ka, string_from(wrapped_base64(b), v))),
+                },
+            }
+        }
+        if !data.is_empty() {
+            top.push(entry("data", map_from(data, at)));
+        }
+        if !binary.is_empty() {
+            top.push(entry("binaryData", map_from(binary, at)));
+        }
     }
     if immutable {
         top.push(entry(
