@@ -163,6 +163,42 @@ fn add(doc: &mut Node, path: &str, value: Node, op: &str) -> Result<Option<Node>
     }
 }
 
+/// `replace` as kustomize's JSON patch library (evanphx/json-patch v4.12) does it: the
+/// parent must exist; a key missing from an object is set (v4's object `get` never fails),
+/// an index outside a list is an error. The value replaced, when there was one.
+fn replace(
+    doc: &mut Node,
+    toks: &[String],
+    path: &str,
+    value: Node,
+) -> Result<Option<Node>, String> {
+    let Some((last, parent)) = toks.split_last() else {
+        return Ok(Some(std::mem::replace(doc, value)));
+    };
+    let missing_path =
+        || format!("replace operation does not apply: doc is missing path: {path}: missing value");
+    let Some(p) = get_mut(doc, parent) else {
+        return Err(missing_path());
+    };
+    match &mut p.value {
+        Value::Map(entries) => match entries.iter_mut().find(|e| e.key.as_str() == Some(last)) {
+            Some(e) => Ok(Some(std::mem::replace(&mut e.value, value))),
+            None => {
+                let key = super::resource::string_from(last.clone(), &value);
+                entries.push(Entry { key, value });
+                Ok(None)
+            }
+        },
+        Value::Seq(items) => match index(last, items.len(), false) {
+            Some(i) => Ok(Some(std::mem::replace(&mut items[i], value))),
+            None => Err(format!(
+                "replace operation does not apply: doc is missing key: {path}: missing value"
+            )),
+        },
+        Value::Scalar(_) => Err(missing_path()),
+    }
+}
+
 fn remove(doc: &mut Node, path: &str, op: &str) -> Result<Node, String> {
     let toks = tokens(path)?;
     let Some((last, parent)) = toks.split_last() else {
@@ -220,14 +256,9 @@ pub(crate) fn apply(
             "replace" => {
                 let toks = tokens(&op.path)?;
                 let value = op.value.clone().unwrap_or_else(|| op.at.clone());
-                let Some(target) = get_mut(doc, &toks) else {
-                    return Err(format!(
-                        "replace operation does not apply: doc is missing key: {}: missing value",
-                        op.path
-                    ));
-                };
-                let old = std::mem::replace(target, value);
-                record(replaced, op, &old);
+                if let Some(old) = replace(doc, &toks, &op.path, value)? {
+                    record(replaced, op, &old);
+                }
             }
             "move" => {
                 let from = op.from.as_deref().unwrap_or("");
