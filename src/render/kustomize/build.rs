@@ -1071,6 +1071,9 @@ impl<'a, 'h> Builder<'a, 'h> {
         let Some(mut merged) = merged else {
             return Ok(true);
         };
+        // kustomize's merge (kyaml merge2) clears every null field of the object it patches,
+        // not only those the patch names.
+        drop_null_fields(&mut merged);
         if !p.allow_kind_change
             && let Some(k) = kind
         {
@@ -1108,6 +1111,18 @@ impl<'a, 'h> Builder<'a, 'h> {
     // ---- the end of a root ----
 
     fn finish(&mut self, acc: &mut [Res]) {
+        // kustomize rewrites each object's annotations (its build annotations come and go):
+        // null or empty annotations are dropped; labels are left as they are.
+        for res in acc.iter_mut() {
+            if let Some(Value::Map(meta)) =
+                super::resource::get_mut(&mut res.node, "metadata").map(|m| &mut m.value)
+            {
+                meta.retain(|e| {
+                    e.key.as_str() != Some("annotations")
+                        || !(e.value.is_null() || e.value.as_map().is_some_and(|m| m.is_empty()))
+                });
+            }
+        }
         for res in acc.iter_mut().filter(|r| r.needs_hash) {
             let h = generators::hash(&res.node);
             res.store_previous();
@@ -1130,6 +1145,21 @@ enum Mode {
     Root,
     Resource,
     Component,
+}
+
+/// Removes every map entry whose value is null, at any depth (kyaml's `ClearNullFields`,
+/// which kustomize's strategic merge applies to the object it patches).
+fn drop_null_fields(node: &mut Node) {
+    match &mut node.value {
+        Value::Map(entries) => {
+            entries.retain(|e| !e.value.is_null());
+            for e in entries.iter_mut() {
+                drop_null_fields(&mut e.value);
+            }
+        }
+        Value::Seq(items) => items.iter_mut().for_each(drop_null_fields),
+        Value::Scalar(_) => {}
+    }
 }
 
 /// Reads a file a generator names as [`load_restricted`] does; a file that is not text (NUL
