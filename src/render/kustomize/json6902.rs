@@ -351,7 +351,10 @@ mod tests {
 
     #[test]
     fn failures_are_errors() {
-        assert!(run("a: 1\n", "- {op: replace, path: /b, value: 1}\n").is_err());
+        // `replace` needs the parent (a missing key of an existing object is set: see
+        // `replace_sets_a_missing_key`) and an index inside the list.
+        assert!(run("a: 1\n", "- {op: replace, path: /x/b, value: 1}\n").is_err());
+        assert!(run("a: [1]\n", "- {op: replace, path: /a/1, value: 1}\n").is_err());
         assert!(run("a: 1\n", "- {op: remove, path: /b}\n").is_err());
         assert!(run("a: 1\n", "- {op: add, path: /x/y, value: 1}\n").is_err());
         assert!(run("a: 1\n", "- {op: test, path: /a, value: 2}\n").is_err());
@@ -359,6 +362,13 @@ mod tests {
         assert!(run("a: [1]\n", "- {op: add, path: a, value: 2}\n").is_err());
         assert!(run("a: 1\n", "- {op: frob, path: /a}\n").is_err());
         assert!(run("a: {b: 1}\n", "- {op: move, from: /a, path: /a/b/c}\n").is_err());
+    }
+
+    #[test]
+    fn replace_sets_a_missing_key() {
+        // evanphx/json-patch v4.12 (kustomize's): an object's lookup never fails.
+        let (v, _) = run("a: 1\n", "- {op: replace, path: /b, value: 2}\n").unwrap();
+        assert_eq!(v, serde_json::json!({"a": 1, "b": 2}));
     }
 
     #[test]
