@@ -73,7 +73,7 @@ pub(crate) struct Builder<'a, 'h> {
     objects: usize,
     /// Every `vars:` entry of the build so far (one set for the whole build: a name
     /// declared twice anywhere is kustomize's error).
-    vars: Vec<super::vars::Var>,
+    vars: Vec<super::kustomization::Var>,
 }
 
 impl<'a, 'h> Builder<'a, 'h> {

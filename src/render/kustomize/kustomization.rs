@@ -9,6 +9,7 @@ use crate::parse::yaml::{self, Node};
 use crate::source::{Origin, SourceFile};
 
 use super::reader::{FieldSpec, Reader, go_kind, read_field_specs};
+use super::resource::ResId;
 use super::select::Selector;
 use super::{Class, Diagnostic};
 
@@ -112,7 +113,7 @@ pub(crate) struct Kustomization {
     /// `transformers:` entries (files, directories or inline configurations).
     pub transformers: Vec<Node>,
     /// `vars:` entries.
-    pub vars: Vec<super::vars::Var>,
+    pub vars: Vec<Var>,
     /// Fields we read but do not apply; each is reported once as not checked.
     pub unsupported: Vec<(String, Node)>,
 }
@@ -344,7 +345,7 @@ pub(crate) fn read(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Optio
             }
             "transformers" => k.transformers = r.strings(value, "transformers"),
             "helmGlobals" => k.helm_globals = Some(value.clone()),
-            "vars" => k.vars = super::vars::read(&mut r, value),
+            "vars" => k.vars = read_vars(&mut r, value),
             other => {
                 if !value.is_null() && value.as_seq().is_none_or(|s| !s.is_empty()) {
                     k.unsupported.push((other.to_string(), value.clone()));
@@ -615,4 +616,84 @@ pub(crate) fn references(k: &Kustomization) -> Vec<(Node, super::Role)> {
         }
     }
     out
+}
+
+/// One entry of `vars:`.
+#[derive(Debug, Clone)]
+pub(crate) struct Var {
+    pub name: String,
+    /// What `objref` names (group and version from `apiVersion` when it is given).
+    pub target: ResId,
+    pub field_path: String,
+    pub at: Node,
+}
+
+/// Reads `vars:` (applied by `vars.rs`) with kustomize's typing (keys case-insensitive, as Go's JSON decoding
+/// matches them: kubebuilder writes `fieldref: {fieldpath: …}`).
+fn read_vars(r: &mut Reader<'_>, value: &Node) -> Vec<Var> {
+    let mut out = Vec::new();
+    for item in r.seq(value, "vars", "types.Var") {
+        let mut var = Var {
+            name: String::new(),
+            target: ResId::default(),
+            field_path: "metadata.name".into(),
+            at: item.clone(),
+        };
+        let mut api_version = None;
+        for (k, v) in r.fields(item, &["name", "objref", "fieldref"]) {
+            match k {
+                "name" => var.name = text(r, v, "name"),
+                "objref" => {
+                    for (k, v) in r.fields(
+                        v,
+                        &[
+                            "apiVersion",
+                            "group",
+                            "version",
+                            "kind",
+                            "name",
+                            "namespace",
+                        ],
+                    ) {
+                        let t = text(r, v, k);
+                        match k {
+                            "apiVersion" => api_version = Some(t),
+                            "group" => var.target.group = t,
+                            "version" => var.target.version = t,
+                            "kind" => var.target.kind = t,
+                            "name" => var.target.name = t,
+                            _ => var.target.namespace = t,
+                        }
+                    }
+                }
+                _ => {
+                    for (_, v) in r.fields(v, &["fieldPath"]) {
+                        let t = text(r, v, "fieldPath");
+                        if !t.is_empty() {
+                            var.field_path = t;
+                        }
+                    }
+                }
+            }
+        }
+        // `Target.GVK()`: a given `apiVersion` sets the group and version.
+        if let Some(api) = api_version.filter(|a| !a.is_empty()) {
+            match api.split_once('/') {
+                Some((g, v)) if !v.contains('/') => {
+                    var.target.group = g.to_string();
+                    var.target.version = v.to_string();
+                }
+                Some(_) => {}
+                None => var.target.version = api,
+            }
+        }
+        out.push(var);
+    }
+    out
+}
+
+fn text(r: &mut Reader<'_>, v: &Node, field: &str) -> String {
+    r.string(v, field)
+        .and_then(|n| n.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

@@ -14,89 +14,10 @@
 use crate::parse::yaml::{Node, Value};
 
 use super::Replaced;
-use super::reader::{FieldSpec, Reader};
+use super::kustomization::Var;
+use super::reader::FieldSpec;
 use super::replacements::{lookup, split_field_path};
 use super::resource::{Res, ResId, is_cluster_scoped, scalar_at, scalar_json, string_from};
-
-/// One entry of `vars:`.
-#[derive(Debug, Clone)]
-pub(crate) struct Var {
-    pub name: String,
-    /// What `objref` names (group and version from `apiVersion` when it is given).
-    pub target: ResId,
-    pub field_path: String,
-    pub at: Node,
-}
-
-/// Reads `vars:` with kustomize's typing (keys case-insensitive, as Go's JSON decoding
-/// matches them: kubebuilder writes `fieldref: {fieldpath: …}`).
-pub(crate) fn read(r: &mut Reader<'_>, value: &Node) -> Vec<Var> {
-    let mut out = Vec::new();
-    for item in r.seq(value, "vars", "types.Var") {
-        let mut var = Var {
-            name: String::new(),
-            target: ResId::default(),
-            field_path: "metadata.name".into(),
-            at: item.clone(),
-        };
-        let mut api_version = None;
-        for (k, v) in r.fields(item, &["name", "objref", "fieldref"]) {
-            match k {
-                "name" => var.name = text(r, v, "name"),
-                "objref" => {
-                    for (k, v) in r.fields(
-                        v,
-                        &[
-                            "apiVersion",
-                            "group",
-                            "version",
-                            "kind",
-                            "name",
-                            "namespace",
-                        ],
-                    ) {
-                        let t = text(r, v, k);
-                        match k {
-                            "apiVersion" => api_version = Some(t),
-                            "group" => var.target.group = t,
-                            "version" => var.target.version = t,
-                            "kind" => var.target.kind = t,
-                            "name" => var.target.name = t,
-                            _ => var.target.namespace = t,
-                        }
-                    }
-                }
-                _ => {
-                    for (_, v) in r.fields(v, &["fieldPath"]) {
-                        let t = text(r, v, "fieldPath");
-                        if !t.is_empty() {
-                            var.field_path = t;
-                        }
-                    }
-                }
-            }
-        }
-        // `Target.GVK()`: a given `apiVersion` sets the group and version.
-        if let Some(api) = api_version.filter(|a| !a.is_empty()) {
-            match api.split_once('/') {
-                Some((g, v)) if !v.contains('/') => {
-                    var.target.group = g.to_string();
-                    var.target.version = v.to_string();
-                }
-                Some(_) => {}
-                None => var.target.version = api,
-            }
-        }
-        out.push(var);
-    }
-    out
-}
-
-fn text(r: &mut Reader<'_>, v: &Node, field: &str) -> String {
-    r.string(v, field)
-        .and_then(|n| n.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
 
 /// kustomize's `MergeVars` for one kustomization: the one object of `acc` each var names (by
 /// any of its ids) is marked with the var's name. Several objects named alike are an error.
