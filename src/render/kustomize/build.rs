@@ -1071,8 +1071,8 @@ impl<'a, 'h> Builder<'a, 'h> {
         let Some(mut merged) = merged else {
             return Ok(true);
         };
-        // kustomize's merge (kyaml merge2) clears every null field of the object it patches,
-        // not only those the patch names.
+        // kustomize's merge clears every field of the object it patches that is written
+        // with no value (`key:`), not only those the patch names.
         drop_null_fields(&mut merged);
         if !p.allow_kind_change
             && let Some(k) = kind
@@ -1147,12 +1147,15 @@ enum Mode {
     Component,
 }
 
-/// Removes every map entry whose value is null, at any depth (kyaml's `ClearNullFields`,
-/// which kustomize's strategic merge applies to the object it patches).
+/// Removes every map entry written with no value at all (`key:`), at any depth, as
+/// kustomize's strategic merge does to the object it patches; `key: null` and `key: ~` stay
+/// (checked with kubectl kustomize: kyaml tells the two apart).
 fn drop_null_fields(node: &mut Node) {
     match &mut node.value {
         Value::Map(entries) => {
-            entries.retain(|e| !e.value.is_null());
+            entries.retain(
+                |e| !matches!(&e.value.value, Value::Scalar(s) if s.plain && s.text.is_empty()),
+            );
             for e in entries.iter_mut() {
                 drop_null_fields(&mut e.value);
             }
