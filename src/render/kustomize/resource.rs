@@ -88,24 +88,32 @@ impl ResId {
     }
 }
 
+/// `s`, or kustomize's placeholder for it when it is empty.
+fn or_none<'a>(s: &'a str, none: &'a str) -> &'a str {
+    if s.is_empty() { none } else { s }
+}
+
+impl ResId {
+    /// kustomize's form of the group, version and kind: `Deployment.v1.apps`.
+    pub fn gvk(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            or_none(&self.kind, "[noKind]"),
+            or_none(&self.version, "[noVer]"),
+            or_none(&self.group, "[noGrp]")
+        )
+    }
+}
+
 impl std::fmt::Display for ResId {
     /// kustomize's form: `Deployment.v1.apps/name.[noNs]`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let or = |s: &str, none: &'static str| {
-            if s.is_empty() {
-                none.to_string()
-            } else {
-                s.to_string()
-            }
-        };
         write!(
             f,
-            "{}.{}.{}/{}.{}",
-            or(&self.kind, "[noKind]"),
-            or(&self.version, "[noVer]"),
-            or(&self.group, "[noGrp]"),
+            "{}/{}.{}",
+            self.gvk(),
             self.name,
-            or(&self.namespace, "[noNs]")
+            or_none(&self.namespace, "[noNs]")
         )
     }
 }

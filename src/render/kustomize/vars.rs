@@ -59,22 +59,7 @@ pub(crate) fn mark(vars: &[Var], acc: &mut [Res]) -> Result<(), (String, Node)> 
 /// How kustomize prints a var in its errors (Go's `%v` of the struct: the object reference
 /// prints as its embedded group-version-kind).
 pub(crate) fn describe(v: &Var) -> String {
-    let t = &v.target;
-    let or = |s: &str, none: &'static str| {
-        if s.is_empty() {
-            none.to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    format!(
-        "{{{} {}.{}.{} {{{}}}}}",
-        v.name,
-        or(&t.kind, "[noKind]"),
-        or(&t.version, "[noVer]"),
-        or(&t.group, "[noGrp]"),
-        v.field_path
-    )
+    format!("{{{} {} {{{}}}}}", v.name, v.target.gvk(), v.field_path)
 }
 
 /// A var's value, as kustomize's `MakePrimitiveReplacer` uses it.
