@@ -805,12 +805,6 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
                     &mut |parent: &mut Node| {
                         // A map referral is matched by name and namespace alone: kustomize
                         // renames a `User` subject named as a renamed ServiceAccount too.
-                        if !as_map
-                            && let Some(pk) = parent.get("kind").and_then(Node::as_str)
-                            && pk != *kind
-                        {
-                            return;
-                        }
                         if as_map {
                             fix_map_reference(
                                 parent,
@@ -820,6 +814,11 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
                                 &renamed,
                                 replaced,
                             );
+                            return;
+                        }
+                        if let Some(pk) = parent.get("kind").and_then(Node::as_str)
+                            && pk != *kind
+                        {
                             return;
                         }
                         let subject_ns = parent

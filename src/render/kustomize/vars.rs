@@ -166,14 +166,15 @@ fn expand_node(t: &mut Node, values: &[(&str, Found)], replaced: &mut Vec<Replac
                 b'(' => match rest[1..].find(')') {
                     Some(close) => {
                         let name = &rest[1..1 + close];
-                        match values.iter().find(|(n, _)| *n == name).map(|(_, f)| f) {
-                            Some(Found::Text(v, from)) | Some(Found::Plain(v, from)) => {
-                                let whole = input.len() == name.len() + 3;
-                                if whole {
-                                    let plain = matches!(
-                                        values.iter().find(|(n, _)| *n == name),
-                                        Some((_, Found::Plain(..)))
-                                    );
+                        let found = match values.iter().find(|(n, _)| *n == name) {
+                            Some((_, Found::Text(v, from))) => Some((v, from, false)),
+                            Some((_, Found::Plain(v, from))) => Some((v, from, true)),
+                            _ => None,
+                        };
+                        match found {
+                            Some((v, from, plain)) => {
+                                // The whole field is `$(NAME)`: it takes the value, typed.
+                                if input.len() == name.len() + 3 {
                                     replaced.push(Replaced {
                                         what: format!("var {name}"),
                                         new: from.origin(),
@@ -190,7 +191,7 @@ fn expand_node(t: &mut Node, values: &[(&str, Found)], replaced: &mut Vec<Replac
                                 out.push_str(v);
                                 used.push(from);
                             }
-                            _ => {
+                            None => {
                                 out.push_str("$(");
                                 out.push_str(name);
                                 out.push(')');
