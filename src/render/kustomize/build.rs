@@ -74,6 +74,10 @@ pub(crate) struct Builder<'a, 'h> {
     /// Every `vars:` entry of the build so far (one set for the whole build: a name
     /// declared twice anywhere is kustomize's error).
     vars: Vec<super::kustomization::Var>,
+    /// What the build's `configurations:` files add to the builtin field specs. One for the
+    /// whole build: kustomize merges a kustomization's into its accumulator, which its
+    /// parents absorb (a sibling's reaching another sibling is the difference).
+    config: super::kustomization::Configuration,
 }
 
 impl<'a, 'h> Builder<'a, 'h> {
@@ -90,6 +94,7 @@ impl<'a, 'h> Builder<'a, 'h> {
             patches: 0,
             objects: 0,
             vars: Vec::new(),
+            config: Default::default(),
         }
     }
 
@@ -274,6 +279,22 @@ impl<'a, 'h> Builder<'a, 'h> {
     }
 
     fn accumulate(&mut self, k: &Kustomization, dir: &Path, mut acc: Vec<Res>) -> R<Vec<Res>> {
+        for c in &k.configurations {
+            let text = c.as_str().unwrap_or("");
+            let file = match load_restricted(self.files, &self.root, dir, text, c) {
+                Ok(f) => f,
+                Err((m, class)) => return Err(self.fail(class, m, c.origin())),
+            };
+            self.uses.push(Use {
+                path: normalize(&dir.join(text)),
+                role: Role::TransformerConfig,
+                at: Some(c.origin()),
+            });
+            let read = super::kustomization::read_configuration(&file, &mut self.diags);
+            self.config.namespace.extend(read.namespace);
+            self.config.name_reference.extend(read.name_reference);
+            self.config.var_reference.extend(read.var_reference);
+        }
         for r in &k.resources {
             self.resource(k, dir, r, &mut acc)?;
         }
@@ -589,7 +610,7 @@ impl<'a, 'h> Builder<'a, 'h> {
         if let Some(ns) = &k.namespace
             && !ns.as_str().unwrap_or("").is_empty()
         {
-            transformers::namespace(acc, ns, &mut self.replaced);
+            transformers::namespace(acc, ns, &self.config.namespace, &mut self.replaced);
         }
         let prefix = k
             .name_prefix
@@ -765,7 +786,12 @@ impl<'a, 'h> Builder<'a, 'h> {
                 }
                 ("builtin", "NamespaceTransformer") => {
                     if let Some(ns) = d.at(&["metadata", "namespace"]) {
-                        transformers::namespace(acc, ns, &mut self.replaced);
+                        transformers::namespace(
+                            acc,
+                            ns,
+                            &self.config.namespace,
+                            &mut self.replaced,
+                        );
                     }
                 }
                 (
@@ -1131,9 +1157,14 @@ impl<'a, 'h> Builder<'a, 'h> {
                 *n = string_from(format!("{name}-{h}"), n);
             }
         }
-        transformers::fix_name_references(acc, &mut self.replaced);
+        transformers::fix_name_references(acc, &self.config.name_reference, &mut self.replaced);
         // With the names final, the vars (kustomize's `ResolveVars`).
-        if let Err((m, at)) = super::vars::resolve(&self.vars, acc, &mut self.replaced) {
+        if let Err((m, at)) = super::vars::resolve(
+            &self.vars,
+            &self.config.var_reference,
+            acc,
+            &mut self.replaced,
+        ) {
             self.diags
                 .push(Diagnostic::error(Class::Invalid, m, at.origin()));
         }

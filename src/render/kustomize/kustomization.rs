@@ -114,6 +114,8 @@ pub(crate) struct Kustomization {
     pub transformers: Vec<Node>,
     /// `vars:` entries.
     pub vars: Vec<Var>,
+    /// `configurations:` files (transformer field specs added to the builtin ones).
+    pub configurations: Vec<Node>,
     /// Fields we read but do not apply; each is reported once as not checked.
     pub unsupported: Vec<(String, Node)>,
 }
@@ -221,6 +223,7 @@ pub(crate) fn read(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Optio
         helm_globals: None,
         transformers: Vec::new(),
         vars: Vec::new(),
+        configurations: Vec::new(),
         unsupported: Vec::new(),
     };
     let mut bases = Vec::new();
@@ -346,6 +349,7 @@ pub(crate) fn read(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Optio
             "transformers" => k.transformers = r.strings(value, "transformers"),
             "helmGlobals" => k.helm_globals = Some(value.clone()),
             "vars" => k.vars = read_vars(&mut r, value),
+            "configurations" => k.configurations = r.strings(value, "configurations"),
             other => {
                 if !value.is_null() && value.as_seq().is_none_or(|s| !s.is_empty()) {
                     k.unsupported.push((other.to_string(), value.clone()));
@@ -696,4 +700,93 @@ fn text(r: &mut Reader<'_>, v: &Node, field: &str) -> String {
     r.string(v, field)
         .and_then(|n| n.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// What a `configurations:` file adds to kustomize's builtin transformer configuration: the
+/// field specs plumbline applies (`namespace`, `nameReference`, `varReference`), and the
+/// sections it does not, each named once as not checked.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Configuration {
+    pub namespace: Vec<FieldSpec>,
+    /// Each referred kind (`kind`, `group`), with where other objects name it.
+    pub name_reference: Vec<(String, String, Vec<FieldSpec>)>,
+    pub var_reference: Vec<FieldSpec>,
+}
+
+/// Reads one `configurations:` file (kustomize's `TransformerConfig`).
+pub(crate) fn read_configuration(
+    file: &Arc<SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) -> Configuration {
+    let mut c = Configuration::default();
+    let stream = yaml::load(file);
+    if let Some(e) = stream.errors.first() {
+        diags.push(Diagnostic::error(
+            Class::Yaml,
+            format!("invalid transformer configuration: {}", e.message),
+            Origin::new(file, e.span),
+        ));
+        return c;
+    }
+    let Some(doc) = stream.docs.first() else {
+        return c;
+    };
+    let mut r = Reader {
+        diags,
+        context: "builtinconfig.TransformerConfig",
+    };
+    let known = [
+        "namePrefix",
+        "nameSuffix",
+        "nameSpace",
+        "commonLabels",
+        "templateLabels",
+        "commonAnnotations",
+        "nameReference",
+        "varReference",
+        "images",
+        "replicas",
+    ];
+    for (field, value) in r.fields(doc, &known) {
+        match field {
+            // Go's JSON decoding matches `namespace` to the field tagged `namespace`.
+            "nameSpace" => c.namespace = read_field_specs(&mut r, value),
+            "varReference" => c.var_reference = read_field_specs(&mut r, value),
+            "nameReference" => {
+                for item in r.seq(value, "nameReference", "builtinconfig.NameBackReferences") {
+                    let (mut kind, mut group) = (String::new(), String::new());
+                    let mut specs = Vec::new();
+                    for (f, v) in r.fields(item, &["kind", "group", "version", "fieldSpecs"]) {
+                        match f {
+                            "fieldSpecs" => specs = read_field_specs(&mut r, v),
+                            "kind" | "group" => {
+                                let s = r
+                                    .string(v, f)
+                                    .and_then(|n| n.as_str().map(str::to_string))
+                                    .unwrap_or_default();
+                                if f == "kind" {
+                                    kind = s;
+                                } else {
+                                    group = s;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    c.name_reference.push((kind, group, specs));
+                }
+            }
+            other => {
+                if !value.is_null() && value.as_seq().is_none_or(|s| !s.is_empty()) {
+                    r.diags.push(Diagnostic::note(
+                        format!(
+                            "not checked: `{other}` in a transformer configuration is not applied by plumbline's kustomize builder"
+                        ),
+                        value.origin(),
+                    ));
+                }
+            }
+        }
+    }
+    c
 }

@@ -307,7 +307,12 @@ fn set_scalar(target: &mut Node, value: &Node, what: &str, replaced: &mut Vec<Re
 
 /// `namespace:` — every namespaced object, Namespace objects' names, and the subjects named
 /// `default` of role bindings (kustomize's `defaultOnly` mode).
-pub(crate) fn namespace(resources: &mut [Res], ns: &Node, replaced: &mut Vec<Replaced>) {
+pub(crate) fn namespace(
+    resources: &mut [Res],
+    ns: &Node,
+    configured: &[FieldSpec],
+    replaced: &mut Vec<Replaced>,
+) {
     let make = || string_from("", ns);
     for res in resources.iter_mut() {
         let id = res.id();
@@ -339,7 +344,7 @@ pub(crate) fn namespace(resources: &mut [Res], ns: &Node, replaced: &mut Vec<Rep
             .and_then(Node::as_str)
             .unwrap_or("")
             .to_string();
-        let specs: Vec<FieldSpec> = vec![
+        let mut specs: Vec<FieldSpec> = vec![
             FieldSpec::new(
                 "APIService",
                 "apiregistration.k8s.io",
@@ -353,6 +358,7 @@ pub(crate) fn namespace(resources: &mut [Res], ns: &Node, replaced: &mut Vec<Rep
                 false,
             ),
         ];
+        specs.extend(configured.iter().cloned());
         if id.kind == "Namespace" && api == "v1" {
             visit_path(
                 &mut res.node,
@@ -748,7 +754,11 @@ const REFERRED_KINDS: &[&str] = &[
 /// Renames references to objects whose name changed (prefix, suffix, hash): a reference
 /// holding an old name of exactly one object of the referred kind in the referrer's
 /// namespace takes that object's current name. The new value points where the name was set.
-pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Replaced>) {
+pub(crate) fn fix_name_references(
+    resources: &mut [Res],
+    configured: &[(String, String, Vec<FieldSpec>)],
+    replaced: &mut Vec<Replaced>,
+) {
     struct Renamed {
         kind: String,
         old_names: Vec<String>,
@@ -763,7 +773,9 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
     let mut renamed: Vec<Renamed> = Vec::new();
     for r in resources.iter() {
         let kind = r.kind().to_string();
-        if !REFERRED_KINDS.contains(&kind.as_str()) || r.previous.is_empty() {
+        let referred = REFERRED_KINDS.contains(&kind.as_str())
+            || configured.iter().any(|(k, _, _)| *k == kind);
+        if !referred || r.previous.is_empty() {
             continue;
         }
         let Some(name) = r.node.at(&["metadata", "name"]).cloned() else {
@@ -787,88 +799,106 @@ pub(crate) fn fix_name_references(resources: &mut [Res], replaced: &mut Vec<Repl
     if renamed.is_empty() {
         return;
     }
+    // Where each referred kind is named: the builtin list, then the configured one.
+    struct Ref {
+        kind: String,
+        at: FieldSpec,
+        /// A builtin map referral (`MAP_REFERRALS`): the path's parent is the map.
+        map_parent: bool,
+    }
+    let mut refs: Vec<Ref> = Vec::new();
+    for kind in REFERRED_KINDS {
+        for (k, path) in referrers(kind) {
+            refs.push(Ref {
+                kind: kind.to_string(),
+                at: FieldSpec::new(k, "", &path, false),
+                map_parent: MAP_REFERRALS.contains(&(*kind, path.as_str())),
+            });
+        }
+    }
+    for (kind, _, specs) in configured {
+        for fs in specs.iter().filter(|fs| !fs.path.is_empty()) {
+            refs.push(Ref {
+                kind: kind.clone(),
+                at: fs.clone(),
+                map_parent: false,
+            });
+        }
+    }
     for res in resources.iter_mut() {
         let referrer_kind = res.kind().to_string();
         let ns = res.id().effective_namespace().to_string();
-        for kind in REFERRED_KINDS {
-            for (k, path) in referrers(kind) {
-                if k != referrer_kind {
-                    continue;
-                }
-                let segs = split_path(&path);
-                let (parent_path, last) = segs.split_at(segs.len() - 1);
-                let as_map = MAP_REFERRALS.contains(&(*kind, path.as_str()));
-                visit_path(
-                    &mut res.node,
-                    parent_path,
-                    None,
-                    &mut |parent: &mut Node| {
-                        // A map referral is matched by name and namespace alone: kustomize
-                        // renames a `User` subject named as a renamed ServiceAccount too.
-                        if as_map {
-                            fix_map_reference(
-                                parent,
-                                kind,
-                                &referrer_kind,
-                                &ns,
-                                &renamed,
-                                replaced,
-                            );
+        let selected: Vec<&Ref> = refs.iter().filter(|r| r.at.selects(res)).collect();
+        for r in selected {
+            let kind = r.kind.as_str();
+            let (parent_path, last) = r.at.path.split_at(r.at.path.len() - 1);
+            visit_path(
+                &mut res.node,
+                parent_path,
+                None,
+                &mut |parent: &mut Node| {
+                    // A map referral is matched by name and namespace alone: kustomize
+                    // renames a `User` subject named as a renamed ServiceAccount too.
+                    if r.map_parent {
+                        fix_map_reference(parent, kind, &referrer_kind, &ns, &renamed, replaced);
+                        return;
+                    }
+                    if let Some(pk) = parent.get("kind").and_then(Node::as_str)
+                        && pk != kind
+                    {
+                        return;
+                    }
+                    let subject_ns = parent
+                        .get("namespace")
+                        .and_then(Node::as_str)
+                        .map(str::to_string);
+                    let Some(target) = super::resource::get_mut(parent, &last[0]) else {
+                        return;
+                    };
+                    let mut fix = |t: &mut Node| {
+                        let Some(value) = t.as_str().map(str::to_string) else {
                             return;
-                        }
-                        if let Some(pk) = parent.get("kind").and_then(Node::as_str)
-                            && pk != *kind
+                        };
+                        let want_ns = subject_ns.clone().unwrap_or_else(|| ns.clone());
+                        let candidates: Vec<&Renamed> = renamed
+                            .iter()
+                            .filter(|r| r.kind == kind && r.old_names.contains(&value))
+                            .filter(|r| {
+                                r.cluster
+                                    || r.namespace == want_ns
+                                    || renamed_ns_unique(&renamed, kind, &value)
+                            })
+                            .collect();
+                        let Some(first) = candidates.first() else {
+                            return;
+                        };
+                        let new = first.name.as_str().unwrap_or("");
+                        if candidates
+                            .iter()
+                            .any(|c| c.name.as_str().unwrap_or("") != new)
+                            || new == value
                         {
                             return;
                         }
-                        let subject_ns = parent
-                            .get("namespace")
-                            .and_then(Node::as_str)
-                            .map(str::to_string);
-                        let Some(target) = super::resource::get_mut(parent, &last[0]) else {
-                            return;
-                        };
-                        let mut fix = |t: &mut Node| {
-                            let Some(value) = t.as_str().map(str::to_string) else {
-                                return;
-                            };
-                            let want_ns = subject_ns.clone().unwrap_or_else(|| ns.clone());
-                            let candidates: Vec<&Renamed> = renamed
-                                .iter()
-                                .filter(|r| r.kind == *kind && r.old_names.contains(&value))
-                                .filter(|r| {
-                                    r.cluster
-                                        || r.namespace == want_ns
-                                        || renamed_ns_unique(&renamed, kind, &value)
-                                })
-                                .collect();
-                            let Some(first) = candidates.first() else {
-                                return;
-                            };
-                            let new = first.name.as_str().unwrap_or("");
-                            if candidates
-                                .iter()
-                                .any(|c| c.name.as_str().unwrap_or("") != new)
-                                || new == value
-                            {
-                                return;
-                            }
-                            replaced.push(Replaced {
-                                what: format!("reference to {kind} {value}"),
-                                new: first.name.origin(),
-                                old: t.origin(),
-                                removed: None,
-                            });
-                            *t = string_from(new, &first.name);
-                        };
-                        match &mut target.value {
-                            Value::Seq(items) => items.iter_mut().for_each(&mut fix),
-                            Value::Scalar(_) => fix(target),
-                            Value::Map(_) => {}
+                        replaced.push(Replaced {
+                            what: format!("reference to {kind} {value}"),
+                            new: first.name.origin(),
+                            old: t.origin(),
+                            removed: None,
+                        });
+                        *t = string_from(new, &first.name);
+                    };
+                    match &mut target.value {
+                        Value::Seq(items) => items.iter_mut().for_each(&mut fix),
+                        Value::Scalar(_) => fix(target),
+                        // A configured path to a map (`webhooks/clientConfig/service`): the
+                        // map's name and namespace, as kustomize's `setMapping`.
+                        Value::Map(_) => {
+                            fix_map_reference(target, kind, &referrer_kind, &ns, &renamed, replaced)
                         }
-                    },
-                );
-            }
+                    }
+                },
+            );
         }
     }
 

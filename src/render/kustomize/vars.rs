@@ -76,6 +76,7 @@ enum Found {
 /// `$(NAME)` in the varReference fields replaced. Errors are kustomize's.
 pub(crate) fn resolve(
     vars: &[Var],
+    configured: &[FieldSpec],
     acc: &mut [Res],
     replaced: &mut Vec<Replaced>,
 ) -> Result<(), (String, Node)> {
@@ -122,7 +123,8 @@ pub(crate) fn resolve(
         };
         values.push((v.name.as_str(), found));
     }
-    let specs = var_references();
+    let mut specs = var_references();
+    specs.extend(configured.iter().cloned());
     for res in acc.iter_mut() {
         let selected: Vec<&FieldSpec> = specs.iter().filter(|fs| fs.selects(res)).collect();
         for fs in selected {
