@@ -828,6 +828,7 @@ pub(crate) fn fix_name_references(
     for res in resources.iter_mut() {
         let referrer_kind = res.kind().to_string();
         let ns = res.id().effective_namespace().to_string();
+        let referrer_cluster = is_cluster_scoped(&referrer_kind);
         let selected: Vec<&Ref> = refs.iter().filter(|r| r.at.selects(res)).collect();
         for r in selected {
             let kind = r.kind.as_str();
@@ -863,10 +864,14 @@ pub(crate) fn fix_name_references(
                         let candidates: Vec<&Renamed> = renamed
                             .iter()
                             .filter(|r| r.kind == kind && r.old_names.contains(&value))
+                            // kustomize's `sameCurrentNamespaceAsReferrer`: any object for a
+                            // cluster-scoped referrer; cluster-scoped objects and service
+                            // accounts for any; otherwise only the referrer's namespace.
                             .filter(|r| {
-                                r.cluster
+                                referrer_cluster
+                                    || r.cluster
+                                    || r.kind == "ServiceAccount"
                                     || r.namespace == want_ns
-                                    || renamed_ns_unique(&renamed, kind, &value)
                             })
                             .collect();
                         let Some(first) = candidates.first() else {
@@ -987,14 +992,6 @@ pub(crate) fn fix_name_references(
             }
             set_key(map, "namespace", as_string_node(ns));
         }
-    }
-
-    fn renamed_ns_unique(renamed: &[Renamed], kind: &str, value: &str) -> bool {
-        renamed
-            .iter()
-            .filter(|r| r.kind == kind && r.old_names.iter().any(|n| n == value))
-            .count()
-            == 1
     }
 }
 
