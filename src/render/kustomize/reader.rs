@@ -238,7 +238,10 @@ impl FieldSpec {
     }
 }
 
-/// `spec/containers[]/image`, `metadata/annotations/a.io\/b` → keys.
+/// `spec/containers[]/image`, `metadata/annotations/a.io\/b` → keys. A key marked `[]` keeps
+/// the mark: it names a list, which a field spec's `create` never makes (kustomize leaves a
+/// StatefulSet without `volumeClaimTemplates` alone); [`super::transformers::visit_path`]
+/// reads it as the key.
 pub(crate) fn split_path(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -255,8 +258,7 @@ pub(crate) fn split_path(path: &str) -> Vec<String> {
     }
     out.push(cur);
     out.into_iter()
-        .map(|s| s.strip_suffix("[]").map(str::to_string).unwrap_or(s))
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.is_empty() && s != "[]")
         .collect()
 }
 

@@ -38,8 +38,16 @@ pub(crate) fn visit_path(
     if node.as_map().is_none() {
         return;
     }
+    // `containers[]`: the key of a list, never created.
+    let (first, list) = match first.strip_suffix("[]") {
+        Some(key) => (key, true),
+        None => (first.as_str(), false),
+    };
     let missing = node.get(first).is_none_or(Node::is_null);
     if missing {
+        if list {
+            return;
+        }
         let Some(make) = create else { return };
         let made = if rest.is_empty() {
             make()
@@ -853,7 +861,8 @@ pub(crate) fn fix_name_references(
                         .get("namespace")
                         .and_then(Node::as_str)
                         .map(str::to_string);
-                    let Some(target) = super::resource::get_mut(parent, &last[0]) else {
+                    let key = last[0].trim_end_matches("[]");
+                    let Some(target) = super::resource::get_mut(parent, key) else {
                         return;
                     };
                     let mut fix = |t: &mut Node| {
@@ -1037,7 +1046,7 @@ mod tests {
         );
         assert_eq!(
             split_path("spec/containers[]/image"),
-            ["spec", "containers", "image"]
+            ["spec", "containers[]", "image"]
         );
     }
 }
