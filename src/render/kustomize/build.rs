@@ -291,9 +291,7 @@ impl<'a, 'h> Builder<'a, 'h> {
                 at: Some(c.origin()),
             });
             let read = super::kustomization::read_configuration(&file, &mut self.diags);
-            self.config.namespace.extend(read.namespace);
-            self.config.name_reference.extend(read.name_reference);
-            self.config.var_reference.extend(read.var_reference);
+            self.config.absorb(read);
         }
         for r in &k.resources {
             self.resource(k, dir, r, &mut acc)?;
@@ -1196,22 +1194,25 @@ fn drop_null_fields(node: &mut Node) {
     }
 }
 
-/// Reads a file a generator names as [`load_restricted`] does; a file that is not text (NUL
-/// bytes, invalid UTF-8) is read as bytes, which kustomize base64-encodes.
+/// Reads a file a generator names as [`load_restricted`] does; a file the text reader
+/// refuses is read again as bytes, and taken when it is not text (NUL bytes, invalid UTF-8),
+/// which kustomize base64-encodes. Any other refusal stays the text reader's.
 fn load_generator_input(
     files: &dyn Files,
     root: &Path,
     dir: &Path,
     rel: &str,
-    at: &Node,
+    _at: &Node,
 ) -> Result<generators::Loaded, (String, Class)> {
-    match load_restricted(files, root, dir, rel, at) {
+    let path = restricted_path(root, dir, rel)?;
+    match files.read(&path) {
         Ok(f) => Ok(generators::Loaded::Text(f)),
-        Err((e, class)) if e.contains("binary file") || e.contains("not valid UTF-8") => files
-            .read_bytes(&normalize(&dir.join(rel)))
-            .map(generators::Loaded::Bytes)
-            .map_err(|_| (e, class)),
-        Err(e) => Err(e),
+        Err(e) => match files.read_bytes(&path) {
+            Ok(b) if b.contains(&0) || std::str::from_utf8(&b).is_err() => {
+                Ok(generators::Loaded::Bytes(b))
+            }
+            _ => Err(read_error(files, &path, &e)),
+        },
     }
 }
 
@@ -1223,6 +1224,12 @@ fn load_restricted(
     rel: &str,
     _at: &Node,
 ) -> Result<Arc<SourceFile>, (String, Class)> {
+    let path = restricted_path(root, dir, rel)?;
+    files.read(&path).map_err(|e| read_error(files, &path, &e))
+}
+
+/// `rel` below `dir`, or the load restrictor's refusal when it leaves `dir` or `root`.
+fn restricted_path(root: &Path, dir: &Path, rel: &str) -> Result<PathBuf, (String, Class)> {
     let path = normalize(&dir.join(rel));
     if !path.starts_with(dir) || !path.starts_with(root) {
         return Err((
@@ -1234,17 +1241,20 @@ fn load_restricted(
             Class::Restricted,
         ));
     }
-    files.read(&path).map_err(|e| {
-        let class = if files.is_dir(&path) || e.contains("no such") {
-            Class::Missing
-        } else {
-            Class::Invalid
-        };
-        (
-            format!("evalsymlink failure on '{}' : {e}", path.display()),
-            class,
-        )
-    })
+    Ok(path)
+}
+
+/// kustomize's words for a file it cannot read.
+fn read_error(files: &dyn Files, path: &Path, e: &str) -> (String, Class) {
+    let class = if files.is_dir(path) || e.contains("no such") {
+        Class::Missing
+    } else {
+        Class::Invalid
+    };
+    (
+        format!("evalsymlink failure on '{}' : {e}", path.display()),
+        class,
+    )
 }
 
 /// Merges a generated ConfigMap or Secret into the one it replaces (`behavior: merge`) or

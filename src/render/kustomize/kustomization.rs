@@ -713,6 +713,15 @@ pub(crate) struct Configuration {
     pub var_reference: Vec<FieldSpec>,
 }
 
+impl Configuration {
+    /// Adds another file's field specs (kustomize's `TransformerConfig.Merge`).
+    pub(crate) fn absorb(&mut self, other: Configuration) {
+        self.namespace.extend(other.namespace);
+        self.name_reference.extend(other.name_reference);
+        self.var_reference.extend(other.var_reference);
+    }
+}
+
 /// Reads one `configurations:` file (kustomize's `TransformerConfig`).
 pub(crate) fn read_configuration(
     file: &Arc<SourceFile>,
