@@ -322,6 +322,22 @@ pub(crate) fn namespace(
     replaced: &mut Vec<Replaced>,
 ) {
     let make = || string_from("", ns);
+    // The builtin field specs beyond `metadata.namespace`, then the configured ones.
+    let mut specs: Vec<FieldSpec> = vec![
+        FieldSpec::new(
+            "APIService",
+            "apiregistration.k8s.io",
+            "spec/service/namespace",
+            true,
+        ),
+        FieldSpec::new(
+            "CustomResourceDefinition",
+            "apiextensions.k8s.io",
+            "spec/conversion/webhook/clientConfig/service/namespace",
+            false,
+        ),
+    ];
+    specs.extend(configured.iter().cloned());
     for res in resources.iter_mut() {
         let id = res.id();
         let before = res.id();
@@ -352,21 +368,6 @@ pub(crate) fn namespace(
             .and_then(Node::as_str)
             .unwrap_or("")
             .to_string();
-        let mut specs: Vec<FieldSpec> = vec![
-            FieldSpec::new(
-                "APIService",
-                "apiregistration.k8s.io",
-                "spec/service/namespace",
-                true,
-            ),
-            FieldSpec::new(
-                "CustomResourceDefinition",
-                "apiextensions.k8s.io",
-                "spec/conversion/webhook/clientConfig/service/namespace",
-                false,
-            ),
-        ];
-        specs.extend(configured.iter().cloned());
         if id.kind == "Namespace" && api == "v1" {
             visit_path(
                 &mut res.node,
